@@ -1,0 +1,1 @@
+"""HTTP API of the dose-interval optimizer (FastAPI). Never imports Pyomo directly."""

@@ -1,0 +1,29 @@
+"""The FastAPI application: ``uvicorn api.main:app``.
+
+Routes are plain ``def`` (CPU-bound work runs in the thread pool); Pyomo work is serialised
+inside the optimizer, so concurrent requests are safe.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import health, recommendations
+
+DESCRIPTION = (
+    "Recommends the longest omalizumab injection interval that keeps a patient's predicted "
+    "symptom score under a threshold. Model-based decision support: it supports, and does not "
+    "replace, the clinician's judgement."
+)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="doseopt", version="0.1.0", description=DESCRIPTION)
+    install_error_handlers(app)
+    for module in (health, recommendations):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

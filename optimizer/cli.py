@@ -1,0 +1,105 @@
+"""The ``doseopt`` command line. Commands call the same domain functions as the API.
+
+Errors the user can fix print one line naming the file, field and what is allowed, and exit
+with status 2; nothing prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.errors import DoseOptError
+from optimizer.scenario import load_recommendation
+from optimizer.schemas import RecommendationPublic
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Longest safe omalizumab injection interval: model-based decision "
+                       "support that does not replace clinical judgement.")
+console = Console()
+err_console = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON response body.")]
+
+
+def fail(exc: DoseOptError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def print_recommendation(out: RecommendationPublic) -> None:
+    table = Table(title="Recommendation", show_header=False, title_justify="left")
+    table.add_column("item", style="bold")
+    table.add_column("value")
+    if out.status == "optimal":
+        table.add_row("Interval", f"{out.interval_days} days")
+        table.add_row("Dose", f"{out.dose_mg:g} mg")
+    else:
+        table.add_row("Status", "[red]infeasible[/]: no option keeps the score down")
+    table.add_row("Worst-case score", f"{out.max_score:.2f} (threshold {out.threshold_score:g})")
+    table.add_row("Margin", f"{out.margin_score:.2f}")
+    if out.next_longer is not None:
+        nl = out.next_longer
+        table.add_row("Next longer", f"{nl.interval_days} days at {nl.dose_mg:g} mg: "
+                                     f"score {nl.max_score:.2f}")
+    if out.late_dose_tolerance_days is not None:
+        table.add_row("Late-dose tolerance", f"{out.late_dose_tolerance_days:g} days")
+    if out.closest_option is not None:
+        c = out.closest_option
+        table.add_row("Closest option", f"{c.dose_mg:g} mg every {c.interval_days} days: "
+                                        f"score {c.max_score:.2f}")
+    table.add_row("Solver", f"{out.solver.name} {out.solver.version}, {out.solver.status}, "
+                            f"{out.solver.time_ms:.1f} ms")
+    console.print(table)
+    for line in out.explanation:
+        console.print(f"- {line}", highlight=False)
+    console.print("[dim]Assumptions:[/]")
+    for line in out.assumptions:
+        console.print(f"[dim]  - {line}[/]", highlight=False)
+
+
+@app.command()
+def recommend(
+    path: Annotated[Path, typer.Argument(help="Scenario file (TOML) of kind recommendation.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Recommend the longest controlled interval for the patient in a scenario file."""
+    from optimizer.service import recommend as run
+
+    try:
+        request = load_recommendation(path)
+        out = run(request)
+    except DoseOptError as exc:
+        raise fail(exc) from None
+    if as_json:
+        sys.stdout.write(out.model_dump_json(indent=2) + "\n")
+    else:
+        print_recommendation(out)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (DOSEOPT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (DOSEOPT_PORT).")] = None,
+) -> None:
+    """Start the HTTP service (uvicorn) on the configured address."""
+    import uvicorn
+
+    from optimizer.settings import get_settings
+
+    s = get_settings()
+    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port,
+                log_level=s.log_level)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Pyomo model of the interval choice, assembled in small named steps.
+
+One binary ``x[c]`` per candidate ``c`` = (interval, dose). The candidates arrive ordered by
+preference (longer interval first, then smaller dose), so the objective is the candidate's
+rank: integer weights make the lexicographic choice exact, with no big-M tuning.
+
+Rows (compact: two rows whatever the grid, one column per candidate)::
+
+    choose_one:  sum_c x[c] = 1
+    control:     sum_c margin[c] * x[c] >= 0
+
+``margin[c]`` is the relative distance of the candidate's steady-state trough above the
+threshold concentration, ``trough / C* - 1``, computed in numpy. Margins of candidates that fail
+are pushed to at most ``-MARGIN_GUARD`` so a solver's feasibility tolerance (1e-7) can never
+accept one of them; feasible ones keep their value (>= 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+from numpy.typing import NDArray
+
+__all__ = ["MARGIN_GUARD", "IntervalModelData", "build_interval_model"]
+
+#: Smallest amount by which a failing candidate's margin sits below zero in the model.
+MARGIN_GUARD = 1e-4
+
+
+@dataclass(frozen=True)
+class IntervalModelData:
+    """What numpy hands to the model: per-candidate margin and preference rank."""
+
+    margin: NDArray[np.float64]
+    rank: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if self.margin.shape != self.rank.shape or self.margin.ndim != 1:
+            raise ValueError("margin and rank must be 1-D arrays of the same length")
+
+
+def add_sets(m: pyo.ConcreteModel, data: IntervalModelData) -> None:
+    m.C = pyo.RangeSet(0, data.margin.size - 1)
+
+
+def add_parameters(m: pyo.ConcreteModel, data: IntervalModelData) -> None:
+    guarded = np.where(data.margin >= 0.0, data.margin, np.minimum(data.margin, -MARGIN_GUARD))
+    m.margin = pyo.Param(m.C, initialize=dict(enumerate(guarded.tolist())), mutable=True)
+    m.rank = pyo.Param(m.C, initialize=dict(enumerate(data.rank.tolist())), mutable=True)
+
+
+def add_variables(m: pyo.ConcreteModel) -> None:
+    m.x = pyo.Var(m.C, domain=pyo.Binary)
+
+
+def add_constraints(m: pyo.ConcreteModel) -> None:
+    m.choose_one = pyo.Constraint(expr=pyo.quicksum(m.x[c] for c in m.C) == 1)
+    m.control = pyo.Constraint(expr=pyo.quicksum(m.margin[c] * m.x[c] for c in m.C) >= 0)
+
+
+def add_objective(m: pyo.ConcreteModel) -> None:
+    m.preference = pyo.Objective(expr=pyo.quicksum(m.rank[c] * m.x[c] for c in m.C),
+                                 sense=pyo.maximize)
+
+
+def build_interval_model(data: IntervalModelData) -> pyo.ConcreteModel:
+    """Sets, parameters, variables, constraints, objective: in that order."""
+    m = pyo.ConcreteModel(name="longest_controlled_interval")
+    add_sets(m, data)
+    add_parameters(m, data)
+    add_variables(m)
+    add_constraints(m)
+    add_objective(m)
+    return m

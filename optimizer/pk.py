@@ -1,0 +1,135 @@
+"""Pharmacokinetic surrogate: one compartment, first-order absorption, linear elimination.
+
+numpy only. For a single dose ``D`` (mg) given at ``t = 0``::
+
+    C(t) = D / V * ka / (ka - ke) * (exp(-ke t) - exp(-ka t))        mg/L, t >= 0
+
+with ``V = apparent_volume_l_per_kg * weight_kg`` (apparent volume V/F, litres),
+``ke = ln 2 / half_life_days`` and ``ka`` the root of
+``tmax_days = ln(ka / ke) / (ka - ke)`` with ``ka > ke``. Any list of doses is the sum of
+single doses (linear superposition; the label reports linear kinetics above 0.5 mg/kg).
+
+At steady state on a regular schedule (dose ``D`` every ``tau`` days), the concentration
+``t`` days after a dose (``0 <= t <= tau``) is the geometric-series closed form::
+
+    Css(t) = D / V * ka / (ka - ke) * (exp(-ke t) / (1 - exp(-ke tau))
+                                       - exp(-ka t) / (1 - exp(-ka tau)))
+
+**Where the worst moment is.** ``Css`` has ``Css'(0) > 0`` because ``x / (1 - exp(-x tau))``
+increases with ``x`` and ``ka > ke``; and ``Css'(t) = 0`` has at most one root because
+``exp((ka - ke) t)`` is monotone. So ``Css`` rises to one peak and then falls on
+``[0, tau]``: its minimum over the cycle is at the ends, which are equal at steady state.
+The trough is the moment just before each dose, ``steady_state_trough``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import brentq
+
+from optimizer.problem import PKParameters
+
+__all__ = [
+    "PKModel",
+    "absorption_rate_per_day",
+    "concentration_mg_per_l",
+    "single_dose_concentration_mg_per_l",
+    "steady_state_concentration_mg_per_l",
+    "steady_state_trough_mg_per_l",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+def absorption_rate_per_day(half_life_days: float, tmax_days: float) -> float:
+    """The ``ka > ke`` for which the single-dose peak falls at ``tmax_days``."""
+    ke = math.log(2.0) / half_life_days
+    if not 0.0 < tmax_days < 1.0 / ke:
+        raise ValueError("tmax_days must lie in (0, half_life_days / ln 2)")
+
+    def gap(ka: float) -> float:
+        return math.log(ka / ke) / (ka - ke) - tmax_days
+
+    # gap decreases from 1/ke - tmax (> 0) at ka -> ke to -tmax (< 0) as ka -> infinity.
+    low = ke * (1.0 + 1e-9)
+    high = ke * 2.0
+    while gap(high) > 0.0:
+        high *= 2.0
+    return float(brentq(gap, low, high, xtol=1e-14, rtol=1e-14, maxiter=500))
+
+
+@dataclass(frozen=True)
+class PKModel:
+    """Rates and volume for one patient: ``ke``, ``ka`` per day and ``volume_l`` (V/F)."""
+
+    ke_per_day: float
+    ka_per_day: float
+    volume_l: float
+
+    @classmethod
+    def from_parameters(cls, pk: PKParameters, weight_kg: float) -> PKModel:
+        ke = math.log(2.0) / pk.half_life_days
+        ka = absorption_rate_per_day(pk.half_life_days, pk.tmax_days)
+        return cls(ke_per_day=ke, ka_per_day=ka,
+                   volume_l=pk.apparent_volume_l_per_kg * weight_kg)
+
+    @property
+    def unit_scale(self) -> float:
+        """``ka / (V (ka - ke))``: concentration per mg of dose, before the exponentials."""
+        return self.ka_per_day / (self.volume_l * (self.ka_per_day - self.ke_per_day))
+
+
+def single_dose_concentration_mg_per_l(model: PKModel, dose_mg: float,
+                                       t_days: ArrayLike) -> FloatArray:
+    """Concentration after one dose at ``t = 0``; zero before it."""
+    t = np.asarray(t_days, dtype=np.float64)
+    tt = np.maximum(t, 0.0)
+    c = dose_mg * model.unit_scale * (np.exp(-model.ke_per_day * tt)
+                                      - np.exp(-model.ka_per_day * tt))
+    return np.where(t >= 0.0, c, 0.0)
+
+
+def concentration_mg_per_l(model: PKModel, dose_days: ArrayLike, doses_mg: ArrayLike,
+                           t_days: ArrayLike) -> FloatArray:
+    """Superposition of any list of doses (``dose_days[i]``, ``doses_mg[i]``) at times ``t_days``.
+
+    Vectorised: the work is one (times x doses) array.
+    """
+    days = np.asarray(dose_days, dtype=np.float64).reshape(-1)
+    amounts = np.asarray(doses_mg, dtype=np.float64).reshape(-1)
+    if days.shape != amounts.shape:
+        raise ValueError("dose_days and doses_mg must have the same length")
+    t = np.asarray(t_days, dtype=np.float64)
+    if days.size == 0:
+        return np.zeros_like(t)
+    dt = t.reshape(-1, 1) - days.reshape(1, -1)
+    after = dt >= 0.0
+    dtp = np.where(after, dt, 0.0)
+    shape = np.exp(-model.ke_per_day * dtp) - np.exp(-model.ka_per_day * dtp)
+    c = model.unit_scale * np.where(after, shape, 0.0) @ amounts
+    return c.reshape(t.shape)
+
+
+def steady_state_concentration_mg_per_l(model: PKModel, dose_mg: ArrayLike,
+                                        interval_days: ArrayLike, t_days: ArrayLike) -> FloatArray:
+    """Steady-state concentration ``t_days`` after the last dose of a regular schedule.
+
+    Valid for any ``t >= 0`` when no further dose is given (a late dose); broadcasts over
+    ``dose_mg``, ``interval_days`` and ``t_days``.
+    """
+    d = np.asarray(dose_mg, dtype=np.float64)
+    tau = np.asarray(interval_days, dtype=np.float64)
+    t = np.asarray(t_days, dtype=np.float64)
+    ke, ka = model.ke_per_day, model.ka_per_day
+    return d * model.unit_scale * (np.exp(-ke * t) / -np.expm1(-ke * tau)
+                                   - np.exp(-ka * t) / -np.expm1(-ka * tau))
+
+
+def steady_state_trough_mg_per_l(model: PKModel, dose_mg: ArrayLike,
+                                 interval_days: ArrayLike) -> FloatArray:
+    """Lowest steady-state concentration of the cycle: just before a dose (see module doc)."""
+    return steady_state_concentration_mg_per_l(model, dose_mg, interval_days, 0.0)

@@ -1,0 +1,59 @@
+"""Scenario files (TOML): the request's fields at top level plus ``kind``.
+
+A file is validated with the same schema as the HTTP request; a broken file raises
+:class:`~optimizer.errors.ScenarioError` naming the file, the key and what is allowed, before
+any work starts. The format is documented in ``scenarios/README.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from optimizer.errors import InputError, ScenarioError
+from optimizer.schemas import RecommendationRequest
+
+__all__ = ["KINDS", "load_recommendation", "read_toml", "validation_error"]
+
+KINDS = ("recommendation", "comparison")
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(p), "(file)", str(p), f"a readable file ({exc.strerror})") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(p), "(syntax)", str(exc), "valid TOML") from exc
+
+
+def validation_error(path: str | Path, exc: ValidationError) -> ScenarioError:
+    """The first pydantic error of a file as a ScenarioError (file, key, allowed)."""
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+    return ScenarioError(str(path), key, err.get("input"), str(err.get("msg")))
+
+
+def load_recommendation(path: str | Path) -> RecommendationRequest:
+    """Read a ``kind = "recommendation"`` file into a checked request."""
+    data = read_toml(path)
+    kind = data.pop("kind", "recommendation")
+    if kind != "recommendation":
+        raise ScenarioError(str(path), "kind", kind, '"recommendation" for this command')
+    data.pop("description", None)
+    try:
+        request = RecommendationRequest.model_validate(data)
+        request.to_problem()
+    except ValidationError as exc:
+        raise validation_error(path, exc) from exc
+    except InputError as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError(str(path), exc.field, exc.value, exc.allowed) from exc
+    return request

@@ -1,0 +1,185 @@
+"""Request and response schemas: one definition for the HTTP API, the CLI, scenario files
+and batches (pydantic only; no web framework here).
+
+Field limits carry units in their names and descriptions. Checks that involve several fields
+(threshold below baseline, grid size) live in :mod:`optimizer.problem` and raise
+:class:`~optimizer.errors.InputError` with the same field paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.problem import (
+    IntervalOptions,
+    Patient,
+    PKParameters,
+    RecommendationProblem,
+    ResponseParameters,
+)
+from optimizer.results import Recommendation
+
+__all__ = [
+    "CandidatePublic",
+    "IntervalOptionsIn",
+    "PKIn",
+    "PatientIn",
+    "RecommendationPublic",
+    "RecommendationRequest",
+    "ResponseIn",
+    "SolverPublic",
+]
+
+_DEFAULT_PK = PKParameters()
+_DEFAULT_RESPONSE = ResponseParameters()
+_DEFAULT_INTERVALS = IntervalOptions()
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class PatientIn(_In):
+    weight_kg: float = Field(gt=0, le=300, description="Body weight, kg (required).")
+    patient_reference: str | None = Field(
+        default=None, max_length=200,
+        description="Optional free-text reference; stored with the audit record only, "
+                    "never logged. Do not put names or identifiers here.")
+
+
+class PKIn(_In):
+    half_life_days: float = Field(
+        default=_DEFAULT_PK.half_life_days, gt=0.5, le=365,
+        description="Elimination half-life, days. Default 26 (label; reference case).")
+    tmax_days: float = Field(
+        default=_DEFAULT_PK.tmax_days, ge=0.01, le=500,
+        description="Time of peak after a single dose, days; below half_life_days / ln 2. "
+                    "Default 7.5 (label: 7-8 days).")
+    apparent_volume_l_per_kg: float = Field(
+        default=_DEFAULT_PK.apparent_volume_l_per_kg, gt=0, le=5,
+        description="Apparent volume V/F, L/kg. Default 0.078 (label: 78 mL/kg).")
+
+
+class ResponseIn(_In):
+    baseline_score: float = Field(
+        default=_DEFAULT_RESPONSE.baseline_score, gt=0, le=10,
+        description="Untreated symptom score, 0-10. Default 8.5 (reference case, 7-10).")
+    ec50_mg_per_l: float = Field(
+        default=_DEFAULT_RESPONSE.ec50_mg_per_l, gt=0, le=1e5,
+        description="Concentration of half-maximal effect, mg/L. Default 62.4 "
+                    "(calibrated to the reference case).")
+    hill: float = Field(default=_DEFAULT_RESPONSE.hill, gt=0, le=50,
+                        description="Hill coefficient (steepness). Default 4 (modelling choice).")
+
+
+class IntervalOptionsIn(_In):
+    min: int = Field(default=_DEFAULT_INTERVALS.min_days, ge=1, le=365,
+                     description="Shortest allowed interval, days.")
+    max: int = Field(default=_DEFAULT_INTERVALS.max_days, ge=1, le=365,
+                     description="Longest allowed interval, days.")
+    step: int = Field(default=_DEFAULT_INTERVALS.step_days, ge=1, le=365,
+                      description="Step between allowed intervals, days (7 = whole weeks).")
+
+
+class RecommendationRequest(_In):
+    """The clinician's question: the longest interval that keeps the score down."""
+
+    patient: PatientIn
+    pk: PKIn = Field(default_factory=PKIn)
+    response: ResponseIn = Field(default_factory=ResponseIn)
+    threshold_score: float = Field(
+        default=2.0, gt=0, le=10,
+        description="Highest acceptable symptom score (0-10) at any moment of the cycle; "
+                    "must be below response.baseline_score. Default 2 (modelling choice).")
+    dose_options_mg: list[float] = Field(
+        default_factory=lambda: [300.0], min_length=1, max_length=64,
+        description="Allowed doses per injection, mg. Default [300] (reference case).")
+    interval_options_days: IntervalOptionsIn = Field(default_factory=IntervalOptionsIn)
+
+    def to_problem(self, *, max_candidates: int | None = None) -> RecommendationProblem:
+        extra: dict[str, Any] = {}
+        if max_candidates is not None:
+            extra["max_candidates"] = max_candidates
+        iv = self.interval_options_days
+        return RecommendationProblem(
+            patient=Patient(weight_kg=self.patient.weight_kg),
+            pk=PKParameters(**self.pk.model_dump()),
+            response=ResponseParameters(**self.response.model_dump()),
+            threshold_score=self.threshold_score,
+            dose_options_mg=tuple(self.dose_options_mg),
+            interval_options=IntervalOptions(min_days=iv.min, max_days=iv.max,
+                                             step_days=iv.step),
+            **extra,
+        )
+
+
+class CandidatePublic(BaseModel):
+    interval_days: int
+    dose_mg: float
+    max_score: float
+
+
+class SolverPublic(BaseModel):
+    name: str
+    version: str
+    status: str
+    time_ms: float
+
+
+class RecommendationPublic(BaseModel):
+    """The answer, with its reasons, the model used and the solver's word."""
+
+    id: str | None = Field(default=None, description="Audit record id, when stored.")
+    status: Literal["optimal", "infeasible"]
+    interval_days: int | None = Field(
+        description="Recommended interval, days (null if infeasible).")
+    dose_mg: float | None = Field(description="Recommended dose per injection, mg.")
+    max_score: float = Field(description="Worst-case steady-state score over the cycle.")
+    margin_score: float = Field(description="threshold_score - max_score (negative: over).")
+    worst_day_in_cycle: float | None = Field(
+        description="Day of the cycle where the score is highest: just before the next dose.")
+    threshold_score: float
+    threshold_conc_mg_per_l: float = Field(
+        description="Lowest concentration keeping the score at or below the threshold.")
+    trough_conc_mg_per_l: float | None
+    peak_conc_mg_per_l: float | None
+    next_longer: CandidatePublic | None = Field(
+        description="The next longer allowed interval at the largest allowed dose, with its "
+                    "worst-case score: why not longer. Null when none is longer.")
+    late_dose_tolerance_days: float | None = Field(
+        description="Days the next dose may be late before the score crosses the threshold.")
+    closest_option: CandidatePublic | None = Field(
+        description="When infeasible: the option with the lowest worst-case score.")
+    candidates: int
+    feasible_candidates: int
+    explanation: list[str]
+    assumptions: list[str]
+    model: dict[str, float]
+    solver: SolverPublic
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def from_domain(cls, request: RecommendationRequest, rec: Recommendation,
+                    model: dict[str, float], explanation: list[str]) -> RecommendationPublic:
+        def cand(c: Any) -> CandidatePublic | None:
+            return None if c is None else CandidatePublic(
+                interval_days=c.interval_days, dose_mg=c.dose_mg, max_score=c.max_score)
+
+        return cls(
+            status=rec.status.value, interval_days=rec.interval_days, dose_mg=rec.dose_mg,
+            max_score=rec.max_score, margin_score=rec.margin_score,
+            worst_day_in_cycle=rec.worst_day_in_cycle, threshold_score=rec.threshold_score,
+            threshold_conc_mg_per_l=rec.threshold_conc_mg_per_l,
+            trough_conc_mg_per_l=rec.trough_conc_mg_per_l,
+            peak_conc_mg_per_l=rec.peak_conc_mg_per_l, next_longer=cand(rec.next_longer),
+            late_dose_tolerance_days=rec.late_dose_tolerance_days,
+            closest_option=cand(rec.closest_option), candidates=rec.candidates,
+            feasible_candidates=rec.feasible_candidates, explanation=explanation,
+            assumptions=list(rec.assumptions), model=model,
+            solver=SolverPublic(name=rec.solve.solver_name, version=rec.solve.solver_version,
+                                status=rec.solve.raw_status, time_ms=rec.solve.solve_ms),
+            timings_ms={"exposure": rec.timings.exposure_ms, "build": rec.timings.build_ms,
+                        "solve": rec.timings.solve_ms, "total": rec.timings.total_ms},
+        )
