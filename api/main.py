@@ -21,6 +21,7 @@ DESCRIPTION = (
 def create_app() -> FastAPI:
     app = FastAPI(title="doseopt", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
+    # One router per resource; a new resource adds its module to this tuple.
     for module in (health, recommendations):
         app.include_router(module.router)
     return app

@@ -97,6 +97,21 @@ def serve(
                 log_level=s.log_level)
 
 
+# Commands defined in other modules register themselves here, one line each.
+# (Each module exposes ``register(app: typer.Typer) -> None``.)
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()
 

@@ -13,6 +13,8 @@ class Status(StrEnum):
 
     OPTIMAL = "optimal"
     INFEASIBLE = "infeasible"
+    #: A time limit stopped a MIP with a feasible incumbent; the answer carries its gap.
+    TIME_LIMIT = "time_limit"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.contrib.appsi.base import TerminationCondition
@@ -23,7 +25,7 @@ from pyomo.contrib.appsi.solvers import Highs
 from optimizer.errors import SolverError
 from optimizer.results import SolveOutcome, Status
 
-__all__ = ["PYOMO_LOCK", "pyomo_section", "solve_choice"]
+__all__ = ["PYOMO_LOCK", "HighsRun", "pyomo_section", "run_highs", "solve_choice"]
 
 PYOMO_LOCK = threading.RLock()
 
@@ -40,38 +42,65 @@ def pyomo_section() -> Iterator[None]:
         yield
 
 
-def _new_solver(time_limit_s: float) -> Highs:
+@dataclass(frozen=True)
+class HighsRun:
+    """A finished HiGHS run whose status passed the whitelist."""
+
+    status: Status
+    raw_status: str
+    version: str
+    solve_ms: float
+    results: Any  # pyomo.contrib.appsi.base.Results
+
+    def primals(self) -> Any:
+        """Variable values (only for an accepted optimal/feasible status)."""
+        return self.results.solution_loader.get_primals()
+
+
+def run_highs(model: pyo.ConcreteModel, *, time_limit_s: float = 10.0, mip_gap: float = 0.0,
+              accept_time_limit_with_solution: bool = False) -> HighsRun:
+    """Solve ``model`` with HiGHS without loading a solution; check the status first.
+
+    Accepted: ``optimal`` and ``infeasible``; with ``accept_time_limit_with_solution`` also a
+    time limit that left a feasible incumbent (status ``TIME_LIMIT``; report its gap).
+    Anything else raises :class:`SolverError`. Call under :func:`pyomo_section`.
+    """
     solver = Highs()
     solver.config.load_solution = False
     solver.config.stream_solver = False
     solver.config.time_limit = time_limit_s
-    solver.config.mip_gap = 0.0
-    return solver
-
-
-def solve_choice(model: pyo.ConcreteModel, *, time_limit_s: float = 10.0) -> SolveOutcome:
-    """Solve a model that has a binary ``x`` indexed by candidate; return which one is chosen."""
-    solver = _new_solver(time_limit_s)
+    solver.config.mip_gap = mip_gap
     start = time.perf_counter()
     with pyomo_section():
         results = solver.solve(model)
     elapsed_ms = (time.perf_counter() - start) * 1e3
     condition = results.termination_condition
     status = _ACCEPTED.get(condition)
-    version = ".".join(str(p) for p in solver.version())
+    if (status is None and accept_time_limit_with_solution
+            and condition == TerminationCondition.maxTimeLimit
+            and results.best_feasible_objective is not None):
+        status = Status.TIME_LIMIT
     if status is None:
         raise SolverError(f"HiGHS ended with termination condition {condition.name!r}; "
                           "no answer is read from an unaccepted status", condition.name)
+    version = ".".join(str(p) for p in solver.version())
+    return HighsRun(status=status, raw_status=condition.name, version=version,
+                    solve_ms=elapsed_ms, results=results)
+
+
+def solve_choice(model: pyo.ConcreteModel, *, time_limit_s: float = 10.0) -> SolveOutcome:
+    """Solve a model that has a binary ``x`` indexed by candidate; return which one is chosen."""
+    run = run_highs(model, time_limit_s=time_limit_s)
     chosen: int | None = None
     objective: float | None = None
-    if status is Status.OPTIMAL:
-        values = results.solution_loader.get_primals()
+    if run.status is Status.OPTIMAL:
+        values = run.primals()
         picked = [c for c in model.C if values[model.x[c]] > 0.5]
         if len(picked) != 1:
             raise SolverError(f"solution selects {len(picked)} candidates, expected exactly 1",
-                              condition.name)
+                              run.raw_status)
         chosen = int(picked[0])
-        objective = float(results.best_feasible_objective)
-    return SolveOutcome(status=status, raw_status=condition.name, solver_name="highs",
-                        solver_version=version, solve_ms=elapsed_ms, chosen=chosen,
+        objective = float(run.results.best_feasible_objective)
+    return SolveOutcome(status=run.status, raw_status=run.raw_status, solver_name="highs",
+                        solver_version=run.version, solve_ms=run.solve_ms, chosen=chosen,
                         objective=objective)
