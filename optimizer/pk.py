@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,6 +46,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 
+@lru_cache(maxsize=1024)
 def absorption_rate_per_day(half_life_days: float, tmax_days: float) -> float:
     """The ``ka > ke`` for which the single-dose peak falls at ``tmax_days``."""
     ke = math.log(2.0) / half_life_days

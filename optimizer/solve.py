@@ -11,6 +11,8 @@ Pyomo build-and-solve runs under :data:`PYOMO_LOCK`; scale with processes, not t
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,14 +20,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
+from numpy.typing import NDArray
 from pyomo.contrib.appsi.base import TerminationCondition
 from pyomo.contrib.appsi.solvers import Highs
 
 from optimizer.errors import SolverError
+from optimizer.model.compiled import CompiledLinearModel
 from optimizer.results import SolveOutcome, Status
 
-__all__ = ["PYOMO_LOCK", "HighsRun", "pyomo_section", "run_highs", "solve_choice"]
+__all__ = [
+    "PYOMO_LOCK",
+    "CompiledRun",
+    "HighsRun",
+    "pyomo_section",
+    "run_highs",
+    "solve_choice",
+    "solve_compiled",
+]
 
 PYOMO_LOCK = threading.RLock()
 
@@ -104,3 +117,96 @@ def solve_choice(model: pyo.ConcreteModel, *, time_limit_s: float = 10.0) -> Sol
     return SolveOutcome(status=run.status, raw_status=run.raw_status, solver_name="highs",
                         solver_version=run.version, solve_ms=run.solve_ms, chosen=chosen,
                         objective=objective)
+
+
+# --- compiled path: the same formulation, numbers handed to highspy directly -------------
+
+_HIGHS_ACCEPTED = {
+    "kOptimal": Status.OPTIMAL,
+    "kInfeasible": Status.INFEASIBLE,
+}
+_local = threading.local()
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _quiet_highs() -> Any:
+    """A fresh highspy object with output off; the first one's banner kept off stdout."""
+    import highspy
+
+    global _banner_shown
+    with _BANNER_LOCK:
+        if not _banner_shown:
+            # HiGHS prints a copyright banner from C++ the first time an object is created;
+            # keep it out of machine-readable output (CLI --json) by muting fd 1 once.
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    h = highspy.Highs()  # type: ignore[no-untyped-call]
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_shown = True
+        else:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    return h
+
+
+def _thread_highs(time_limit_s: float) -> Any:
+    """One highspy object per thread and time limit (options never change after a solve)."""
+    cache: dict[float, Any] | None = getattr(_local, "solvers", None)
+    if cache is None:
+        cache = {}
+        _local.solvers = cache
+    h = cache.get(time_limit_s)
+    if h is None:
+        h = _quiet_highs()
+        h.setOptionValue("time_limit", float(time_limit_s))
+        cache[time_limit_s] = h
+    return h
+
+
+@dataclass(frozen=True)
+class CompiledRun:
+    status: Status
+    raw_status: str
+    version: str
+    solve_ms: float
+    col_value: NDArray[np.float64] | None
+    objective: float | None
+
+
+def solve_compiled(compiled: CompiledLinearModel, data: dict[str, NDArray[np.float64]], *,
+                   time_limit_s: float = 10.0) -> CompiledRun:
+    """Fill ``compiled`` with ``data`` and solve it with highspy; check the status first."""
+    import highspy
+
+    a_value, cost = compiled.fill(data)
+    h = _thread_highs(time_limit_s)
+    start = time.perf_counter()
+    h.clearModel()
+    sense = highspy.ObjSense.kMaximize if compiled.maximize else highspy.ObjSense.kMinimize
+    h.passModel(compiled.n_col, compiled.n_row, int(compiled.a_index.size),
+                int(highspy.MatrixFormat.kRowwise), int(sense), 0.0, cost, compiled.col_lower,
+                compiled.col_upper, compiled.row_lower, compiled.row_upper,
+                compiled.a_start.astype(np.int32), compiled.a_index.astype(np.int32), a_value,
+                compiled.integrality.astype(np.int32))
+    h.run()
+    raw = h.getModelStatus().name
+    elapsed_ms = (time.perf_counter() - start) * 1e3
+    status = _HIGHS_ACCEPTED.get(raw)
+    if status is None:
+        raise SolverError(f"HiGHS ended with model status {raw!r}; no answer is read from an "
+                          "unaccepted status", raw)
+    version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    col_value = None
+    objective = None
+    if status is Status.OPTIMAL:
+        col_value = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        objective = float(h.getInfo().objective_function_value)
+    return CompiledRun(status=status, raw_status=raw, version=version, solve_ms=elapsed_ms,
+                       col_value=col_value, objective=objective)
