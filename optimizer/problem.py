@@ -63,7 +63,7 @@ class Patient:
     weight_kg: float
 
     def __post_init__(self) -> None:
-        _in_range("patient.weight_kg", self.weight_kg, 0.0, 300.0, unit=" kg")
+        _in_range("patient.weight_kg", self.weight_kg, 1.0, 300.0, low_open=False, unit=" kg")
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ class PKParameters:
             raise InputError("pk.tmax_days", self.tmax_days,
                              f"a number in [0.01, {limit:.3g}) days: below half_life_days / ln 2 "
                              "so that absorption is faster than elimination")
-        _in_range("pk.apparent_volume_l_per_kg", self.apparent_volume_l_per_kg, 0.0, 5.0,
-                  unit=" L/kg")
+        _in_range("pk.apparent_volume_l_per_kg", self.apparent_volume_l_per_kg, 0.005, 5.0,
+                  low_open=False, unit=" L/kg")
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,10 @@ class ResponseParameters:
     hill: float = 4.0
 
     def __post_init__(self) -> None:
-        _in_range("response.baseline_score", self.baseline_score, 0.0, 10.0)
-        _in_range("response.ec50_mg_per_l", self.ec50_mg_per_l, 0.0, 1.0e5, unit=" mg/L")
-        _in_range("response.hill", self.hill, 0.0, 50.0)
+        _in_range("response.baseline_score", self.baseline_score, 0.1, 10.0, low_open=False)
+        _in_range("response.ec50_mg_per_l", self.ec50_mg_per_l, 0.001, 1.0e5, low_open=False,
+                  unit=" mg/L")
+        _in_range("response.hill", self.hill, 0.1, 50.0, low_open=False)
 
 
 @dataclass(frozen=True)
@@ -147,16 +148,17 @@ class RecommendationProblem:
     def __post_init__(self) -> None:
         thr = _finite("threshold_score", self.threshold_score)
         baseline = self.response.baseline_score
-        if not 0.0 < thr < baseline:
+        if not 0.01 <= thr < baseline:
             raise InputError("threshold_score", self.threshold_score,
-                             f"a score above 0 and below response.baseline_score ({baseline:g})")
+                             f"a score of at least 0.01 and below response.baseline_score "
+                             f"({baseline:g})")
         doses = self.dose_options_mg
         if not isinstance(doses, tuple) or len(doses) == 0:
             raise InputError("dose_options_mg", doses, "a non-empty list of doses in mg")
         if len(doses) > 64:
             raise InputError("dose_options_mg", f"{len(doses)} doses", "at most 64 doses")
         for i, d in enumerate(doses):
-            _in_range(f"dose_options_mg[{i}]", d, 0.0, 2400.0, unit=" mg")
+            _in_range(f"dose_options_mg[{i}]", d, 1.0, 2400.0, low_open=False, unit=" mg")
         if len(set(doses)) != len(doses):
             raise InputError("dose_options_mg", list(doses), "distinct doses (no repeats)")
         n = len(doses) * len(self.interval_options.days)

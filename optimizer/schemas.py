@@ -8,7 +8,7 @@ Field limits carry units in their names and descriptions. Checks that involve se
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +42,7 @@ class _In(BaseModel):
 
 
 class PatientIn(_In):
-    weight_kg: float = Field(gt=0, le=300, description="Body weight, kg (required).")
+    weight_kg: float = Field(ge=1, le=300, description="Body weight, kg (required).")
     patient_reference: str | None = Field(
         default=None, max_length=200,
         description="Optional free-text reference; stored with the audit record only, "
@@ -58,19 +58,19 @@ class PKIn(_In):
         description="Time of peak after a single dose, days; below half_life_days / ln 2. "
                     "Default 7.5 (label: 7-8 days).")
     apparent_volume_l_per_kg: float = Field(
-        default=_DEFAULT_PK.apparent_volume_l_per_kg, gt=0, le=5,
+        default=_DEFAULT_PK.apparent_volume_l_per_kg, ge=0.005, le=5,
         description="Apparent volume V/F, L/kg. Default 0.078 (label: 78 mL/kg).")
 
 
 class ResponseIn(_In):
     baseline_score: float = Field(
-        default=_DEFAULT_RESPONSE.baseline_score, gt=0, le=10,
+        default=_DEFAULT_RESPONSE.baseline_score, ge=0.1, le=10,
         description="Untreated symptom score, 0-10. Default 8.5 (reference case, 7-10).")
     ec50_mg_per_l: float = Field(
-        default=_DEFAULT_RESPONSE.ec50_mg_per_l, gt=0, le=1e5,
+        default=_DEFAULT_RESPONSE.ec50_mg_per_l, ge=0.001, le=1e5,
         description="Concentration of half-maximal effect, mg/L. Default 62.4 "
                     "(calibrated to the reference case).")
-    hill: float = Field(default=_DEFAULT_RESPONSE.hill, gt=0, le=50,
+    hill: float = Field(default=_DEFAULT_RESPONSE.hill, ge=0.1, le=50,
                         description="Hill coefficient (steepness). Default 4 (modelling choice).")
 
 
@@ -90,10 +90,10 @@ class RecommendationRequest(_In):
     pk: PKIn = Field(default_factory=PKIn)
     response: ResponseIn = Field(default_factory=ResponseIn)
     threshold_score: float = Field(
-        default=2.0, gt=0, le=10,
+        default=2.0, ge=0.01, le=10,
         description="Highest acceptable symptom score (0-10) at any moment of the cycle; "
                     "must be below response.baseline_score. Default 2 (modelling choice).")
-    dose_options_mg: list[float] = Field(
+    dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] = Field(
         default_factory=lambda: [300.0], min_length=1, max_length=64,
         description="Allowed doses per injection, mg. Default [300] (reference case).")
     interval_options_days: IntervalOptionsIn = Field(default_factory=IntervalOptionsIn)
