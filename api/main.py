@@ -6,10 +6,14 @@ inside the optimizer, so concurrent requests are safe.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import health, recommendations
+from api.routes import audit, health, pages, recommendations
+from api.security import ApiKeyMiddleware
 
 DESCRIPTION = (
     "Recommends the longest omalizumab injection interval that keeps a patient's predicted "
@@ -22,8 +26,10 @@ def create_app() -> FastAPI:
     app = FastAPI(title="doseopt", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     # One router per resource; a new resource adds its module to this tuple.
-    for module in (health, recommendations):
+    for module in (health, recommendations, audit, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(ApiKeyMiddleware)
     return app
 
 

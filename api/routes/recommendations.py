@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
+from optimizer.audit import store_recommendation
 from optimizer.schemas import RecommendationPublic, RecommendationRequest
 from optimizer.service import recommend
+from optimizer.store import get_engine
 
 router = APIRouter(tags=["recommendations"])
+log = logging.getLogger("doseopt.api")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A field is not allowed: names the field, value and limits."}}
+    422: {"description": "A field is not allowed: names the field, value and limits."},
+    503: {"description": "The answer could not be stored in the audit trail."}}
 
 
 @router.post("/v1/recommendations", response_model=RecommendationPublic, responses=_ERRORS)
 def create_recommendation(request: RecommendationRequest,
                           settings: SettingsDep) -> RecommendationPublic:
     """Recommend the longest allowed interval, and the smallest dose for it, that keeps the
-    predicted symptom score at or below the threshold for the whole steady-state cycle."""
-    return recommend(request, settings)
+    predicted symptom score at or below the threshold for the whole steady-state cycle.
+    Every answer is stored in the audit trail; its ``id`` retrieves it later."""
+    out = recommend(request, settings)
+    try:
+        record_id = store_recommendation(request, out, engine=get_engine(settings.database_url))
+    except SQLAlchemyError as exc:
+        log.error("audit store failed: %s", type(exc).__name__)
+        raise HTTPException(status_code=503, detail=[{
+            "field": None, "value": None, "allowed": "a reachable audit database",
+            "message": "The recommendation could not be stored in the audit trail, so it is "
+                       "not returned. Check DOSEOPT_DATABASE_URL and try again."}]) from None
+    return out.model_copy(update={"id": record_id})

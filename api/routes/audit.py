@@ -1,0 +1,79 @@
+"""Stored recommendations: the audit record and its plots.
+
+``GET /v1/recommendations/{id}`` returns the record (request, response, model parameters,
+package and solver versions, time, id); ``GET /v1/recommendations/{id}/plot`` draws it as SVG.
+The optional patient reference stays in the database and is never returned.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import SettingsDep
+from optimizer.audit import StoredRecommendation, get_recommendation
+from optimizer.plots import concentration_plot_svg, score_plot_svg
+from optimizer.schemas import RecommendationPublic
+from optimizer.settings import Settings
+from optimizer.store import get_engine
+
+__all__ = ["load_record", "router"]
+
+router = APIRouter(tags=["audit"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No recommendation is stored under this id."}}
+
+
+class SolverVersion(BaseModel):
+    name: str
+    version: str
+
+
+class AuditRecordPublic(BaseModel):
+    """A stored recommendation as it was answered."""
+
+    id: str = Field(description="Record id (uuid4, 32 hex digits).")
+    created_utc: str = Field(description="When the answer was stored, ISO 8601, UTC.")
+    request: dict[str, Any] = Field(description="The request, without the patient reference.")
+    response: RecommendationPublic
+    model: dict[str, float] = Field(description="Model parameters used, units in the names.")
+    versions: dict[str, str] = Field(description="Versions of doseopt and the numeric packages.")
+    solver: SolverVersion
+
+
+def load_record(record_id: str, settings: Settings) -> StoredRecommendation:
+    """The stored record, or a 404 that says what was looked for."""
+    record = get_recommendation(record_id, engine=get_engine(settings.database_url))
+    if record is None:
+        raise HTTPException(status_code=404, detail=[{
+            "field": "id", "value": record_id[:64],
+            "allowed": "the id of a stored recommendation (as returned by "
+                       "POST /v1/recommendations)",
+            "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
+    return record
+
+
+@router.get("/v1/recommendations/{record_id}", response_model=AuditRecordPublic,
+            responses=_NOT_FOUND)
+def read_recommendation(record_id: str, settings: SettingsDep) -> dict[str, Any]:
+    """The stored record of one recommendation: inputs, answer, versions and time."""
+    return load_record(record_id, settings).public()
+
+
+@router.get("/v1/recommendations/{record_id}/plot", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}},
+                             "description": "The plot as SVG."}, **_NOT_FOUND})
+def plot_recommendation(
+    record_id: str, settings: SettingsDep,
+    kind: Annotated[Literal["score", "concentration"],
+                    Query(description="score: predicted symptom score with the threshold; "
+                                      "concentration: serum concentration with the threshold "
+                                      "concentration.")] = "score",
+) -> Response:
+    """A plot of a stored recommendation (SVG), usable on its own or in a report."""
+    record = load_record(record_id, settings)
+    draw = score_plot_svg if kind == "score" else concentration_plot_svg
+    return Response(content=draw(record.request, record.response), media_type="image/svg+xml")

@@ -1,0 +1,149 @@
+"""The clinician's page and the printable report of a stored recommendation.
+
+``GET /`` serves the page (static HTML, CSS and vanilla JS under ``api/static/``; nothing is
+fetched from outside this service). ``GET /v1/recommendations/{id}/report`` is a one-page HTML
+report of a stored recommendation — inputs, answer, plot, assumptions, versions, date and id —
+self-contained (inline CSS, plot as a data URI) so it can be printed or saved into a record.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.deps import SettingsDep
+from api.routes.audit import load_record
+from optimizer.audit import StoredRecommendation
+from optimizer.plots import score_plot_svg
+
+__all__ = ["render_report", "router"]
+
+router = APIRouter(tags=["pages"])
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+#: Next dose dates listed in the report when the request holds a dose history.
+NEXT_DATES = 6
+
+
+@router.get("/", include_in_schema=False)
+def clinician_page() -> FileResponse:
+    """The clinician's form and result view."""
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/v1/recommendations/{record_id}/report", response_class=HTMLResponse,
+            responses={404: {"description": "No recommendation is stored under this id."}})
+def recommendation_report(record_id: str, settings: SettingsDep) -> HTMLResponse:
+    """A one-page printable report of a stored recommendation (HTML with a print stylesheet)."""
+    return HTMLResponse(render_report(load_record(record_id, settings)))
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
+    """Request fields as (dotted name, readable value) rows; empty values left out."""
+    if isinstance(value, dict):
+        out: list[tuple[str, str]] = []
+        for k, v in value.items():
+            out += _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+        return out
+    if value is None or value == [] or value == {}:
+        return []
+    if isinstance(value, list):
+        parts = [", ".join(f"{k} {v}" for k, v in item.items() if v is not None)
+                 if isinstance(item, dict) else f"{item:g}" if isinstance(item, float)
+                 else str(item) for item in value]
+        return [(prefix, "; ".join(parts))]
+    return [(prefix, f"{value:g}" if isinstance(value, float) else str(value))]
+
+
+def _rows(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs)
+
+
+def _next_dates(record: StoredRecommendation) -> list[str]:
+    """Last recorded dose + k x interval, when the request holds a dose history."""
+    interval = record.response.interval_days
+    history = getattr(record.request, "history", None)
+    doses = getattr(history, "doses", None) or []
+    if interval is None or not doses:
+        return []
+    last = max(d.date if isinstance(d.date, date) else date.fromisoformat(str(d.date))
+               for d in doses)
+    return [(last + timedelta(days=k * interval)).isoformat() for k in range(1, NEXT_DATES + 1)]
+
+
+def _answer(record: StoredRecommendation) -> str:
+    out = record.response
+    if out.status == "optimal":
+        return f"{out.dose_mg:g} mg every {out.interval_days} days"
+    return f"No allowed option keeps the predicted score at or below {out.threshold_score:g}"
+
+
+def _figures(record: StoredRecommendation) -> list[tuple[str, str]]:
+    out = record.response
+    pairs = [("Worst-case score", f"{out.max_score:.2f} (threshold {out.threshold_score:g})"),
+             ("Margin", f"{out.margin_score:.2f}")]
+    if out.next_longer is not None:
+        n = out.next_longer
+        pairs.append(("Why not longer", f"{n.dose_mg:g} mg every {n.interval_days} days: "
+                                        f"score {n.max_score:.2f}"))
+    if out.late_dose_tolerance_days is not None:
+        pairs.append(("Late-dose tolerance", f"{out.late_dose_tolerance_days:g} days"))
+    pairs.append(("Threshold concentration", f"{out.threshold_conc_mg_per_l:.1f} mg/L"))
+    dates = _next_dates(record)
+    if dates:
+        pairs.append(("Next dose dates", ", ".join(dates)))
+    return pairs
+
+
+def _record_rows(record: StoredRecommendation) -> list[tuple[str, str]]:
+    versions = ", ".join(f"{k} {v}" for k, v in record.versions.items())
+    model = ", ".join(f"{k} {v:.4g}" for k, v in record.model.items())
+    return [("Recommendation id", record.id),
+            ("Date", record.created_utc.strftime("%Y-%m-%d %H:%M:%S UTC")),
+            ("Model", "one-compartment PK with first-order absorption; sigmoid Emax score"),
+            ("Model parameters", model), ("Software", versions),
+            ("Solver", f"{record.solver_name} {record.solver_version}")]
+
+
+def render_report(record: StoredRecommendation) -> str:
+    """The printable report as one self-contained HTML document."""
+    svg = score_plot_svg(record.request, record.response)
+    plot_uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    request = record.request.model_dump(mode="json")
+    css = (STATIC / "report.css").read_text(encoding="utf-8")
+    items = "".join(f"<li>{_e(line)}</li>" for line in record.response.explanation)
+    assumptions = "".join(f"<li>{_e(line)}</li>" for line in record.response.assumptions)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>doseopt report {_e(record.id)}</title><style>{css}</style></head>
+<body>
+<header><h1>Omalizumab interval recommendation</h1>
+<p class="meta">Recommendation {_e(record.id)} ·
+{_e(record.created_utc.strftime("%Y-%m-%d %H:%M UTC"))}</p></header>
+<p class="judgement"><strong>Model-based decision support: this result supports, and does not
+replace, clinical judgement.</strong></p>
+<h2>Recommendation</h2>
+<p class="answer">{_e(_answer(record))}</p>
+<dl class="pairs">{_rows(_figures(record))}</dl>
+<ul class="why">{items}</ul>
+<figure><img src="{plot_uri}" alt="Predicted symptom score over time with the threshold and
+the doses"></figure>
+<h2>Inputs</h2>
+<dl class="pairs inputs">{_rows(_flatten("", request))}</dl>
+<h2>Assumptions</h2>
+<ul class="small">{assumptions}</ul>
+<h2>Record</h2>
+<dl class="pairs small">{_rows(_record_rows(record))}</dl>
+</body></html>
+"""

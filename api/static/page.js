@@ -1,0 +1,363 @@
+// doseopt clinician page: build the request from the form, post it, show the answer.
+// Vanilla JS, no dependencies, no network beyond this service.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  let support = null; // which optional request fields this server accepts
+
+  async function requestFields() {
+    if (support) return support;
+    support = new Set();
+    try {
+      const res = await fetch("/openapi.json");
+      const spec = await res.json();
+      const props = spec.components.schemas.RecommendationRequest.properties || {};
+      Object.keys(props).forEach((k) => support.add(k));
+    } catch (e) { /* unknown: send only the core fields */ }
+    return support;
+  }
+
+  function headers(extra) {
+    const h = Object.assign({}, extra || {});
+    const key = $("api_key").value.trim();
+    if (key) h["X-API-Key"] = key;
+    return h;
+  }
+
+  // ---- editable rows -------------------------------------------------------------------
+  function renumber(body, kind) {
+    Array.from(body.rows).forEach((row, i) => {
+      row.querySelectorAll("[data-label]").forEach((el) => {
+        const text = el.dataset.label.replace("{n}", String(i + 1));
+        if (el.tagName === "LABEL") {
+          el.textContent = text;
+        } else {
+          el.setAttribute("aria-label", text);
+        }
+      });
+      row.querySelectorAll("input").forEach((input) => {
+        input.id = kind + "-" + (i + 1) + "-" + input.className;
+      });
+      row.querySelectorAll("label").forEach((label) => {
+        const input = label.parentElement.querySelector("input");
+        label.htmlFor = input.id;
+      });
+    });
+  }
+
+  function addRow(kind, date, value) {
+    const body = $(kind + "-rows");
+    const row = $(kind + "-row").content.firstElementChild.cloneNode(true);
+    if (date) row.querySelector(".date").value = date;
+    if (value !== undefined) row.querySelector(".amount").value = value;
+    row.querySelector(".remove").addEventListener("click", () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber(body, kind);
+      (next ? next.querySelector("input") : $("add-" + kind)).focus();
+    });
+    body.appendChild(row);
+    renumber(body, kind);
+    return row;
+  }
+
+  function allRows(kind) {
+    return Array.from($(kind + "-rows").rows).map((row, i) => ({
+      n: i + 1, row: row,
+      date: row.querySelector(".date").value,
+      value: row.querySelector(".amount").value.trim(),
+    }));
+  }
+
+  // Filled rows only; empty rows are ignored.
+  function rows(kind) { return allRows(kind).filter((r) => r.date && r.value !== ""); }
+
+  // A half-filled row is an error the clinician must fix before submitting.
+  function rowIssues() {
+    const issues = [];
+    [["dose", "Dose", "dose (mg)"], ["score", "Score", "score"]].forEach(([kind, name, what]) => {
+      allRows(kind).forEach((r) => {
+        if (!r.date !== (r.value === "")) {
+          const missing = r.date ? what : "date";
+          const input = r.row.querySelector(r.date ? ".amount" : ".date");
+          issues.push({ message: name + " row " + r.n + ": enter the " + missing +
+                        " or remove the row.", input: input });
+        }
+      });
+    });
+    return issues;
+  }
+
+  // ---- the request ---------------------------------------------------------------------
+  function num(id) {
+    const v = $(id).value.trim();
+    return v === "" ? null : Number(v);
+  }
+
+  function today() { return new Date().toISOString().slice(0, 10); }
+
+  function buildRequest(fields) {
+    const patient = { weight_kg: num("weight_kg") };
+    const ref = $("patient_reference").value.trim();
+    if (ref) patient.patient_reference = ref;
+    const doses = $("dose_options_mg").value.split(/[\s,;]+/).filter(Boolean).map(Number);
+    const body = {
+      patient: patient,
+      threshold_score: num("threshold_score"),
+      dose_options_mg: doses,
+      interval_options_days: { min: num("interval_min"), max: num("interval_max"),
+                               step: num("interval_step") },
+      pk: { half_life_days: num("half_life_days"), tmax_days: num("tmax_days"),
+            apparent_volume_l_per_kg: num("apparent_volume_l_per_kg") },
+      response: { baseline_score: num("baseline_score"), ec50_mg_per_l: num("ec50_mg_per_l"),
+                  hill: num("hill") },
+    };
+    const prob = num("min_probability");
+    if (prob !== null) body.min_probability = prob;
+    const dosesGiven = rows("dose"), scores = rows("score");
+    let historySent = false;
+    if ((dosesGiven.length || scores.length) && fields.has("history")) {
+      body.history = {
+        doses: dosesGiven.map((r) => ({ date: r.date, dose_mg: Number(r.value) })),
+        observations: scores.map((r) => ({ date: r.date, score: Number(r.value) })),
+      };
+      if (fields.has("evaluation_date")) body.evaluation_date = today();
+      historySent = true;
+    }
+    return { body: body, historySent: historySent, anyHistory: dosesGiven.length + scores.length };
+  }
+
+  // ---- errors ----------------------------------------------------------------------------
+  function clearErrors() {
+    $("errors").hidden = true;
+    $("errors").textContent = "";
+    document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  }
+
+  function showErrors(items) {
+    const box = $("errors");
+    const title = document.createElement("p");
+    title.textContent = "Please correct the following:";
+    const list = document.createElement("ul");
+    let first = null;
+    items.forEach((item) => {
+      const li = document.createElement("li");
+      li.textContent = item.message || String(item);
+      list.appendChild(li);
+      if (item.input) { item.input.setAttribute("aria-invalid", "true"); first = first || item.input; }
+      const field = String(item.field || "").replace(/\[\d+\].*$/, "");
+      document.querySelectorAll("[data-field]").forEach((el) => {
+        if (field && (el.dataset.field === field || field.startsWith(el.dataset.field + "."))) {
+          const target = el.tagName === "INPUT" ? el : el.querySelector("input");
+          if (target) { target.setAttribute("aria-invalid", "true"); first = first || target; }
+        }
+      });
+    });
+    box.replaceChildren(title, list);
+    box.hidden = false;
+    (first || box).focus();
+  }
+
+  // ---- the result ------------------------------------------------------------------------
+  function fill(dl, pairs) {
+    dl.replaceChildren();
+    pairs.forEach(([k, v]) => {
+      const dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = k; dd.textContent = v;
+      dl.append(dt, dd);
+    });
+  }
+
+  function list(el, lines) {
+    el.replaceChildren(...lines.map((line) => {
+      const li = document.createElement("li");
+      li.textContent = line;
+      return li;
+    }));
+  }
+
+  function nextDates(interval) {
+    const dates = rows("dose").map((r) => r.date).filter(Boolean).sort();
+    const out = $("next-dates");
+    out.replaceChildren();
+    if (!interval) { $("next-dates-note").textContent = "No interval is recommended."; return; }
+    if (!dates.length) {
+      $("next-dates-note").textContent =
+        "Enter the date of the last dose in the dose history to see the next dates.";
+      return;
+    }
+    const last = dates[dates.length - 1];
+    const base = Date.parse(last + "T00:00:00Z");
+    const fmt = new Intl.DateTimeFormat(undefined, { weekday: "short", year: "numeric",
+                                                     month: "short", day: "numeric",
+                                                     timeZone: "UTC" });
+    const lines = [];
+    for (let k = 1; k <= 6; k++) {
+      const d = new Date(base + k * interval * 86400000);
+      lines.push(d.toISOString().slice(0, 10) + " (" + fmt.format(d) + ")");
+    }
+    list(out, lines);
+    $("next-dates-note").textContent =
+      "Last dose " + last + " + k × " + interval + " days.";
+  }
+
+  function figures(out) {
+    const pairs = [
+      ["Worst-case score", out.max_score.toFixed(2) + " (threshold " + out.threshold_score + ")"],
+      ["Margin", out.margin_score.toFixed(2)],
+    ];
+    if (out.next_longer) {
+      const n = out.next_longer;
+      pairs.push(["Why not longer", n.dose_mg + " mg every " + n.interval_days +
+                  " days: score " + n.max_score.toFixed(2)]);
+    } else if (out.status === "optimal") {
+      pairs.push(["Why not longer", "longest interval allowed by the options"]);
+    }
+    if (out.late_dose_tolerance_days !== null) {
+      pairs.push(["Late-dose tolerance", out.late_dose_tolerance_days + " days"]);
+    }
+    if (typeof out.probability_controlled === "number") {
+      pairs.push(["Probability controlled", (100 * out.probability_controlled).toFixed(0) + " %"]);
+    }
+    pairs.push(["Threshold concentration", out.threshold_conc_mg_per_l.toFixed(1) + " mg/L"]);
+    pairs.push(["Options considered", out.candidates + " (" + out.feasible_candidates +
+                " keep the score down)"]);
+    fill($("figures"), pairs);
+  }
+
+  function inputs(body, built) {
+    const iv = body.interval_options_days;
+    const pairs = [
+      ["Weight", body.patient.weight_kg + " kg"],
+      ["Threshold score", String(body.threshold_score)],
+      ["Dose options", body.dose_options_mg.join(", ") + " mg"],
+      ["Intervals", iv.min + "–" + iv.max + " days, step " + iv.step],
+      ["Half-life", body.pk.half_life_days + " days"],
+      ["Time to peak", body.pk.tmax_days + " days"],
+      ["V/F", body.pk.apparent_volume_l_per_kg + " L/kg"],
+      ["Untreated score", String(body.response.baseline_score)],
+      ["EC50", body.response.ec50_mg_per_l + " mg/L"],
+      ["Hill", String(body.response.hill)],
+    ];
+    if (body.min_probability !== undefined) {
+      pairs.push(["Probability target", String(body.min_probability)]);
+    }
+    const d = rows("dose"), s = rows("score");
+    if (d.length) pairs.push(["Dose history", d.map((r) => r.date + " " + r.value + " mg").join("; ")]);
+    if (s.length) pairs.push(["Scores", s.map((r) => r.date + ": " + r.value).join("; ")]);
+    fill($("inputs"), pairs);
+    const note = $("history-note");
+    note.hidden = !(built.anyHistory && !built.historySent);
+    note.textContent = "The dose and score history was not sent: this service does not fit " +
+      "the patient's history yet. It sets the next dose dates and is shown here only.";
+  }
+
+  async function plot(id, kind, img, out) {
+    const res = await fetch("/v1/recommendations/" + id + "/plot?kind=" + kind,
+                            { headers: headers() });
+    if (!res.ok) throw new Error("plot " + res.status);
+    const blob = await res.blob();
+    img.src = URL.createObjectURL(blob);
+    const sched = out.status === "optimal" ? out.dose_mg + " mg every " + out.interval_days +
+      " days" : "the closest option";
+    img.alt = kind === "score"
+      ? "Predicted symptom score for " + sched + ", worst-case " + out.max_score.toFixed(2) +
+        " against a threshold of " + out.threshold_score + "."
+      : "Predicted concentration for " + sched + ", trough against a threshold concentration of " +
+        out.threshold_conc_mg_per_l.toFixed(1) + " mg/L.";
+  }
+
+  async function record(id) {
+    const res = await fetch("/v1/recommendations/" + id, { headers: headers() });
+    if (!res.ok) return;
+    const rec = await res.json();
+    const when = new Date(rec.created_utc);
+    const versions = Object.entries(rec.versions).map(([k, v]) => k + " " + v).join(", ");
+    fill($("record"), [
+      ["Recommendation id", rec.id],
+      ["Date", when.toISOString().replace("T", " ").slice(0, 19) + " UTC"],
+      ["Model", "one-compartment PK with first-order absorption; sigmoid Emax score (doseopt " +
+                rec.versions.doseopt + ")"],
+      ["Software", versions],
+      ["Solver", rec.solver.name + " " + rec.solver.version],
+    ]);
+  }
+
+  function render(out, body, built) {
+    const answer = $("answer");
+    if (out.status === "optimal") {
+      answer.textContent = out.dose_mg + " mg every " + out.interval_days + " days";
+      answer.className = "answer";
+    } else {
+      answer.textContent = "No allowed option keeps the predicted score at or below " +
+        out.threshold_score;
+      answer.className = "answer infeasible";
+    }
+    nextDates(out.interval_days);
+    figures(out);
+    list($("explanation"), out.explanation);
+    list($("assumptions"), out.assumptions);
+    inputs(body, built);
+    $("result").hidden = false;
+    $("result").dataset.id = out.id || "";
+    $("result-title").focus();
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    clearErrors();
+    $("submit").disabled = true;
+    $("busy").textContent = "Computing…";
+    try {
+      const issues = rowIssues();
+      if (issues.length) { showErrors(issues); $("busy").textContent = ""; return; }
+      const built = buildRequest(await requestFields());
+      const res = await fetch("/v1/recommendations", {
+        method: "POST", headers: headers({ "Content-Type": "application/json" }),
+        body: JSON.stringify(built.body),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        const items = Array.isArray(data.detail) ? data.detail
+          : [{ message: "The service answered " + res.status + "." }];
+        $("result").hidden = true;
+        showErrors(items);
+        $("busy").textContent = "";
+        return;
+      }
+      render(data, built.body, built);
+      $("busy").textContent = "Done.";
+      if (data.id) {
+        await Promise.all([plot(data.id, "score", $("plot-score"), data),
+                           plot(data.id, "concentration", $("plot-conc"), data),
+                           record(data.id)]);
+      }
+    } catch (err) {
+      showErrors([{ message: "The service could not be reached: " + err.message }]);
+      $("busy").textContent = "";
+    } finally {
+      $("submit").disabled = false;
+    }
+  }
+
+  async function openReport() {
+    const id = $("result").dataset.id;
+    if (!id) return;
+    const res = await fetch("/v1/recommendations/" + id + "/report", { headers: headers() });
+    const html = await res.text();
+    window.open(URL.createObjectURL(new Blob([html], { type: "text/html" })), "_blank");
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("add-dose").addEventListener("click", () => addRow("dose").querySelector("input").focus());
+    $("add-score").addEventListener("click", () => addRow("score").querySelector("input").focus());
+    $("question").addEventListener("submit", submit);
+    $("print").addEventListener("click", () => window.print());
+    $("open-report").addEventListener("click", openReport);
+    $("errors").tabIndex = -1;
+    addRow("dose");
+    addRow("score");
+    requestFields();
+  });
+})();
