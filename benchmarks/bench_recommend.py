@@ -1,0 +1,154 @@
+"""Benchmark one recommendation: Python API (split by stage), numpy brute force, and HTTP.
+
+Run: ``.venv/bin/python benchmarks/bench_recommend.py [--http-seconds 10] [--clients 8]``
+Prints medians in milliseconds; the HTTP part starts uvicorn on a free loopback port with a
+temporary database and drives it with keep-alive clients from threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.pk import PKModel
+from optimizer.problem import Patient, RecommendationProblem
+from optimizer.recommend import evaluate_candidates, recommend_interval
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def numpy_brute_force(problem: RecommendationProblem) -> tuple[int, float] | None:
+    pk = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    table = evaluate_candidates(problem, pk)
+    ok = table.controlled
+    rows = np.flatnonzero(ok.any(axis=1))
+    if rows.size == 0:
+        return None
+    i = int(rows[-1])
+    j = int(np.flatnonzero(ok[i])[0])
+    return int(table.intervals_days[i]), float(table.doses_mg[j])
+
+
+def median_ms(fn: object, n: int) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def bench_python(n: int) -> None:
+    problem = RecommendationProblem(patient=Patient(weight_kg=30.0))
+    brute = numpy_brute_force(problem)
+    for backend in ("compiled", "pyomo"):
+        rec = recommend_interval(problem, backend=backend)  # type: ignore[arg-type]
+        assert (rec.interval_days, rec.dose_mg) == brute
+        stages = {"exposure": [], "build": [], "solve": [], "total": []}  # type: dict[str, list[float]]
+        reps = n if backend == "compiled" else max(n // 10, 20)
+        for _ in range(reps):
+            t = recommend_interval(problem, backend=backend).timings  # type: ignore[arg-type]
+            stages["exposure"].append(t.exposure_ms)
+            stages["build"].append(t.build_ms)
+            stages["solve"].append(t.solve_ms)
+        stages["total"] = [median_ms(lambda: recommend_interval(problem, backend=backend),  # type: ignore[arg-type]
+                                     reps)]
+        med = {k: statistics.median(v) for k, v in stages.items()}
+        print(f"python API [{backend:8s}] 71 candidates: exposure {med['exposure']:.3f} ms, "
+              f"build {med['build']:.3f} ms, solve+read {med['solve']:.3f} ms, "
+              f"total {med['total']:.3f} ms")
+        if backend == "compiled":
+            compiled_total = med["total"]
+    brute_ms = median_ms(lambda: numpy_brute_force(problem), n)
+    print(f"numpy brute force: {brute_ms:.3f} ms; compiled recommendation / brute force = "
+          f"{compiled_total / brute_ms:.1f}x")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_http(seconds: float, clients: int, workers: int) -> None:
+    import httpx
+
+    port = free_port()
+    db = Path(tempfile.mkdtemp()) / "bench.db"
+    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{db}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(workers), "--log-level", "warning"],
+        cwd=REPO, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        body = {"patient": {"weight_kg": 30}, "threshold_score": 2}
+        with httpx.Client(base_url=url) as c:  # warm every worker
+            for _ in range(20 * workers):
+                c.post("/v1/recommendations", json=body)
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        stop = time.time() + seconds
+
+        def client() -> None:
+            local = []
+            with httpx.Client(base_url=url, timeout=30) as c:
+                while time.time() < stop:
+                    t = time.perf_counter()
+                    r = c.post("/v1/recommendations", json=body)
+                    local.append(time.perf_counter() - t)
+                    if r.status_code != 200:
+                        with lock:
+                            errors[0] += 1
+            with lock:
+                latencies.extend(local)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.time()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.time() - start
+        lat = np.array(latencies) * 1e3
+        print(f"HTTP {workers} worker(s), {clients} keep-alive clients, {elapsed:.0f} s: "
+              f"{lat.size / elapsed:.0f} req/s, p50 {np.percentile(lat, 50):.1f} ms, "
+              f"p95 {np.percentile(lat, 95):.1f} ms, errors {errors[0]}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--http-seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    bench_python(args.n)
+    if args.http_seconds > 0:
+        bench_http(args.http_seconds, 1, 1)
+        bench_http(args.http_seconds, args.clients, 1)
+        bench_http(args.http_seconds, args.clients, 2)
+
+
+if __name__ == "__main__":
+    main()
