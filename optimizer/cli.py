@@ -67,6 +67,9 @@ def print_recommendation(out: RecommendationPublic) -> None:
 def recommend(
     path: Annotated[Path, typer.Argument(help="Scenario file (TOML) of kind recommendation.")],
     as_json: JsonFlag = False,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Store the answer in the audit trail (DOSEOPT_DATABASE_URL) and "
+                        "print its id.")] = False,
 ) -> None:
     """Recommend the longest controlled interval for the patient in a scenario file."""
     from optimizer.service import recommend as run
@@ -76,25 +79,46 @@ def recommend(
         out = run(request)
     except DoseOptError as exc:
         raise fail(exc) from None
+    if store:
+        from optimizer.audit import store_recommendation
+
+        out = out.model_copy(update={"id": store_recommendation(request, out)})
     if as_json:
         sys.stdout.write(out.model_dump_json(indent=2) + "\n")
     else:
         print_recommendation(out)
+        if out.id is not None:
+            console.print(f"Stored as recommendation {out.id}", highlight=False)
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (DOSEOPT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (DOSEOPT_PORT).")] = None,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow a non-loopback address without an API key.")] = False,
 ) -> None:
-    """Start the HTTP service (uvicorn) on the configured address."""
+    """Start the HTTP service (uvicorn) on the configured address.
+
+    Without an API key (DOSEOPT_API_KEY) it binds to a loopback address only, unless
+    --allow-remote is given."""
+    import logging
+
     import uvicorn
 
+    from api.security import check_bind
     from optimizer.settings import get_settings
 
     s = get_settings()
-    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port,
-                log_level=s.log_level)
+    bind = host or s.host
+    try:
+        message = check_bind(bind, s.api_key, allow_remote)
+    except DoseOptError as exc:
+        raise fail(exc) from None
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    level = logging.INFO if s.api_key else logging.WARNING
+    logging.getLogger("doseopt.security").log(level, message)
+    uvicorn.run("api.main:app", host=bind, port=port or s.port, log_level=s.log_level)
 
 
 # Commands defined in other modules register themselves here, one line each.
