@@ -121,7 +121,8 @@ class StoredRecommendation:
         return {
             "id": self.id,
             "created_utc": self.created_utc.isoformat(),
-            "request": self.request.model_dump(mode="json"),
+            "request": self.request.model_dump(
+                mode="json", exclude={"patient": {"patient_reference"}}),
             "response": self.response.model_dump(mode="json"),
             "model": self.model,
             "versions": self.versions,

@@ -115,7 +115,7 @@ def _after_history(pk: PKModel, past: list[tuple[date, float]], obs_days: list[f
     last = days[-1]
     days += [last + k * tau for k in range(1, cycles + 1)]
     amounts = [mg for _, mg in past] + [dose] * cycles
-    end = max(days[-1] + tau, *obs_days)
+    end = max([days[-1] + tau, *obs_days])
     t = np.linspace(0.0, end, int(end * POINTS_PER_DAY) + 1)
     return _Doses(days, amounts, [False] * len(past) + [True] * cycles, t,
                   concentration_mg_per_l(pk, days, amounts, t))
