@@ -69,7 +69,7 @@ def _import_table_modules() -> None:
 
 
 #: Modules declaring tables (each adds its own name here).
-_TABLE_MODULES: tuple[str, ...] = ("optimizer.audit",)
+_TABLE_MODULES: tuple[str, ...] = ("optimizer.audit", "optimizer.batch_store")
 
 
 @contextmanager
