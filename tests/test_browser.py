@@ -1,0 +1,175 @@
+"""Story: in a real browser, a clinician fills the form for the reference case with the
+keyboard, sees 36 days and the plot, and prints a one-page report.
+
+Drives Debian's Chromium (/usr/bin/chromium) through Playwright against a uvicorn server
+started here with a temporary database. A missing Chromium fails the test; it is not skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """uvicorn on a free loopback port with its own SQLite file."""
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}"}
+    env.pop("DOSEOPT_API_KEY", None)
+    log_path = tmp / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_health(url, proc, log_path)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _wait_for_health(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/v1/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start on {url}:\n{log_path.read_text()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing at /usr/bin/chromium: the browser tests need it. "
+                    "Install it with `apt-get install -y chromium` (scripts/test.sh does this "
+                    "when run as root).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+
+
+def test_reference_case_in_the_browser_shows_36_days_the_plot_and_prints_on_one_page(
+        server: str, page: Any) -> None:
+    page.goto(server + "/")
+    unlabelled = page.evaluate(
+        "Array.from(document.querySelectorAll('input'))"
+        ".filter(i => i.labels.length === 0).map(i => i.id || i.outerHTML)")
+    assert unlabelled == []
+    page.get_by_label("Body weight (kg)").fill("30")
+    page.get_by_label("Allowed doses (mg, comma-separated)").fill("300")
+    threshold = page.get_by_label("Highest acceptable score (0–10)")
+    threshold.fill("2")
+    threshold.press("Enter")  # submit from the keyboard
+
+    page.locator("#answer").filter(has_text="36 days").wait_for()
+    assert page.locator("#answer").inner_text() == "300 mg every 36 days"
+    assert page.locator("#result-title").evaluate("el => el === document.activeElement")
+    page.wait_for_function(
+        "() => { const i = document.getElementById('plot-score');"
+        " return i.complete && i.naturalWidth > 0; }")
+    assert "worst-case" in page.locator("#plot-score").get_attribute("alt")
+    assert "does not replace, clinical" in page.locator("#result").inner_text()
+    assert "Why not longer" in page.locator("#figures").inner_text()
+    record_id = page.locator("#result").get_attribute("data-id")
+    page.locator("#record").filter(has_text=record_id).wait_for()
+    assert "numpy" in page.locator("#record").inner_text()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page.png"), full_page=True)
+
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "page-print.pdf").write_bytes(pdf)
+    assert _pdf_pages(pdf) == 1
+
+    page.goto(f"{server}/v1/recommendations/{record_id}/report")
+    assert "300 mg every 36 days" in page.locator(".answer").inner_text()
+    report_pdf = page.pdf(format="A4")
+    (ARTIFACTS / "report.pdf").write_bytes(report_pdf)
+    assert _pdf_pages(report_pdf) == 1
+
+
+def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field(
+        server: str, page: Any) -> None:
+    # Present the page a server that does not take a dose history, so the answer stays the
+    # population one and the history only sets the dates.
+    with urllib.request.urlopen(server + "/openapi.json", timeout=5) as r:
+        spec = json.loads(r.read())
+    props = spec["components"]["schemas"]["RecommendationRequest"]["properties"]
+    for optional in ("history", "evaluation_date", "min_probability"):
+        props.pop(optional, None)
+    page.route("**/openapi.json", lambda route: route.fulfill(json=spec))
+    page.goto(server + "/")
+
+    page.get_by_role("button", name="Recommend").click()
+    page.locator("#errors").filter(has_text="patient.weight_kg").wait_for()
+    assert page.get_by_label("Body weight (kg)").get_attribute("aria-invalid") == "true"
+
+    page.get_by_label("Body weight (kg)").fill("30")
+    page.get_by_label("Dose 1 date").fill("2020-02-03")
+    page.get_by_label("Dose 1 amount (mg)").fill("300")
+    page.get_by_role("button", name="Add dose").click()
+    assert page.get_by_label("Dose 2 date").evaluate("el => el === document.activeElement")
+    page.get_by_label("Dose 2 date").fill("2020-03-02")
+    page.get_by_label("Dose 2 amount (mg)").fill("300")
+    page.get_by_label("Score 1 date").fill("2020-04-13")
+    page.get_by_role("button", name="Recommend").click()
+    page.locator("#errors").filter(has_text="Score row 1: enter the score").wait_for()
+
+    page.get_by_role("button", name="Remove score 1").click()
+    page.get_by_role("button", name="Recommend").click()
+    page.locator("#answer").filter(has_text="36 days").wait_for()
+    dates = page.locator("#next-dates li").all_inner_texts()
+    # 2020-03-02 + 36 days = 2020-04-07; then every 36 days.
+    assert [d[:10] for d in dates[:3]] == ["2020-04-07", "2020-05-13", "2020-06-18"]
+    assert page.locator("#history-note").is_visible()
