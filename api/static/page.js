@@ -95,7 +95,13 @@
     return v === "" ? null : Number(v);
   }
 
-  function today() { return new Date().toISOString().slice(0, 10); }
+  function today() {  // the clinician's local calendar date, YYYY-MM-DD
+    const d = new Date();
+    return [d.getFullYear(), String(d.getMonth() + 1).padStart(2, "0"),
+            String(d.getDate()).padStart(2, "0")].join("-");
+  }
+
+  const byDate = (a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0);
 
   function buildRequest(fields) {
     const patient = { weight_kg: num("weight_kg") };
@@ -115,7 +121,7 @@
     };
     const prob = num("min_probability");
     if (prob !== null) body.min_probability = prob;
-    const dosesGiven = rows("dose"), scores = rows("score");
+    const dosesGiven = rows("dose").sort(byDate), scores = rows("score").sort(byDate);
     let historySent = false;
     if ((dosesGiven.length || scores.length) && fields.has("history")) {
       body.history = {
