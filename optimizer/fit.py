@@ -1,0 +1,285 @@
+"""Individual fit (MAP) of the patient's response parameters from their own history.
+
+Parameters, each with a log-normal population prior ``log(theta) ~ N(log(median), log_sd^2)``:
+
+* ``ec50_mg_per_l``: median = the request's ``response.ec50_mg_per_l`` (62.4, calibrated to the
+  reference case); ``log_sd = 0.5``: modelling choice, a between-patient spread of about 50 %.
+* ``baseline_score``: median = ``response.baseline_score`` (8.5, reference case 7-10 before
+  therapy); ``log_sd = 0.12``: modelling choice so that the 95 % prior range is about 6.7-10.
+  Capped at 10, the top of the scale.
+* ``clearance_factor`` (multiplies ``ke``; 1 = label): median 1; ``log_sd = 0.44``: label,
+  clearance 2.4 +/- 1.1 mL/kg/day, a coefficient of variation of 46 % -> sqrt(log(1 + 0.46^2)).
+
+Measurement model (modelling choices, documented in ``docs/individual.md``):
+
+* A score ``y`` in [0, 10] is the predicted score plus ``N(0, score_sd^2)`` noise, censored at
+  the ends of the scale (a Tobit model): a recorded 0 means "at or below 0", a 10 "at or above
+  10". ``score_sd = 1`` point: modelling choice (day-to-day variation of a symptom score).
+* A yes/no "symptomatic" is the same latent score above ``symptom_cutoff_score`` (default 2,
+  "mild", the default threshold): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
+
+The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B, three starts) on the standardised
+log scale ``z = (log theta - log median) / log_sd``; uncertainty is the Laplace approximation
+(inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+from scipy.special import log_ndtr
+
+from optimizer.history import MAX_SCORE, PatientHistory
+from optimizer.pk import PKModel
+from optimizer.problem import RecommendationProblem, ResponseParameters
+from optimizer.symptoms import score
+
+__all__ = ["FitResult", "IndividualParameters", "LogNormalPrior", "ParameterFit", "Priors",
+           "default_priors", "fit_individual"]
+
+FloatArray = NDArray[np.float64]
+_Z95 = 1.959963984540054
+_Z_BOUND = 6.0
+_NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor")
+
+
+@dataclass(frozen=True)
+class LogNormalPrior:
+    median: float
+    log_sd: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Priors:
+    ec50_mg_per_l: LogNormalPrior
+    baseline_score: LogNormalPrior
+    clearance_factor: LogNormalPrior
+    fit_baseline: bool = True
+    fit_clearance: bool = True
+    score_sd: float = 1.0
+    symptom_cutoff_score: float = 2.0
+
+    def get(self, name: str) -> LogNormalPrior:
+        prior = getattr(self, name)
+        if not isinstance(prior, LogNormalPrior):
+            raise KeyError(name)
+        return prior
+
+    @property
+    def fitted(self) -> tuple[str, ...]:
+        return tuple(n for n, on in zip(_NAMES, (True, self.fit_baseline, self.fit_clearance),
+                                        strict=True) if on)
+
+
+def default_priors(response: ResponseParameters) -> Priors:
+    """Population priors centred on the request's response parameters (see module doc)."""
+    return Priors(
+        ec50_mg_per_l=LogNormalPrior(response.ec50_mg_per_l, 0.5,
+                                     "median: calibrated to the reference case; spread: "
+                                     "modelling choice (about 50 % between patients)"),
+        baseline_score=LogNormalPrior(response.baseline_score, 0.12,
+                                      "median: reference case (7-10 before therapy); spread: "
+                                      "modelling choice"),
+        clearance_factor=LogNormalPrior(1.0, 0.44, "label: clearance 2.4 +/- 1.1 mL/kg/day "
+                                        "(46 % coefficient of variation)"))
+
+
+@dataclass(frozen=True)
+class IndividualParameters:
+    """One patient's parameters; ``clearance_factor`` scales the elimination rate ``ke``."""
+
+    ec50_mg_per_l: float
+    baseline_score: float
+    clearance_factor: float
+    hill: float
+
+    def pk_model(self, base: PKModel) -> PKModel:
+        return replace(base, ke_per_day=base.ke_per_day * self.clearance_factor)
+
+    def response(self) -> ResponseParameters:
+        return ResponseParameters(baseline_score=min(self.baseline_score, MAX_SCORE),
+                                  ec50_mg_per_l=self.ec50_mg_per_l, hill=self.hill)
+
+    def threshold_conc_mg_per_l(self, threshold_score: float) -> float:
+        """Concentration at which the score equals the threshold (0 if never above it)."""
+        s0 = min(self.baseline_score, MAX_SCORE)
+        if s0 <= threshold_score:
+            return 0.0
+        return float(self.ec50_mg_per_l * (s0 / threshold_score - 1.0) ** (1.0 / self.hill))
+
+
+@dataclass(frozen=True)
+class ParameterFit:
+    name: str
+    estimate: float
+    lower_95: float
+    upper_95: float
+    prior_median: float
+    prior_lower_95: float
+    prior_upper_95: float
+    shift_prior_sd: float
+    sd_ratio: float
+    source: str
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """``status``: "fitted", "prior" (no observations) or "not_converged"."""
+
+    status: str
+    message: str
+    n_observations: int
+    parameters: tuple[ParameterFit, ...]
+    point: IndividualParameters
+    fitted: tuple[str, ...]
+    z_mean: FloatArray
+    z_cov: FloatArray
+    priors: Priors
+
+    def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
+        """``n`` draws from the posterior (Laplace), or from the prior when not fitted."""
+        rng = np.random.default_rng(seed)
+        z = rng.multivariate_normal(self.z_mean, self.z_cov, size=n, method="cholesky")
+        return [_params(self.priors, np.clip(row, -_Z_BOUND, _Z_BOUND), self.fitted,
+                        self.point.hill) for row in z]
+
+
+def _params(priors: Priors, z: FloatArray, fitted: tuple[str, ...], hill: float
+            ) -> IndividualParameters:
+    values = {n: priors.get(n).median for n in _NAMES}
+    for k, name in enumerate(fitted):
+        p = priors.get(name)
+        values[name] = p.median * math.exp(p.log_sd * float(z[k]))
+    return IndividualParameters(hill=hill, **values)
+
+
+@dataclass(frozen=True)
+class _ObsArrays:
+    """Observations split by kind, as arrays (built once per fit)."""
+
+    days: FloatArray
+    y: FloatArray  # score, NaN where only yes/no
+    low: NDArray[np.bool_]  # score at 0 (left-censored)
+    high: NDArray[np.bool_]  # score at 10 (right-censored)
+    mid: NDArray[np.bool_]
+    sign: FloatArray  # +1 symptomatic, -1 not, 0 no yes/no used
+
+    @classmethod
+    def of(cls, history: PatientHistory) -> _ObsArrays:
+        y = np.array([np.nan if o.score is None else float(o.score)
+                      for o in history.observations])
+        has = ~np.isnan(y)
+        sign = np.array([0.0 if o.score is not None or o.symptomatic is None
+                         else (1.0 if o.symptomatic else -1.0) for o in history.observations])
+        yy = np.where(has, y, 5.0)
+        return cls(days=history.observation_days, y=yy, low=has & (yy <= 0.0),
+                   high=has & (yy >= MAX_SCORE), mid=has & (yy > 0.0) & (yy < MAX_SCORE),
+                   sign=sign)
+
+
+def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
+                       priors: Priors, hill: float) -> float:
+    p = _params(priors, z, priors.fitted, hill)
+    mu = score(p.response(), history.concentration_mg_per_l(p.pk_model(base), obs.days))
+    sd = priors.score_sd
+    ll = np.where(obs.low, log_ndtr(-mu / sd), 0.0)
+    ll += np.where(obs.high, log_ndtr((mu - MAX_SCORE) / sd), 0.0)
+    ll += np.where(obs.mid, -0.5 * ((obs.y - mu) / sd) ** 2 - math.log(sd), 0.0)
+    ll += np.where(obs.sign != 0.0,
+                   log_ndtr(obs.sign * (mu - priors.symptom_cutoff_score) / sd), 0.0)
+    return 0.5 * float(z @ z) - float(ll.sum())
+
+
+def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) -> FloatArray:
+    n = z.size
+    hess = np.zeros((n, n))
+    eye = np.eye(n) * h
+    for i in range(n):
+        for j in range(i, n):
+            val = (fn(z + eye[i] + eye[j]) - fn(z + eye[i] - eye[j])
+                   - fn(z - eye[i] + eye[j]) + fn(z - eye[i] - eye[j])) / (4 * h * h)
+            hess[i, j] = hess[j, i] = val
+    return hess
+
+
+def _bounds(priors: Priors) -> list[tuple[float, float]]:
+    out = []
+    for name in priors.fitted:
+        hi = _Z_BOUND
+        if name == "baseline_score":
+            p = priors.baseline_score
+            hi = min(hi, math.log(MAX_SCORE / p.median) / p.log_sd)
+        out.append((-_Z_BOUND, hi))
+    return out
+
+
+def _report(priors: Priors, z: FloatArray, cov: FloatArray) -> tuple[ParameterFit, ...]:
+    out = []
+    for k, name in enumerate(priors.fitted):
+        p = priors.get(name)
+        sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
+        centre = math.log(p.median) + p.log_sd * float(z[k])
+        half = _Z95 * p.log_sd * sd_z
+        cap = MAX_SCORE if name == "baseline_score" else math.inf
+        out.append(ParameterFit(
+            name=name, estimate=min(math.exp(centre), cap),
+            lower_95=min(math.exp(centre - half), cap),
+            upper_95=min(math.exp(centre + half), cap), prior_median=p.median,
+            prior_lower_95=math.exp(math.log(p.median) - _Z95 * p.log_sd),
+            prior_upper_95=min(math.exp(math.log(p.median) + _Z95 * p.log_sd), cap),
+            shift_prior_sd=float(z[k]), sd_ratio=sd_z, source=p.source))
+    return tuple(out)
+
+
+def _prior_result(priors: Priors, hill: float, n_obs: int, status: str, message: str
+                  ) -> FitResult:
+    n = len(priors.fitted)
+    z0, cov0 = np.zeros(n), np.eye(n)
+    return FitResult(status=status, message=message, n_observations=n_obs,
+                     parameters=_report(priors, z0, cov0),
+                     point=_params(priors, z0, priors.fitted, hill), fitted=priors.fitted,
+                     z_mean=z0, z_cov=cov0, priors=priors)
+
+
+def fit_individual(history: PatientHistory, problem: RecommendationProblem,
+                   priors: Priors) -> FitResult:
+    """MAP fit with a Laplace approximation; the prior itself when there is nothing to fit."""
+    hill = problem.response.hill
+    n_obs = len(history.observations)
+    if n_obs == 0:
+        return _prior_result(priors, hill, 0, "prior", "No observations in the history: the "
+                             "population prior is used unchanged.")
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+
+    arrays = _ObsArrays.of(history)
+
+    def f(z: FloatArray) -> float:
+        return _neg_log_posterior(np.asarray(z, dtype=np.float64), history, arrays, base,
+                                  priors, hill)
+
+    n = len(priors.fitted)
+    starts = [np.zeros(n), np.r_[1.5, np.zeros(n - 1)], np.r_[-1.5, np.zeros(n - 1)]]
+    runs = [minimize(f, s, method="L-BFGS-B", bounds=_bounds(priors)) for s in starts]
+    best = min(runs, key=lambda r: float(r.fun))
+    z_hat = np.asarray(best.x, dtype=np.float64)
+    hess = _hessian(f, z_hat)
+    eig = np.linalg.eigvalsh(hess) if np.all(np.isfinite(hess)) else np.array([-1.0])
+    if not best.success or not np.isfinite(best.fun) or eig.min() <= 1e-8:
+        reason = (best.message if not best.success
+                  else "the curvature at the optimum is not positive")
+        return _prior_result(priors, hill, n_obs, "not_converged",
+                             f"The individual fit did not converge ({reason}); no individual "
+                             "estimate is reported and the population prior is used instead.")
+    cov = np.linalg.inv(hess)
+    cov = 0.5 * (cov + cov.T)
+    return FitResult(status="fitted", message=f"Fitted to {n_obs} observations (MAP with a "
+                     "Laplace approximation of the uncertainty).", n_observations=n_obs,
+                     parameters=_report(priors, z_hat, cov),
+                     point=_params(priors, z_hat, priors.fitted, hill), fitted=priors.fitted,
+                     z_mean=z_hat, z_cov=cov, priors=priors)
