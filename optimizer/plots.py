@@ -186,7 +186,7 @@ def _dose_marks(ax: Any, path: PredictedPath, y: float) -> None:
 
 
 def _legend(ax: Any) -> None:
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=9, ncols=3,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8.5, ncols=4,
               frameon=False)
 
 
@@ -197,12 +197,15 @@ _RENDER_LOCK = threading.Lock()
 def _svg(fig: Figure) -> bytes:
     buf = io.BytesIO()
     with _RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
 def _figure() -> tuple[Figure, Any]:
-    fig = Figure(figsize=(8.0, 3.8), dpi=100, layout="constrained")
+    # Fixed margins (room for the legend below the axes): an automatic layout engine would
+    # draw the figure a second time to measure it.
+    fig = Figure(figsize=(8.0, 4.2), dpi=100)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.27)
     ax = fig.add_subplot()
     ax.grid(True, color="0.92")
     return fig, ax
@@ -220,8 +223,8 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     if path.observed_days.size:
         ax.plot(path.observed_days, path.observed_score, linestyle="none", marker="o",
                 color="black", label="observed score")
-    for flag, mark, y, label in ((True, "^", path.baseline_score, "symptomatic (no score)"),
-                                 (False, "o", 0.0, "no symptoms (no score)")):
+    for flag, mark, y, label in ((True, "^", path.baseline_score, "symptomatic"),
+                                 (False, "o", 0.0, "not symptomatic")):
         sel = path.symptomatic == flag
         if sel.any():
             ax.plot(path.symptomatic_days[sel], np.full(int(sel.sum()), y), linestyle="none",
