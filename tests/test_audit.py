@@ -195,3 +195,13 @@ def test_the_cli_stores_on_request_and_prints_the_id() -> None:
     assert json.loads(res.stdout[res.stdout.index("{"):])["id"] is None
     with Session(get_engine()) as session:
         assert session.query(RecommendationRecord).count() == 2
+
+
+@settings(max_examples=40)
+@given(record_id=st.text(min_size=1, max_size=300))
+def test_any_id_is_answered_without_a_server_error(record_id: str) -> None:
+    from urllib.parse import quote
+
+    for suffix in ("", "/plot", "/report"):
+        r = client.get(f"/v1/recommendations/{quote(record_id, safe='')}{suffix}")
+        assert r.status_code in (404, 405), (record_id, suffix, r.status_code)
