@@ -7,7 +7,10 @@
   concentration (the lowest concentration that keeps the score at or below the threshold).
 
 The curves come from :mod:`optimizer.pk` and :mod:`optimizer.symptoms`: no second copy of the
-maths. Without a history the plot shows a few steady-state cycles of the recommended schedule
+maths. They use the parameters the answer reports in ``response.model`` (the patient's own when
+the service fitted them to a history), falling back to the request's.
+
+Without a history the plot shows a few steady-state cycles of the recommended schedule
 (closed form). With a history (``request.history`` with ``doses`` and ``observations``, read
 by duck typing so the plots work with or without that field) it shows the superposition of the
 history's doses followed by the recommended schedule from the last recorded dose. When no
@@ -30,6 +33,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
+from optimizer.errors import InputError  # noqa: E402
 from optimizer.pk import (  # noqa: E402
     PKModel,
     concentration_mg_per_l,
@@ -83,6 +87,23 @@ def _schedule(response: RecommendationPublic) -> tuple[int, float, bool]:
     return c.interval_days, c.dose_mg, False
 
 
+def _parameters(request: RecommendationRequest,
+                response: RecommendationPublic) -> tuple[PKModel, ResponseParameters]:
+    """The parameters the answer actually used (``response.model``: individual ones when the
+    service fitted the patient), else the request's."""
+    m = response.model
+    try:
+        pk = PKModel(ke_per_day=m["ke_per_day"], ka_per_day=m["ka_per_day"],
+                     volume_l=m["volume_l"])
+        resp = ResponseParameters(baseline_score=m["baseline_score"],
+                                  ec50_mg_per_l=m["ec50_mg_per_l"], hill=m["hill"])
+    except (KeyError, InputError):
+        pk = PKModel.from_parameters(PKParameters(**request.pk.model_dump()),
+                                     request.patient.weight_kg)
+        resp = ResponseParameters(**request.response.model_dump())
+    return pk, resp
+
+
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -132,9 +153,7 @@ def _steady_state(pk: PKModel, tau: int, dose: float, cycles: int) -> _Doses:
 def predicted_path(request: RecommendationRequest, response: RecommendationPublic,
                    *, cycles: int = CYCLES) -> PredictedPath:
     """The predicted concentration and score path that the plots draw."""
-    pk = PKModel.from_parameters(PKParameters(**request.pk.model_dump()),
-                                 request.patient.weight_kg)
-    resp = ResponseParameters(**request.response.model_dump())
+    pk, resp = _parameters(request, response)
     tau, dose, recommended = _schedule(response)
     past, obs = _history(request)
     start = past[0][0] if past else None

@@ -171,3 +171,16 @@ def test_the_plot_endpoint_serves_both_kinds_for_a_stored_recommendation() -> No
     bad = client.get(f"/v1/recommendations/{body['id']}/plot", params={"kind": "pie"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "kind"
     assert client.get("/v1/recommendations/ffff/plot").status_code == 404
+
+
+def test_plots_use_the_parameters_the_answer_used_such_as_a_fitted_ec50() -> None:
+    request, out = _reference()
+    fitted = {**out.model, "ec50_mg_per_l": 80.0, "ke_per_day": 0.03}
+    path = predicted_path(request, out.model_copy(update={"model": fitted}))
+    expected = _single_dose_sum(fitted, [(-k * 36.0, 300.0) for k in range(400)], 10.0)
+    i = int(np.argmin(np.abs(path.t_days - 10.0)))
+    assert path.conc_mg_per_l[i] == pytest.approx(expected, rel=1e-9)
+    assert path.score[i] == pytest.approx(_emax(fitted, expected), rel=1e-9)
+    # Without parameters in the answer, the request's are used.
+    fallback = predicted_path(request, out.model_copy(update={"model": {}}))
+    assert np.allclose(fallback.score, predicted_path(request, out).score, rtol=1e-12)
