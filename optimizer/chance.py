@@ -37,6 +37,7 @@ class ChanceRecommendation:
     next_longer_interval_days: int | None
     next_longer_probability: float | None
     best_option: tuple[int, float, float]  # (interval, dose, probability) most often controlled
+    feasible_candidates: int
     min_probability: float
     samples: int
     solver_status: str
@@ -112,7 +113,9 @@ def recommend_with_probability(problem: RecommendationProblem,
     ti = n_i - 1 - int(top[0])
     best = (problem.interval_options.days[ti], problem.doses_sorted_mg[int(top[1])],
             float(share[ti, int(top[1])]))
-    common = dict(best_option=best, min_probability=min_probability, samples=len(samples),
+    n_ok = int((ok.sum(axis=1) >= required).sum())
+    common = dict(best_option=best, feasible_candidates=n_ok,
+                  min_probability=min_probability, samples=len(samples),
                   solver_status=raw, solver_version=version, solve_ms=ms)
     if chosen is None:
         return ChanceRecommendation(status=Status.INFEASIBLE, interval_days=None, dose_mg=None,

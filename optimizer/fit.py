@@ -12,9 +12,12 @@ Parameters, each with a log-normal population prior ``log(theta) ~ N(log(median)
 
 Measurement model (modelling choices, documented in ``docs/individual.md``):
 
-* A score ``y`` in [0, 10] is the predicted score plus ``N(0, score_sd^2)`` noise, censored at
-  the ends of the scale (a Tobit model): a recorded 0 means "at or below 0", a 10 "at or above
-  10". ``score_sd = 1`` point: modelling choice (day-to-day variation of a symptom score).
+* A score ``y`` in [0, 10] is the predicted score plus ``N(0, score_sd^2)`` noise, recorded
+  on the bounded whole-point scale: ``y`` stands for the latent interval
+  ``[y - 0.5, y + 0.5]``, open at the ends of the scale (a recorded 0 means "below 0.5", a 10
+  "above 9.5"). This interval-censored (ordinal-probit) likelihood keeps the probability mass
+  inside 0-10 and treats a run of zeros as "below half a point", not as "exactly 0".
+  ``score_sd = 1`` point: modelling choice (day-to-day variation of a symptom score).
 * A yes/no "symptomatic" is the same latent score above ``symptom_cutoff_score`` (default 2,
   "mild", the default threshold): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
 
@@ -45,6 +48,8 @@ __all__ = ["FitResult", "IndividualParameters", "LogNormalPrior", "ParameterFit"
 FloatArray = NDArray[np.float64]
 _Z95 = 1.959963984540054
 _Z_BOUND = 6.0
+#: Half a score point: scores are recorded in whole points (modified MSAF).
+_HALF_POINT = 0.5
 _NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor")
 
 
@@ -164,10 +169,9 @@ class _ObsArrays:
     """Observations split by kind, as arrays (built once per fit)."""
 
     days: FloatArray
-    y: FloatArray  # score, NaN where only yes/no
-    low: NDArray[np.bool_]  # score at 0 (left-censored)
-    high: NDArray[np.bool_]  # score at 10 (right-censored)
-    mid: NDArray[np.bool_]
+    lower: FloatArray  # latent interval of a score; -inf / +inf at the ends of the scale
+    upper: FloatArray
+    has: NDArray[np.bool_]  # a score was recorded
     sign: FloatArray  # +1 symptomatic, -1 not, 0 no yes/no used
 
     @classmethod
@@ -178,9 +182,9 @@ class _ObsArrays:
         sign = np.array([0.0 if o.score is not None or o.symptomatic is None
                          else (1.0 if o.symptomatic else -1.0) for o in history.observations])
         yy = np.where(has, y, 5.0)
-        return cls(days=history.observation_days, y=yy, low=has & (yy <= 0.0),
-                   high=has & (yy >= MAX_SCORE), mid=has & (yy > 0.0) & (yy < MAX_SCORE),
-                   sign=sign)
+        lower = np.where(yy - _HALF_POINT <= 0.0, -np.inf, yy - _HALF_POINT)
+        upper = np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT)
+        return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
 
 
 def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
@@ -188,9 +192,13 @@ def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, 
     p = _params(priors, z, priors.fitted, hill)
     mu = score(p.response(), history.concentration_mg_per_l(p.pk_model(base), obs.days))
     sd = priors.score_sd
-    ll = np.where(obs.low, log_ndtr(-mu / sd), 0.0)
-    ll += np.where(obs.high, log_ndtr((mu - MAX_SCORE) / sd), 0.0)
-    ll += np.where(obs.mid, -0.5 * ((obs.y - mu) / sd) ** 2 - math.log(sd), 0.0)
+    # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when the
+    # interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
+    za, zb = (obs.lower - mu) / sd, (obs.upper - mu) / sd
+    flip = za > 0.0
+    hi = np.where(flip, log_ndtr(-za), log_ndtr(zb))
+    lo = np.where(flip, log_ndtr(-zb), log_ndtr(za))
+    ll = np.where(obs.has, hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12))), 0.0)
     ll += np.where(obs.sign != 0.0,
                    log_ndtr(obs.sign * (mu - priors.symptom_cutoff_score) / sd), 0.0)
     return 0.5 * float(z @ z) - float(ll.sum())

@@ -123,10 +123,17 @@ def build_history(doses: list[DoseRecord], observations: list[Observation],
                           evaluation_date=evaluation_date)
 
 
+#: An interval longer than this multiple of the median interval is a missed dose, not the
+#: schedule (modelling choice: 8 weeks in a 4-weekly schedule is missed, 5 weeks is not).
+MISSED_FACTOR = 1.5
+
+
 def regular_interval_days(history: PatientHistory, default_days: int) -> int:
-    """The patient's usual interval: the median of the recorded intervals (a missed dose makes
-    one long interval, which the median ignores); ``default_days`` with fewer than two doses."""
+    """The current schedule: the most recent recorded interval that is not a missed dose
+    (longer than ``MISSED_FACTOR`` x the median); ``default_days`` with fewer than two doses."""
     days = history.dose_days
     if days.size < 2:
         return default_days
-    return int(round(float(np.median(np.diff(days)))))
+    gaps = np.diff(days)
+    regular = gaps[gaps <= MISSED_FACTOR * float(np.median(gaps))]
+    return int(regular[-1]) if regular.size else int(round(float(np.median(gaps))))

@@ -8,6 +8,7 @@ Field limits carry units in their names and descriptions. Checks that involve se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,14 @@ from optimizer.results import Recommendation
 
 __all__ = [
     "CandidatePublic",
+    "DoseIn",
+    "FitPublic",
+    "HistoryIn",
+    "MissedDosePublic",
+    "ObservationIn",
+    "PlanOptionsIn",
+    "PlanPublic",
+    "PriorsIn",
     "IntervalOptionsIn",
     "PKIn",
     "PatientIn",
@@ -83,6 +92,64 @@ class IntervalOptionsIn(_In):
                       description="Step between allowed intervals, days (7 = whole weeks).")
 
 
+class DoseIn(_In):
+    date: dt.date = Field(description="Date the dose was given (ISO date).")
+    dose_mg: float = Field(gt=0, le=2400, description="Dose given, mg.")
+
+
+class ObservationIn(_In):
+    date: dt.date = Field(description="Date of the observation (ISO date).")
+    score: float | None = Field(default=None, ge=0, le=10,
+                                description="Symptom score 0-10 (modified MSAF), if taken.")
+    symptomatic: bool | None = Field(
+        default=None, description="Yes/no where no score was taken: symptoms above "
+                                  "priors.symptom_cutoff_score.")
+
+
+class HistoryIn(_In):
+    """Every dose of the last months and the symptom observations, oldest first."""
+
+    doses: list[DoseIn] = Field(default_factory=list, max_length=500)
+    observations: list[ObservationIn] = Field(default_factory=list, max_length=2000)
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class PlanOptionsIn(_In):
+    """Transition plan from today (sources of the defaults in optimizer/plan.py)."""
+
+    horizon_weeks: int = Field(default=26, ge=4, le=104, description="Plan horizon, weeks.")
+    clinic_weekdays: list[Weekday] | None = Field(
+        default=None, min_length=1, max_length=7,
+        description="Days the clinic gives injections; default: weekday of the last dose.")
+    max_step_days: int = Field(default=7, ge=1, le=56,
+                               description="Largest lengthening of the interval per injection.")
+    min_gap_days: int = Field(default=14, ge=1, le=84,
+                              description="Shortest time between two injections, days.")
+    time_limit_s: float = Field(default=10.0, gt=0, le=120,
+                                description="Solver time limit for the plan, seconds.")
+
+
+class PriorsIn(_In):
+    """Population priors of the individual fit (log-normal; sources in optimizer/fit.py)."""
+
+    ec50_median_mg_per_l: float | None = Field(
+        default=None, gt=0, le=1e5, description="Default: response.ec50_mg_per_l.")
+    ec50_log_sd: float = Field(default=0.5, gt=0.01, le=3)
+    baseline_median_score: float | None = Field(
+        default=None, gt=0, le=10, description="Default: response.baseline_score.")
+    baseline_log_sd: float = Field(default=0.12, gt=0.01, le=3)
+    clearance_factor_log_sd: float = Field(default=0.44, gt=0.01, le=3)
+    fit_baseline: bool = True
+    fit_clearance: bool = True
+    score_sd: float = Field(default=1.0, ge=0.1, le=5,
+                            description="Measurement noise of a score, points.")
+    symptom_cutoff_score: float = Field(
+        default=2.0, gt=0, lt=10, description="A yes/no 'symptomatic' means a score above this.")
+
+
 class RecommendationRequest(_In):
     """The clinician's question: the longest interval that keeps the score down."""
 
@@ -97,6 +164,26 @@ class RecommendationRequest(_In):
         default_factory=lambda: [300.0], min_length=1, max_length=64,
         description="Allowed doses per injection, mg. Default [300] (reference case).")
     interval_options_days: IntervalOptionsIn = Field(default_factory=IntervalOptionsIn)
+    history: HistoryIn | None = Field(
+        default=None, description="The patient's doses and symptom observations: the answer "
+                                  "is then fitted to this patient (docs/individual.md).")
+    evaluation_date: dt.date | None = Field(
+        default=None, description="Today for the plan and missed-dose advice (ISO date); "
+                                  "default: the latest date in the history.")
+    min_probability: float | None = Field(
+        default=None, ge=0.5, le=0.999,
+        description="Recommend the longest interval controlled with at least this probability "
+                    "(default 0.9 when a history or plan is given).")
+    samples: int = Field(default=200, ge=20, le=2000,
+                         description="Parameter samples behind the probability of control.")
+    plan: PlanOptionsIn | None = Field(
+        default=None, description="Ask for a dated transition plan from today.")
+    priors: PriorsIn | None = Field(default=None, description="Override the fit's priors.")
+
+    @property
+    def is_individual(self) -> bool:
+        return (self.history is not None or self.min_probability is not None
+                or self.plan is not None)
 
     def to_problem(self, *, max_candidates: int | None = None) -> RecommendationProblem:
         extra: dict[str, Any] = {}
@@ -126,6 +213,80 @@ class SolverPublic(BaseModel):
     version: str
     status: str
     time_ms: float
+
+
+class ParameterFitPublic(BaseModel):
+    name: str
+    estimate: float
+    lower_95: float
+    upper_95: float
+    prior_median: float
+    prior_lower_95: float
+    prior_upper_95: float
+    shift_prior_sd: float = Field(
+        description="How far the data moved the estimate from the prior median, in prior SDs.")
+    sd_ratio: float = Field(description="Posterior SD / prior SD (log scale); 1 = data silent.")
+    source: str
+
+
+class FitPublic(BaseModel):
+    status: Literal["fitted", "prior", "not_converged"]
+    message: str
+    observations: int
+    parameters: list[ParameterFitPublic]
+    samples: int
+    samples_from: Literal["posterior", "prior"]
+    score_sd: float
+    symptom_cutoff_score: float
+
+
+class PlanDosePublic(BaseModel):
+    date: str
+    interval_days: int = Field(description="Days since the previous dose.")
+    dose_mg: float
+
+
+class CheckpointPublic(BaseModel):
+    date: str
+    predicted_score: float
+    reason: str
+
+
+class PlanPublic(BaseModel):
+    status: Literal["optimal", "infeasible", "time_limit"]
+    start_date: str
+    target_interval_days: int
+    doses: list[PlanDosePublic]
+    daily_scores: list[float] = Field(description="Predicted score per day from start_date.")
+    max_score: float
+    days_above_threshold: list[str]
+    checkpoints: list[CheckpointPublic]
+    injections: int
+    greedy_injections: int
+    mip_gap: float | None = Field(description="Relative gap when not proven optimal.")
+    solver_status: str
+    solve_ms: float
+    notes: list[str]
+
+
+class CatchUpPublic(BaseModel):
+    dose_mg: float
+    recovery_date: str | None
+    controlled_until_date: str | None
+
+
+class MissedDosePublic(BaseModel):
+    last_dose_date: str
+    next_due_date: str
+    regular_interval_days: int
+    symptoms_return_date: str = Field(description="Predicted, if no further dose is given.")
+    late_dose_tolerance_days: float
+    overdue: bool
+    past_missed: list[dict[str, str]]
+    catch_up_date: str | None
+    catch_up_options: list[CatchUpPublic]
+    best_catch_up: CatchUpPublic | None
+    advice: list[str]
 
 
 class RecommendationPublic(BaseModel):
@@ -159,6 +320,12 @@ class RecommendationPublic(BaseModel):
     model: dict[str, float]
     solver: SolverPublic
     timings_ms: dict[str, float]
+    fit: FitPublic | None = None
+    probability_controlled: float | None = Field(
+        default=None, description="Share of parameter samples controlled by the answer.")
+    next_longer_probability: float | None = None
+    plan: PlanPublic | None = None
+    missed_dose: MissedDosePublic | None = None
 
     @classmethod
     def from_domain(cls, request: RecommendationRequest, rec: Recommendation,

@@ -64,8 +64,16 @@ def explain(rec: Recommendation) -> list[str]:
 
 def recommend(request: RecommendationRequest,
               settings: Settings | None = None) -> RecommendationPublic:
-    """Answer one recommendation request (raises InputError on a bad question)."""
+    """Answer one recommendation request (raises InputError on a bad question).
+
+    A request with ``history``, ``min_probability`` or ``plan`` is answered for this patient
+    (:func:`optimizer.individual.recommend_individual`); otherwise with population values.
+    """
     settings = settings or get_settings()
+    if request.is_individual:
+        from optimizer.individual import recommend_individual
+
+        return recommend_individual(request, settings)
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
     return RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
