@@ -123,7 +123,7 @@ def serve(
 
 # Commands defined in other modules register themselves here, one line each.
 # (Each module exposes ``register(app: typer.Typer) -> None``.)
-_COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli_batch",)
+_COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli_batch", "optimizer.cli_plan")
 
 
 def _register_commands() -> None:

@@ -217,8 +217,8 @@ def plan_transition(ctx: PlanContext) -> TransitionPlan:
     above = tuple(int(d) for d in np.flatnonzero(scores > ctx.threshold_score + 1e-9))
     full = [ctx.anchor_day, *chosen]
     intervals = tuple(int(b - a) for a, b in zip(full, full[1:], strict=False))
-    checkpoints = tuple(chosen[k] for k in range(1, len(chosen))
-                        if intervals[k] > intervals[k - 1])
+    previous = (ctx.current_interval_days, *intervals)
+    checkpoints = tuple(chosen[k] for k in range(len(chosen)) if intervals[k] > previous[k])
     return TransitionPlan(status=status, dose_days=tuple(chosen), intervals_days=intervals,
                           daily_scores=tuple(float(s) for s in scores),
                           days_above_threshold=above, checkpoint_days=checkpoints,
