@@ -21,7 +21,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, String, Text, event
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from optimizer.errors import DoseOptError
 from optimizer.schemas import RecommendationPublic, RecommendationRequest
 from optimizer.store import Base, get_engine, session_scope
+from optimizer.versions import PACKAGES, package_versions
 
 __all__ = [
     "PACKAGES",
@@ -43,8 +43,6 @@ __all__ = [
 
 log = logging.getLogger("doseopt.audit")
 
-#: Packages whose versions are stored with every record (the ones that shape an answer).
-PACKAGES: tuple[str, ...] = ("doseopt", "pyomo", "highspy", "numpy", "scipy")
 
 
 class AuditRecordImmutableError(DoseOptError, RuntimeError):
@@ -128,17 +126,6 @@ class StoredRecommendation:
             "versions": self.versions,
             "solver": {"name": self.solver_name, "version": self.solver_version},
         }
-
-
-def package_versions() -> dict[str, str]:
-    """Installed versions of :data:`PACKAGES` (``"not installed"`` when absent)."""
-    out: dict[str, str] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def _request_without_reference(request: RecommendationRequest) -> dict[str, Any]:
