@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.errors import SolverError
+from optimizer.errors import InputError, SolverError
 from optimizer.fit import IndividualParameters
 from optimizer.model.chance import ChanceModelData, build_chance_model
 from optimizer.pk import PKModel
@@ -26,6 +26,11 @@ from optimizer.solve import pyomo_section, run_highs
 
 __all__ = ["ChanceRecommendation", "brute_force_choice", "control_matrix",
            "recommend_with_probability", "required_count", "solve_chance"]
+
+
+#: Largest candidates x samples product one question may ask for (model size guard:
+#: 71 candidates x 200 samples is 14,200; the Pyomo build grows linearly with it).
+MAX_CANDIDATE_SAMPLES = 150_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,12 @@ def recommend_with_probability(problem: RecommendationProblem,
                                samples: list[IndividualParameters], min_probability: float,
                                *, time_limit_s: float = 10.0) -> ChanceRecommendation:
     """Longest interval, then smallest dose, controlled in >= ``min_probability`` of samples."""
-    ok = control_matrix(problem, samples)
     n_i, n_j = len(problem.interval_options.days), len(problem.doses_sorted_mg)
+    if n_i * n_j * len(samples) > MAX_CANDIDATE_SAMPLES:
+        raise InputError("samples", len(samples),
+                         f"at most {MAX_CANDIDATE_SAMPLES // (n_i * n_j)} samples for "
+                         f"{n_i * n_j} dose x interval candidates (fewer samples or candidates)")
+    ok = control_matrix(problem, samples)
     rank = _rank(n_i, n_j)
     required = required_count(min_probability, len(samples))
     chosen, raw, version, ms = solve_chance(ChanceModelData(ok=ok, rank=rank, required=required),

@@ -30,6 +30,9 @@ __all__ = [
 
 #: Highest score of the 0-10 per-symptom scale (modified MSAF, reference case).
 MAX_SCORE = 10.0
+#: Dates accepted anywhere in a history (a typo guard; plans add up to two years).
+EARLIEST_DATE = date(1950, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class PatientHistory:
 
 def _check_dates(prefix: str, dates: list[date], evaluation_date: date) -> None:
     for i, d in enumerate(dates):
+        if d < EARLIEST_DATE:
+            raise InputError(f"{prefix}[{i}].date", d.isoformat(),
+                             f"a date from {EARLIEST_DATE.isoformat()} on")
         if d > evaluation_date:
             raise InputError(f"{prefix}[{i}].date", d.isoformat(),
                              f"a date on or before evaluation_date ({evaluation_date.isoformat()})")
@@ -117,23 +123,30 @@ def build_history(doses: list[DoseRecord], observations: list[Observation],
         if not every:
             raise InputError("evaluation_date", None, "an ISO date (or a non-empty history)")
         evaluation_date = max(every)
+    if not EARLIEST_DATE <= evaluation_date <= LATEST_DATE:
+        raise InputError("evaluation_date", evaluation_date.isoformat(),
+                         f"a date between {EARLIEST_DATE.isoformat()} and "
+                         f"{LATEST_DATE.isoformat()}")
     _check_dates("history.doses", [r.date for r in doses], evaluation_date)
     _check_dates("history.observations", [o.date for o in observations], evaluation_date)
     return PatientHistory(doses=tuple(doses), observations=tuple(observations),
                           evaluation_date=evaluation_date)
 
 
-#: An interval longer than this multiple of the median interval is a missed dose, not the
-#: schedule (modelling choice: 8 weeks in a 4-weekly schedule is missed, 5 weeks is not).
+#: An interval longer than this multiple of the schedule's interval before it is a missed
+#: dose (modelling choice: 8 weeks in a 4-weekly schedule is missed, 5 weeks is not).
 MISSED_FACTOR = 1.5
 
 
 def regular_interval_days(history: PatientHistory, default_days: int) -> int:
     """The current schedule: the most recent recorded interval that is not a missed dose
-    (longer than ``MISSED_FACTOR`` x the median); ``default_days`` with fewer than two doses."""
-    days = history.dose_days
-    if days.size < 2:
+    (longer than ``MISSED_FACTOR`` x the regular interval before it); ``default_days`` with
+    fewer than two doses."""
+    gaps = np.diff(history.dose_days)
+    if gaps.size == 0:
         return default_days
-    gaps = np.diff(days)
-    regular = gaps[gaps <= MISSED_FACTOR * float(np.median(gaps))]
-    return int(regular[-1]) if regular.size else int(round(float(np.median(gaps))))
+    regular = float(gaps[0])
+    for gap in gaps[1:]:
+        if gap <= MISSED_FACTOR * regular:
+            regular = float(gap)
+    return int(regular)

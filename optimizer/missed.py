@@ -88,11 +88,14 @@ def advise_missed_dose(history: PatientHistory, pk: PKModel, c_star: float,
     due = last + regular_interval_days
     back = return_day(pk, days, amounts, float(last), c_star)
     past = []
+    regular = float(days[1] - days[0]) if days.size > 1 else float(regular_interval_days)
     for k in range(1, days.size):
-        before = days[k - 1] - days[k - 2] if k >= 2 else regular_interval_days
-        if days[k] - days[k - 1] > MISSED_FACTOR * before:
+        gap = float(days[k] - days[k - 1])
+        if gap > MISSED_FACTOR * regular:
             r = return_day(pk, days[:k], amounts[:k], float(days[k - 1]), c_star)
-            past.append((int(days[k - 1] + before), r))
+            past.append((int(days[k - 1] + regular), r))
+        else:
+            regular = gap
     overdue = due < 0 or back <= 0.0
     options: tuple[CatchUpOption, ...] = ()
     best = None

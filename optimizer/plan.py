@@ -34,6 +34,9 @@ __all__ = ["PlanContext", "PlanOptions", "TransitionPlan", "greedy_plan", "plan_
            "simulate_scores"]
 
 IntArray = NDArray[np.int64]
+#: Model size guard (matrix terms): 5 clinic days a week for 26 weeks at a 36-day target is
+#: about 76,000 terms and took about 2 s here; the Pyomo build grows with the terms.
+MAX_MODEL_TERMS = 150_000
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ def _windows(ctx: PlanContext, slots: IntArray, checks: IntArray, excluded: set[
         first = between(-np.inf, ctx.first_deadline())
     start = int(slots[0]) if catch_up else ctx.anchor_day
     covers = tuple(sorted({between(t, t + tau) for t in range(start, horizon - tau + 1)}))
+    size = sum(len(w[2]) + len(w[3]) for w in steps) + int(unit.size)
+    if size > MAX_MODEL_TERMS:
+        raise InputError("plan.clinic_weekdays", f"{n} clinic slots",
+                         "a smaller plan: fewer clinic weekdays or a shorter horizon_weeks "
+                         f"(this one needs {size} model terms, at most {MAX_MODEL_TERMS})")
     return PlanModelData(slot_days=slots, control_a=unit[keep] / c_star,
                          control_rhs=rhs[keep], gap_cliques=cliques, caps=caps, steps=steps,
                          anchors=tuple(anchors), first_window=first,
@@ -217,7 +225,8 @@ def plan_transition(ctx: PlanContext) -> TransitionPlan:
     above = tuple(int(d) for d in np.flatnonzero(scores > ctx.threshold_score + 1e-9))
     full = [ctx.anchor_day, *chosen]
     intervals = tuple(int(b - a) for a, b in zip(full, full[1:], strict=False))
-    previous = (ctx.current_interval_days, *intervals)
+    # a catch-up dose after an overdue one is not a lengthening step
+    previous = (10**6 if ctx.overdue(slots) else ctx.current_interval_days, *intervals)
     checkpoints = tuple(chosen[k] for k in range(len(chosen)) if intervals[k] > previous[k])
     return TransitionPlan(status=status, dose_days=tuple(chosen), intervals_days=intervals,
                           daily_scores=tuple(float(s) for s in scores),

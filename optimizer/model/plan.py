@@ -64,7 +64,7 @@ def add_control(m: pyo.ConcreteModel, data: PlanModelData) -> None:
     nz = [np.flatnonzero(a[t] > 0.0).tolist() for t in range(rhs.size)]
     m.control = pyo.Constraint(m.T, rule=lambda m, t: pyo.quicksum(
         float(a[t, s]) * m.y[s] for s in nz[t]) >= float(rhs[t]) if nz[t]
-        else pyo.Constraint.Infeasible)
+        else pyo.Constraint.Skip)  # unreachable: such rows are excluded before (optimizer.plan)
 
 
 def add_schedule_rules(m: pyo.ConcreteModel, data: PlanModelData) -> None:

@@ -1,0 +1,108 @@
+"""Story: the patient's own doses and scores pin down their sensitivity, with honest intervals."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from optimizer.fit import IndividualParameters, default_priors, fit_individual
+from optimizer.history import DoseRecord, Observation, PatientHistory, build_history
+from optimizer.pk import PKModel, concentration_mg_per_l
+from optimizer.problem import Patient, RecommendationProblem
+from optimizer.symptoms import score
+
+PROBLEM = RecommendationProblem(patient=Patient(weight_kg=30.0))
+PRIORS = default_priors(PROBLEM.response)
+D0 = date(2019, 9, 2)
+# 6 doses q4w, a missed dose (8 weeks), then q5w x 4: the reference case's shape.
+DOSE_DAYS = [0, 28, 56, 84, 112, 140, 196, 231, 266, 301]
+
+
+def simulate(truth: IndividualParameters, rng: np.random.Generator) -> PatientHistory:
+    """Scores every 5 days, drawn from the model itself: predicted + N(0, 1), rounded to whole
+    points on 0-10 (what the fit's measurement model assumes); a few yes/no answers."""
+    pk = truth.pk_model(PKModel.from_parameters(PROBLEM.pk, 30.0))
+    obs_days = np.arange(0, 330, 5)
+    conc = concentration_mg_per_l(pk, DOSE_DAYS, [300.0] * len(DOSE_DAYS), obs_days)
+    latent = score(truth.response(), conc) + rng.normal(0.0, PRIORS.score_sd, obs_days.size)
+    observations = []
+    for k, (d, y) in enumerate(zip(obs_days, latent, strict=True)):
+        when = D0 + timedelta(days=int(d))
+        if k % 6 == 5:   # some visits only record "symptomatic: yes/no"
+            yes = bool(y > PRIORS.symptom_cutoff_score)
+            observations.append(Observation(when, symptomatic=yes))
+        else:
+            observations.append(Observation(when, score=float(np.clip(np.rint(y), 0, 10))))
+    doses = [DoseRecord(D0 + timedelta(days=d), 300.0) for d in DOSE_DAYS]
+    return build_history(doses, observations, D0 + timedelta(days=330))
+
+
+def draw_truth(rng: np.random.Generator) -> IndividualParameters:
+    z = rng.normal(size=3)
+    p = [PRIORS.ec50_mg_per_l, PRIORS.baseline_score, PRIORS.clearance_factor]
+    ec50, s0, cl = (q.median * math.exp(q.log_sd * zi) for q, zi in zip(p, z, strict=True))
+    return IndividualParameters(ec50_mg_per_l=ec50, baseline_score=min(s0, 10.0),
+                                clearance_factor=cl, hill=PROBLEM.response.hill)
+
+
+def test_fit_recovers_known_parameters_in_most_simulated_patients() -> None:
+    rng = np.random.default_rng(20240601)
+    hits = {"ec50_mg_per_l": 0, "clearance_factor": 0}
+    n = 40
+    for _ in range(n):
+        truth = draw_truth(rng)
+        fit = fit_individual(simulate(truth, rng), PROBLEM, PRIORS)
+        assert fit.status == "fitted"
+        for p in fit.parameters:
+            if p.name in hits:
+                hits[p.name] += p.lower_95 <= getattr(truth, p.name) <= p.upper_95
+    assert hits["ec50_mg_per_l"] / n >= 0.8, hits
+    assert hits["clearance_factor"] / n >= 0.8, hits
+
+
+def test_data_narrow_the_interval_and_the_report_says_how_far_they_moved() -> None:
+    rng = np.random.default_rng(7)
+    truth = IndividualParameters(ec50_mg_per_l=30.0, baseline_score=8.5, clearance_factor=1.0,
+                                 hill=4.0)
+    fit = fit_individual(simulate(truth, rng), PROBLEM, PRIORS)
+    ec50 = next(p for p in fit.parameters if p.name == "ec50_mg_per_l")
+    assert ec50.sd_ratio < 0.6                       # much narrower than the prior
+    assert ec50.shift_prior_sd < -0.5                # moved down from the prior median 62.4
+    assert ec50.lower_95 <= ec50.estimate <= ec50.upper_95
+    assert math.log(ec50.estimate / ec50.prior_median) / PRIORS.ec50_mg_per_l.log_sd == \
+        pytest.approx(ec50.shift_prior_sd)
+
+
+def test_no_observations_returns_the_prior_and_says_so() -> None:
+    h = build_history([DoseRecord(D0, 300.0)], [], D0 + timedelta(days=10))
+    fit = fit_individual(h, PROBLEM, PRIORS)
+    assert fit.status == "prior" and "prior" in fit.message
+    for p in fit.parameters:
+        assert p.estimate == pytest.approx(p.prior_median)
+        assert p.lower_95 == pytest.approx(p.prior_lower_95)
+        assert p.sd_ratio == pytest.approx(1.0)
+
+
+def test_a_fit_that_does_not_converge_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(*_: Any, **__: Any) -> SimpleNamespace:
+        return SimpleNamespace(x=np.zeros(3), fun=1.0, success=False, message="iteration limit")
+
+    monkeypatch.setattr("optimizer.fit.minimize", failing)
+    rng = np.random.default_rng(1)
+    fit = fit_individual(simulate(draw_truth(rng), rng), PROBLEM, PRIORS)
+    assert fit.status == "not_converged"
+    assert "did not converge" in fit.message and "iteration limit" in fit.message
+
+
+def test_posterior_samples_are_reproducible_and_centred_on_the_fit() -> None:
+    rng = np.random.default_rng(3)
+    fit = fit_individual(simulate(draw_truth(rng), rng), PROBLEM, PRIORS)
+    a, b = fit.samples(300, seed=5), fit.samples(300, seed=5)
+    assert a == b
+    log_ec50 = np.log([s.ec50_mg_per_l for s in a])
+    assert np.median(log_ec50) == pytest.approx(math.log(fit.point.ec50_mg_per_l), abs=0.1)
