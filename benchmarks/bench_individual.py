@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from optimizer.chance import recommend_with_probability
