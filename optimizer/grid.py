@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import inspect
 import itertools
 import json
 import math
@@ -129,7 +130,14 @@ def service_function(kind: str) -> Callable[[Any], BaseModel]:
 def _cross_check(request: BaseModel) -> None:
     """Checks that involve several fields (the domain problem's own validation)."""
     to_problem = getattr(request, "to_problem", None)
-    if callable(to_problem):
+    if not callable(to_problem):
+        return
+    try:
+        params = inspect.signature(to_problem).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in params):
         to_problem()
 
 
