@@ -50,6 +50,9 @@ _Z95 = 1.959963984540054
 _Z_BOUND = 6.0
 #: Half a score point: scores are recorded in whole points (modified MSAF).
 _HALF_POINT = 0.5
+#: An observation the fitted model gives a probability below this is reported as not
+#: explained by the model (modelling choice: 5 %, a conventional "surprising" level).
+SURPRISE_PROBABILITY = 0.05
 _NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor")
 
 
@@ -146,6 +149,8 @@ class FitResult:
     z_mean: FloatArray
     z_cov: FloatArray
     priors: Priors
+    #: Dates of observations the fitted model gives less than ``SURPRISE_PROBABILITY``.
+    unexplained: tuple[str, ...] = ()
 
     def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
         """``n`` draws from the posterior (Laplace), or from the prior when not fitted."""
@@ -187,8 +192,9 @@ class _ObsArrays:
         return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
 
 
-def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
-                       priors: Priors, hill: float) -> float:
+def _log_lik(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
+             priors: Priors, hill: float) -> FloatArray:
+    """Log-likelihood of each observation."""
     p = _params(priors, z, priors.fitted, hill)
     mu = score(p.response(), history.concentration_mg_per_l(p.pk_model(base), obs.days))
     sd = priors.score_sd
@@ -201,7 +207,13 @@ def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, 
     ll = np.where(obs.has, hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12))), 0.0)
     ll += np.where(obs.sign != 0.0,
                    log_ndtr(obs.sign * (mu - priors.symptom_cutoff_score) / sd), 0.0)
-    return 0.5 * float(z @ z) - float(ll.sum())
+    out: FloatArray = ll
+    return out
+
+
+def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
+                       priors: Priors, hill: float) -> float:
+    return 0.5 * float(z @ z) - float(_log_lik(z, history, obs, base, priors, hill).sum())
 
 
 def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) -> FloatArray:
@@ -286,8 +298,17 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
                              "estimate is reported and the population prior is used instead.")
     cov = np.linalg.inv(hess)
     cov = 0.5 * (cov + cov.T)
-    return FitResult(status="fitted", message=f"Fitted to {n_obs} observations (MAP with a "
-                     "Laplace approximation of the uncertainty).", n_observations=n_obs,
+    surprise = _log_lik(z_hat, history, arrays, base, priors, hill) < math.log(SURPRISE_PROBABILITY)
+    unexplained = tuple(history.observations[k].date.isoformat()
+                        for k in np.flatnonzero(surprise))
+    message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
+               "uncertainty).")
+    if unexplained:
+        message += (f" {len(unexplained)} observation(s) are poorly explained by the fitted "
+                    f"model (probability below {SURPRISE_PROBABILITY:.0%}): "
+                    f"{', '.join(unexplained)}; review them before relying on the answer.")
+    return FitResult(status="fitted", message=message, n_observations=n_obs,
+                     unexplained=unexplained,
                      parameters=_report(priors, z_hat, cov),
                      point=_params(priors, z_hat, priors.fitted, hill), fitted=priors.fitted,
                      z_mean=z_hat, z_cov=cov, priors=priors)

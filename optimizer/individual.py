@@ -94,7 +94,8 @@ def _fit_public(fit: FitResult, n_samples: int) -> FitPublic:
         status=fit.status, message=fit.message, observations=fit.n_observations,
         parameters=[ParameterFitPublic(**vars(p)) for p in fit.parameters], samples=n_samples,
         samples_from="posterior" if fit.status == "fitted" else "prior",
-        score_sd=fit.priors.score_sd, symptom_cutoff_score=fit.priors.symptom_cutoff_score)
+        score_sd=fit.priors.score_sd, symptom_cutoff_score=fit.priors.symptom_cutoff_score,
+        unexplained_observations=list(fit.unexplained))
 
 
 def _weekdays(request: RecommendationRequest) -> tuple[int, ...] | None:

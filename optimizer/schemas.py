@@ -236,6 +236,9 @@ class FitPublic(BaseModel):
     parameters: list[ParameterFitPublic]
     samples: int
     samples_from: Literal["posterior", "prior"]
+    unexplained_observations: list[str] = Field(
+        default_factory=list, description="Dates of observations the fitted model finds "
+                                          "improbable (below 5 %): review them.")
     score_sd: float
     symptom_cutoff_score: float
 

@@ -106,3 +106,15 @@ def test_posterior_samples_are_reproducible_and_centred_on_the_fit() -> None:
     assert a == b
     log_ec50 = np.log([s.ec50_mg_per_l for s in a])
     assert np.median(log_ec50) == pytest.approx(math.log(fit.point.ec50_mg_per_l), abs=0.1)
+
+
+def test_an_observation_the_fitted_model_cannot_explain_is_named() -> None:
+    rng = np.random.default_rng(4)
+    truth = IndividualParameters(ec50_mg_per_l=40.0, baseline_score=8.5, clearance_factor=1.0,
+                                 hill=4.0)
+    h = simulate(truth, rng)
+    odd = D0 + timedelta(days=143)     # a week after a dose: the concentration is high
+    obs = sorted([*(o for o in h.observations if o.date != odd),
+                  Observation(odd, symptomatic=True)], key=lambda o: o.date)
+    fit = fit_individual(build_history(list(h.doses), obs, h.evaluation_date), PROBLEM, PRIORS)
+    assert odd.isoformat() in fit.unexplained and odd.isoformat() in fit.message
