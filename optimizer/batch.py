@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
@@ -42,6 +41,7 @@ from optimizer.batch_store import (
     write_results,
 )
 from optimizer.grid import Scenario, batch_id_of, request_model, service_function
+from optimizer.versions import PACKAGES, package_versions
 
 __all__ = [
     "PACKAGES",
@@ -57,8 +57,6 @@ __all__ = [
     "versions",
 ]
 
-#: Packages whose versions shape an answer; stored with every result (doseopt = model version).
-PACKAGES = ("doseopt", "pyomo", "highspy", "numpy", "scipy")
 Engine = Literal["local", "dask"]
 #: ``answer(kind, request) -> response``; default: the service function of the kind.
 Answer = Callable[[str, BaseModel], BaseModel]
@@ -74,13 +72,7 @@ MAX_CHUNK = 100
 @lru_cache(maxsize=1)
 def versions() -> str:
     """JSON of the installed versions of :data:`PACKAGES` in this (worker) process."""
-    out: dict[str, str] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return json.dumps(out, sort_keys=True, separators=(",", ":"))
+    return json.dumps(package_versions(), sort_keys=True, separators=(",", ":"))
 
 
 def _default_answer(kind: str, request: BaseModel) -> BaseModel:
