@@ -138,7 +138,12 @@ def _cross_check(request: BaseModel) -> None:
         return
     if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
            for p in params):
-        to_problem()
+        if any(p.name == "max_candidates" for p in params):
+            from optimizer.settings import get_settings
+
+            to_problem(max_candidates=get_settings().max_candidates)
+        else:
+            to_problem()
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
