@@ -8,7 +8,9 @@ temporary database and drives it with keep-alive clients from threads.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -61,8 +63,8 @@ def bench_python(n: int) -> None:
             stages["exposure"].append(t.exposure_ms)
             stages["build"].append(t.build_ms)
             stages["solve"].append(t.solve_ms)
-        stages["total"] = [median_ms(lambda: recommend_interval(problem, backend=backend),  # type: ignore[arg-type]
-                                     reps)]
+        stages["total"] = [median_ms(
+            lambda b=backend: recommend_interval(problem, backend=b), reps)]
         med = {k: statistics.median(v) for k, v in stages.items()}
         print(f"python API [{backend:8s}] 71 candidates: exposure {med['exposure']:.3f} ms, "
               f"build {med['build']:.3f} ms, solve+read {med['solve']:.3f} ms, "
@@ -103,6 +105,9 @@ def bench_http(seconds: float, clients: int, workers: int) -> None:
         with httpx.Client(base_url=url) as c:  # warm every worker
             for _ in range(20 * workers):
                 c.post("/v1/recommendations", json=body)
+        if shutil.which("wrk"):
+            run_wrk(url, seconds, clients, workers, json.dumps(body))
+            return
         latencies: list[float] = []
         errors = [0]
         lock = threading.Lock()
@@ -135,6 +140,33 @@ def bench_http(seconds: float, clients: int, workers: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[BODY]]
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.3f %.3f %.3f %d\\n", summary.requests,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def run_wrk(url: str, seconds: float, clients: int, workers: int, body: str) -> None:
+    """Load from wrk (a C load generator, keep-alive): leaves the CPU to the server."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT.replace("BODY", body))
+    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d",
+                          f"{seconds:.0f}s", "-s", f.name, f"{url}/v1/recommendations"],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    n, dur, p50, p95, errors = line.split()[1:]
+    print(f"HTTP {workers} worker(s), {clients} keep-alive clients (wrk), {float(dur):.0f} s: "
+          f"{int(n) / float(dur):.0f} req/s, p50 {float(p50):.1f} ms, p95 {float(p95):.1f} ms, "
+          f"errors {errors}")
 
 
 def main() -> None:
