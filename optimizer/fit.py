@@ -9,19 +9,32 @@ Parameters, each with a log-normal population prior ``log(theta) ~ N(log(median)
   Capped at 10, the top of the scale.
 * ``clearance_factor`` (multiplies ``ke``; 1 = label): median 1; ``log_sd = 0.44``: label,
   clearance 2.4 +/- 1.1 mL/kg/day, a coefficient of variation of 46 % -> sqrt(log(1 + 0.46^2)).
+* ``hill`` (steepness of the score-concentration curve): median = the request's
+  ``response.hill`` (4, a modelling choice calibrated to the reference case, not a measured
+  value); ``log_sd = 0.7``: modelling choice, a 95 % prior range of about 1.0-15.7, from a plain
+  hyperbolic response (hill 1) to a nearly switch-like one; wider than EC50's because the
+  default steepness itself is not measured. Kept inside ``HILL_RANGE`` (0.5-30). Fitted, like
+  the others, whenever there are observations: the prior keeps it near 4 when the data say
+  little, and the report's ``sd_ratio`` shows how much they said. Steepness decides how far
+  the threshold concentration lies below the concentration at which a patient is observed
+  symptom-free, so a fixed value would pass as certainty.
 
 Measurement model (modelling choices, documented in ``docs/individual.md``):
 
 * A score ``y`` in [0, 10] is the predicted score plus ``N(0, score_sd^2)`` noise, recorded
-  on the bounded whole-point scale: ``y`` stands for the latent interval
-  ``[y - 0.5, y + 0.5]``, open at the ends of the scale (a recorded 0 means "below 0.5", a 10
-  "above 9.5"). This interval-censored (ordinal-probit) likelihood keeps the probability mass
-  inside 0-10 and treats a run of zeros as "below half a point", not as "exactly 0".
+  on the bounded whole-point scale: ``y > 0`` stands for the latent interval
+  ``[y - 0.5, y + 0.5]``, open at 10 (a 10 means "above 9.5"). A recorded 0 means "no symptoms
+  reported": the latent score lay below the detection level ``zero_below_score`` (1 point), so
+  a positive score's interval starts no lower than that level (or than ``y`` itself), and the
+  categories do not overlap: 0 below 1, 1 in [1, 1.5], 2 in [1.5, 2.5], ...
+  This interval-censored (ordinal-probit) likelihood keeps the probability mass inside 0-10
+  and treats a run of zeros as "below the detection level", not as "exactly 0".
   ``score_sd = 1`` point: modelling choice (day-to-day variation of a symptom score).
 * A yes/no "symptomatic" is the same latent score above ``symptom_cutoff_score`` (default 2,
   "mild", the default threshold): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
 
-The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B, three starts) on the standardised
+The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B, three starts, two more along
+the Hill coefficient when it is fitted) on the standardised
 log scale ``z = (log theta - log median) / log_sd``; uncertainty is the Laplace approximation
 (inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
 """
@@ -53,7 +66,13 @@ _HALF_POINT = 0.5
 #: An observation the fitted model gives a probability below this is reported as not
 #: explained by the model (modelling choice: 5 %, a conventional "surprising" level).
 SURPRISE_PROBABILITY = 0.05
-_NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor")
+_NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor", "hill")
+#: Sane range of the Hill coefficient (modelling choice: from a very shallow curve to one that
+#: is nearly a switch); the fit and the samples stay inside it.
+HILL_RANGE = (0.5, 30.0)
+#: Detection level of a reported score of 0, points (modelling choice: "no symptoms reported"
+#: covers latent scores too faint to report; the smallest reported score is 1).
+ZERO_BELOW_SCORE = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,10 +87,13 @@ class Priors:
     ec50_mg_per_l: LogNormalPrior
     baseline_score: LogNormalPrior
     clearance_factor: LogNormalPrior
+    hill: LogNormalPrior
     fit_baseline: bool = True
     fit_clearance: bool = True
+    fit_hill: bool = True
     score_sd: float = 1.0
     symptom_cutoff_score: float = 2.0
+    zero_below_score: float = ZERO_BELOW_SCORE
 
     def get(self, name: str) -> LogNormalPrior:
         prior = getattr(self, name)
@@ -81,8 +103,25 @@ class Priors:
 
     @property
     def fitted(self) -> tuple[str, ...]:
-        return tuple(n for n, on in zip(_NAMES, (True, self.fit_baseline, self.fit_clearance),
-                                        strict=True) if on)
+        on = (True, self.fit_baseline, self.fit_clearance, self.fit_hill)
+        return tuple(n for n, flag in zip(_NAMES, on, strict=True) if flag)
+
+    def natural_bounds(self, name: str) -> tuple[float, float]:
+        """Range of a parameter's value (always holding its prior median)."""
+        median = self.get(name).median
+        low, high = {"baseline_score": (0.0, MAX_SCORE), "hill": HILL_RANGE}.get(
+            name, (0.0, math.inf))
+        return min(low, median), max(high, median)
+
+    def z_bounds(self) -> FloatArray:
+        """Bounds of the fitted parameters on the standardised log scale, shape (n, 2)."""
+        out = np.empty((len(self.fitted), 2))
+        for k, name in enumerate(self.fitted):
+            p, (low, high) = self.get(name), self.natural_bounds(name)
+            out[k, 0] = -_Z_BOUND if low <= 0.0 else max(-_Z_BOUND,
+                                                         math.log(low / p.median) / p.log_sd)
+            out[k, 1] = min(_Z_BOUND, math.log(high / p.median) / p.log_sd)
+        return out
 
 
 def default_priors(response: ResponseParameters) -> Priors:
@@ -95,7 +134,10 @@ def default_priors(response: ResponseParameters) -> Priors:
                                       "median: reference case (7-10 before therapy); spread: "
                                       "modelling choice"),
         clearance_factor=LogNormalPrior(1.0, 0.44, "label: clearance 2.4 +/- 1.1 mL/kg/day "
-                                        "(46 % coefficient of variation)"))
+                                        "(46 % coefficient of variation)"),
+        hill=LogNormalPrior(response.hill, 0.7, "median: the request's response.hill "
+                            "(calibrated to the reference case); spread: modelling choice "
+                            "(95 % range about 1-16, hyperbolic to switch-like); range 0.5-30"))
 
 
 @dataclass(frozen=True)
@@ -156,17 +198,16 @@ class FitResult:
         """``n`` draws from the posterior (Laplace), or from the prior when not fitted."""
         rng = np.random.default_rng(seed)
         z = rng.multivariate_normal(self.z_mean, self.z_cov, size=n, method="cholesky")
-        return [_params(self.priors, np.clip(row, -_Z_BOUND, _Z_BOUND), self.fitted,
-                        self.point.hill) for row in z]
+        zb = self.priors.z_bounds()
+        return [_params(self.priors, np.clip(row, zb[:, 0], zb[:, 1])) for row in z]
 
 
-def _params(priors: Priors, z: FloatArray, fitted: tuple[str, ...], hill: float
-            ) -> IndividualParameters:
+def _params(priors: Priors, z: FloatArray) -> IndividualParameters:
     values = {n: priors.get(n).median for n in _NAMES}
-    for k, name in enumerate(fitted):
+    for k, name in enumerate(priors.fitted):
         p = priors.get(name)
         values[name] = p.median * math.exp(p.log_sd * float(z[k]))
-    return IndividualParameters(hill=hill, **values)
+    return IndividualParameters(**values)
 
 
 @dataclass(frozen=True)
@@ -180,22 +221,26 @@ class _ObsArrays:
     sign: FloatArray  # +1 symptomatic, -1 not, 0 no yes/no used
 
     @classmethod
-    def of(cls, history: PatientHistory) -> _ObsArrays:
+    def of(cls, history: PatientHistory, zero_below_score: float) -> _ObsArrays:
         y = np.array([np.nan if o.score is None else float(o.score)
                       for o in history.observations])
         has = ~np.isnan(y)
         sign = np.array([0.0 if o.score is not None or o.symptomatic is None
                          else (1.0 if o.symptomatic else -1.0) for o in history.observations])
         yy = np.where(has, y, 5.0)
-        lower = np.where(yy - _HALF_POINT <= 0.0, -np.inf, yy - _HALF_POINT)
-        upper = np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT)
+        # 0: below the detection level; y > 0: its whole point, not below the detection level
+        # (or y itself, for a fractional score under it); open above 9.5.
+        lower = np.where(yy <= 0.0, -np.inf,
+                         np.maximum(yy - _HALF_POINT, np.minimum(zero_below_score, yy)))
+        upper = np.where(yy <= 0.0, zero_below_score,
+                         np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT))
         return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
 
 
 def _log_lik(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
-             priors: Priors, hill: float) -> FloatArray:
+             priors: Priors) -> FloatArray:
     """Log-likelihood of each observation."""
-    p = _params(priors, z, priors.fitted, hill)
+    p = _params(priors, z)
     mu = score(p.response(), history.concentration_mg_per_l(p.pk_model(base), obs.days))
     sd = priors.score_sd
     # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when the
@@ -212,8 +257,8 @@ def _log_lik(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKMo
 
 
 def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
-                       priors: Priors, hill: float) -> float:
-    return 0.5 * float(z @ z) - float(_log_lik(z, history, obs, base, priors, hill).sum())
+                       priors: Priors) -> float:
+    return 0.5 * float(z @ z) - float(_log_lik(z, history, obs, base, priors).sum())
 
 
 def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) -> FloatArray:
@@ -228,17 +273,6 @@ def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) 
     return hess
 
 
-def _bounds(priors: Priors) -> list[tuple[float, float]]:
-    out = []
-    for name in priors.fitted:
-        hi = _Z_BOUND
-        if name == "baseline_score":
-            p = priors.baseline_score
-            hi = min(hi, math.log(MAX_SCORE / p.median) / p.log_sd)
-        out.append((-_Z_BOUND, hi))
-    return out
-
-
 def _report(priors: Priors, z: FloatArray, cov: FloatArray) -> tuple[ParameterFit, ...]:
     out = []
     for k, name in enumerate(priors.fitted):
@@ -246,7 +280,7 @@ def _report(priors: Priors, z: FloatArray, cov: FloatArray) -> tuple[ParameterFi
         sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
         centre = math.log(p.median) + p.log_sd * float(z[k])
         half = _Z95 * p.log_sd * sd_z
-        cap = MAX_SCORE if name == "baseline_score" else math.inf
+        cap = priors.natural_bounds(name)[1]
         out.append(ParameterFit(
             name=name, estimate=min(math.exp(centre), cap),
             lower_95=min(math.exp(centre - half), cap),
@@ -257,35 +291,37 @@ def _report(priors: Priors, z: FloatArray, cov: FloatArray) -> tuple[ParameterFi
     return tuple(out)
 
 
-def _prior_result(priors: Priors, hill: float, n_obs: int, status: str, message: str
+def _prior_result(priors: Priors, n_obs: int, status: str, message: str
                   ) -> FitResult:
     n = len(priors.fitted)
     z0, cov0 = np.zeros(n), np.eye(n)
     return FitResult(status=status, message=message, n_observations=n_obs,
                      parameters=_report(priors, z0, cov0),
-                     point=_params(priors, z0, priors.fitted, hill), fitted=priors.fitted,
+                     point=_params(priors, z0), fitted=priors.fitted,
                      z_mean=z0, z_cov=cov0, priors=priors)
 
 
 def fit_individual(history: PatientHistory, problem: RecommendationProblem,
                    priors: Priors) -> FitResult:
     """MAP fit with a Laplace approximation; the prior itself when there is nothing to fit."""
-    hill = problem.response.hill
     n_obs = len(history.observations)
     if n_obs == 0:
-        return _prior_result(priors, hill, 0, "prior", "No observations in the history: the "
+        return _prior_result(priors, 0, "prior", "No observations in the history: the "
                              "population prior is used unchanged.")
     base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
 
-    arrays = _ObsArrays.of(history)
+    arrays = _ObsArrays.of(history, priors.zero_below_score)
 
     def f(z: FloatArray) -> float:
         return _neg_log_posterior(np.asarray(z, dtype=np.float64), history, arrays, base,
-                                  priors, hill)
+                                  priors)
 
     n = len(priors.fitted)
     starts = [np.zeros(n), np.r_[1.5, np.zeros(n - 1)], np.r_[-1.5, np.zeros(n - 1)]]
-    runs = [minimize(f, s, method="L-BFGS-B", bounds=_bounds(priors)) for s in starts]
+    if priors.fit_hill:   # the steepness is often weakly identified: try both sides
+        starts += [np.r_[np.zeros(n - 1), 1.5], np.r_[np.zeros(n - 1), -1.5]]
+    bounds = [(float(lo), float(hi)) for lo, hi in priors.z_bounds()]
+    runs = [minimize(f, s, method="L-BFGS-B", bounds=bounds) for s in starts]
     best = min(runs, key=lambda r: float(r.fun))
     z_hat = np.asarray(best.x, dtype=np.float64)
     hess = _hessian(f, z_hat)
@@ -293,12 +329,12 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
     if not best.success or not np.isfinite(best.fun) or eig.min() <= 1e-8:
         reason = (best.message if not best.success
                   else "the curvature at the optimum is not positive")
-        return _prior_result(priors, hill, n_obs, "not_converged",
+        return _prior_result(priors, n_obs, "not_converged",
                              f"The individual fit did not converge ({reason}); no individual "
                              "estimate is reported and the population prior is used instead.")
     cov = np.linalg.inv(hess)
     cov = 0.5 * (cov + cov.T)
-    surprise = _log_lik(z_hat, history, arrays, base, priors, hill) < math.log(SURPRISE_PROBABILITY)
+    surprise = _log_lik(z_hat, history, arrays, base, priors) < math.log(SURPRISE_PROBABILITY)
     unexplained = tuple(history.observations[k].date.isoformat()
                         for k in np.flatnonzero(surprise))
     message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
@@ -310,5 +346,5 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
     return FitResult(status="fitted", message=message, n_observations=n_obs,
                      unexplained=unexplained,
                      parameters=_report(priors, z_hat, cov),
-                     point=_params(priors, z_hat, priors.fitted, hill), fitted=priors.fitted,
+                     point=_params(priors, z_hat), fitted=priors.fitted,
                      z_mean=z_hat, z_cov=cov, priors=priors)

@@ -59,8 +59,10 @@ INDIVIDUAL_ASSUMPTIONS: tuple[str, ...] = (
     "The history lists every dose of the last months; a dose not listed was not given.",
     "Individual parameters are a MAP fit with population priors; their uncertainty is a "
     "Laplace approximation, and the probability of control counts parameter samples from it.",
-    "Scores are the predicted score plus noise, censored at 0 and 10; a yes/no 'symptomatic' "
-    "means the score is above the symptom cut-off.",
+    "Scores are the predicted score plus noise in whole points on the 0-10 scale; a score of 0 "
+    "means the score was below a detection level of 1 point; a yes/no 'symptomatic' means the "
+    "score is above the symptom cut-off.",
+    "The steepness of the response (Hill coefficient) is fitted with the other parameters.",
     "The transition plan and the missed-dose advice use the fitted (MAP) parameters.",
 )
 
@@ -85,7 +87,8 @@ def _priors(raw: PriorsIn | None, problem: RecommendationProblem) -> Priors:
         baseline_score=replace(base.baseline_score, log_sd=raw.baseline_log_sd,
                                median=raw.baseline_median_score or base.baseline_score.median),
         clearance_factor=replace(base.clearance_factor, log_sd=raw.clearance_factor_log_sd),
-        fit_baseline=raw.fit_baseline, fit_clearance=raw.fit_clearance, score_sd=raw.score_sd,
+        hill=replace(base.hill, log_sd=raw.hill_log_sd), fit_baseline=raw.fit_baseline,
+        fit_clearance=raw.fit_clearance, fit_hill=raw.fit_hill, score_sd=raw.score_sd,
         symptom_cutoff_score=raw.symptom_cutoff_score)
 
 

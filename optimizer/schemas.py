@@ -144,6 +144,9 @@ class PriorsIn(_In):
     clearance_factor_log_sd: float = Field(default=0.44, gt=0.01, le=3)
     fit_baseline: bool = True
     fit_clearance: bool = True
+    hill_log_sd: float = Field(default=0.7, gt=0.01, le=3,
+                               description="Spread of the Hill prior; median: response.hill.")
+    fit_hill: bool = True
     score_sd: float = Field(default=1.0, ge=0.1, le=5,
                             description="Measurement noise of a score, points.")
     symptom_cutoff_score: float = Field(

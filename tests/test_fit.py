@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -23,9 +24,15 @@ D0 = date(2019, 9, 2)
 DOSE_DAYS = [0, 28, 56, 84, 112, 140, 196, 231, 266, 301]
 
 
+def record(latent: float) -> float:
+    """A recorded score, as the fit's measurement model assumes: 0 below the detection level,
+    otherwise the whole point, at most 10."""
+    return 0.0 if latent < PRIORS.zero_below_score else float(np.clip(np.rint(latent), 1, 10))
+
+
 def simulate(truth: IndividualParameters, rng: np.random.Generator) -> PatientHistory:
-    """Scores every 5 days, drawn from the model itself: predicted + N(0, 1), rounded to whole
-    points on 0-10 (what the fit's measurement model assumes); a few yes/no answers."""
+    """Scores every 5 days, drawn from the model itself: predicted + N(0, 1), recorded in whole
+    points on 0-10 (:func:`record`); a few yes/no answers."""
     pk = truth.pk_model(PKModel.from_parameters(PROBLEM.pk, 30.0))
     obs_days = np.arange(0, 330, 5)
     conc = concentration_mg_per_l(pk, DOSE_DAYS, [300.0] * len(DOSE_DAYS), obs_days)
@@ -37,22 +44,23 @@ def simulate(truth: IndividualParameters, rng: np.random.Generator) -> PatientHi
             yes = bool(y > PRIORS.symptom_cutoff_score)
             observations.append(Observation(when, symptomatic=yes))
         else:
-            observations.append(Observation(when, score=float(np.clip(np.rint(y), 0, 10))))
+            observations.append(Observation(when, score=record(float(y))))
     doses = [DoseRecord(D0 + timedelta(days=d), 300.0) for d in DOSE_DAYS]
     return build_history(doses, observations, D0 + timedelta(days=330))
 
 
 def draw_truth(rng: np.random.Generator) -> IndividualParameters:
-    z = rng.normal(size=3)
-    p = [PRIORS.ec50_mg_per_l, PRIORS.baseline_score, PRIORS.clearance_factor]
-    ec50, s0, cl = (q.median * math.exp(q.log_sd * zi) for q, zi in zip(p, z, strict=True))
+    z = rng.normal(size=4)
+    p = [PRIORS.ec50_mg_per_l, PRIORS.baseline_score, PRIORS.clearance_factor, PRIORS.hill]
+    ec50, s0, cl, hill = (q.median * math.exp(q.log_sd * zi) for q, zi in zip(p, z, strict=True))
+    lo, hi = PRIORS.natural_bounds("hill")
     return IndividualParameters(ec50_mg_per_l=ec50, baseline_score=min(s0, 10.0),
-                                clearance_factor=cl, hill=PROBLEM.response.hill)
+                                clearance_factor=cl, hill=min(max(hill, lo), hi))
 
 
 def test_fit_recovers_known_parameters_in_most_simulated_patients() -> None:
     rng = np.random.default_rng(20240601)
-    hits = {"ec50_mg_per_l": 0, "clearance_factor": 0}
+    hits = {"ec50_mg_per_l": 0, "clearance_factor": 0, "hill": 0}
     n = 40
     for _ in range(n):
         truth = draw_truth(rng)
@@ -63,15 +71,21 @@ def test_fit_recovers_known_parameters_in_most_simulated_patients() -> None:
                 hits[p.name] += p.lower_95 <= getattr(truth, p.name) <= p.upper_95
     assert hits["ec50_mg_per_l"] / n >= 0.8, hits
     assert hits["clearance_factor"] / n >= 0.8, hits
+    assert hits["hill"] / n >= 0.8, hits
 
 
 def test_data_narrow_the_interval_and_the_report_says_how_far_they_moved() -> None:
     rng = np.random.default_rng(7)
     truth = IndividualParameters(ec50_mg_per_l=30.0, baseline_score=8.5, clearance_factor=1.0,
                                  hill=4.0)
-    fit = fit_individual(simulate(truth, rng), PROBLEM, PRIORS)
+    h = simulate(truth, rng)
+    fit = fit_individual(h, PROBLEM, replace(PRIORS, fit_hill=False))
     ec50 = next(p for p in fit.parameters if p.name == "ec50_mg_per_l")
     assert ec50.sd_ratio < 0.6                       # much narrower than the prior
+    # an unknown steepness is honest uncertainty: EC50's interval is wider when hill is fitted
+    free = next(p for p in fit_individual(h, PROBLEM, PRIORS).parameters
+                if p.name == "ec50_mg_per_l")
+    assert free.sd_ratio > ec50.sd_ratio
     assert ec50.shift_prior_sd < -0.5                # moved down from the prior median 62.4
     assert ec50.lower_95 <= ec50.estimate <= ec50.upper_95
     assert math.log(ec50.estimate / ec50.prior_median) / PRIORS.ec50_mg_per_l.log_sd == \
@@ -90,7 +104,7 @@ def test_no_observations_returns_the_prior_and_says_so() -> None:
 
 def test_a_fit_that_does_not_converge_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(*_: Any, **__: Any) -> SimpleNamespace:
-        return SimpleNamespace(x=np.zeros(3), fun=1.0, success=False, message="iteration limit")
+        return SimpleNamespace(x=np.zeros(4), fun=1.0, success=False, message="iteration limit")
 
     monkeypatch.setattr("optimizer.fit.minimize", failing)
     rng = np.random.default_rng(1)
