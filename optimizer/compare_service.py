@@ -89,7 +89,10 @@ def _optimal(request: ComparisonRequest, given: list[_Entry],
         patient=request.patient, pk=request.pk, response=request.response,
         threshold_score=request.threshold_score, dose_options_mg=doses,
         interval_options_days=request.optimal.interval_options_days)
-    out = recommend(rec_request, settings)
+    try:
+        out = recommend(rec_request, settings)
+    except InputError as exc:
+        raise InputError(f"optimal.{exc.field}", exc.value, exc.allowed) from None
     summary = OptimalPublic(status=out.status, interval_days=out.interval_days,
                             dose_mg=out.dose_mg, explanation=out.explanation)
     if out.interval_days is None or out.dose_mg is None:

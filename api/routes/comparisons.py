@@ -1,0 +1,40 @@
+"""POST /v1/comparisons: schedules side by side (doses, costs, symptom control); and its plots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import SettingsDep
+from optimizer.compare_plots import comparison_plot
+from optimizer.compare_schemas import ComparisonPublic, ComparisonRequest
+from optimizer.compare_service import compare, run_comparison
+
+router = APIRouter(tags=["comparisons"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field is not allowed: names the field, value and limits."}}
+
+
+@router.post("/v1/comparisons", response_model=ComparisonPublic, responses=_ERRORS)
+def create_comparison(request: ComparisonRequest, settings: SettingsDep) -> ComparisonPublic:
+    """Compare dosing schedules for one patient over a horizon, and optionally over virtual
+    patients: injections, syringes, drug and visit costs, days above the symptom threshold,
+    cost per controlled patient-year. The first schedule is the reference of the deltas."""
+    return compare(request, settings)
+
+
+@router.post("/v1/comparisons/plot", response_class=Response, responses={
+    200: {"content": {"image/svg+xml": {}}, "description": "The plot as SVG."}, **_ERRORS})
+def comparison_plot_svg(
+    request: ComparisonRequest, settings: SettingsDep,
+    kind: Annotated[Literal["cost", "score"],
+                    Query(description="cost: cost against share controlled, one point per "
+                                      "schedule; score: predicted score over time per "
+                                      "schedule.")] = "cost",
+) -> Response:
+    """The comparison as an SVG plot."""
+    run = run_comparison(request, settings)
+    return Response(content=comparison_plot(run, kind, "svg"), media_type="image/svg+xml")
