@@ -123,7 +123,8 @@ def serve(
 
 # Commands defined in other modules register themselves here, one line each.
 # (Each module exposes ``register(app: typer.Typer) -> None``.)
-_COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli_batch", "optimizer.cli_plan")
+_COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli_batch", "optimizer.cli_plan",
+                                     "optimizer.cli_compare")
 
 
 def _register_commands() -> None:
