@@ -139,7 +139,10 @@ def register(app: typer.Typer) -> None:
         try:
             fmt = _plot_format(plot_path, plot_kind)
             request = load_comparison(path)
-            run = run_comparison(request)
+            try:
+                run = run_comparison(request)
+            except InputError as exc:  # a schedule, dose or size the file asks for
+                raise ScenarioError(str(path), exc.field, exc.value, exc.allowed) from None
             image = comparison_plot(run, plot_kind, fmt) if plot_path is not None else None
         except DoseOptError as exc:
             raise fail(exc) from None
