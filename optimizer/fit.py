@@ -33,17 +33,19 @@ Measurement model (modelling choices, documented in ``docs/individual.md``):
 * A yes/no "symptomatic" is the same latent score above ``symptom_cutoff_score`` (default 2,
   "mild", the default threshold): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
 
-The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B, three starts, two more along
-the Hill coefficient when it is fitted) on the standardised
+The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B from the prior median and the
+best points of a profile screen over clearance and Hill, see ``_starts``) on the standardised
 log scale ``z = (log theta - log median) / log_sd``; uncertainty is the Laplace approximation
 (inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,6 +68,16 @@ _HALF_POINT = 0.5
 #: An observation the fitted model gives a probability below this is reported as not
 #: explained by the model (modelling choice: 5 %, a conventional "surprising" level).
 SURPRISE_PROBABILITY = 0.05
+#: Optimiser starts taken from the profile screen, besides the prior median.
+_GRID_STARTS = 3
+#: Levels (prior SDs) of the shape parameters in the profile screen of the starting points.
+_SHAPE_LEVELS = {"clearance_factor": (-1.0, 0.5, 2.0), "hill": (-1.0, 0.5, 1.5, 2.5)}
+#: Two optima closer than this on the standardised scale (prior SDs) are the same mode.
+_SAME_MODE_Z = 0.25
+#: A mode carrying less of the posterior weight than this is ignored (modelling choice).
+_MIN_MODE_WEIGHT = 0.02
+#: Mixture draws behind the reported intervals when the posterior has several modes.
+_REPORT_DRAWS = 4000
 _NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor", "hill")
 #: Sane range of the Hill coefficient (modelling choice: from a very shallow curve to one that
 #: is nearly a switch); the fit and the samples stay inside it.
@@ -193,13 +205,31 @@ class FitResult:
     priors: Priors
     #: Dates of observations the fitted model gives less than ``SURPRISE_PROBABILITY``.
     unexplained: tuple[str, ...] = ()
+    #: Distinct posterior modes (weight, z mean, z covariance) when more than one carries
+    #: weight; the samples are then drawn from this mixture of Laplace approximations.
+    modes: tuple[tuple[float, FloatArray, FloatArray], ...] = ()
 
     def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
-        """``n`` draws from the posterior (Laplace), or from the prior when not fitted."""
+        """``n`` draws from the posterior (Laplace, or a mixture of Laplace approximations
+        when the posterior has several modes), or from the prior when not fitted."""
         rng = np.random.default_rng(seed)
-        z = rng.multivariate_normal(self.z_mean, self.z_cov, size=n, method="cholesky")
+        z = _draw(rng, n, self.modes or ((1.0, self.z_mean, self.z_cov),))
         zb = self.priors.z_bounds()
         return [_params(self.priors, np.clip(row, zb[:, 0], zb[:, 1])) for row in z]
+
+
+def _draw(rng: np.random.Generator, n: int,
+          modes: tuple[tuple[float, FloatArray, FloatArray], ...]) -> FloatArray:
+    if len(modes) == 1:
+        out: FloatArray = rng.multivariate_normal(modes[0][1], modes[0][2], size=n,
+                                                  method="cholesky")
+        return out
+    pick = rng.choice(len(modes), size=n, p=[w for w, _, _ in modes])
+    out = np.empty((n, modes[0][1].size))
+    for k, (_, mean, cov) in enumerate(modes):
+        rows = np.flatnonzero(pick == k)
+        out[rows] = rng.multivariate_normal(mean, cov, size=rows.size, method="cholesky")
+    return out
 
 
 def _params(priors: Priors, z: FloatArray) -> IndividualParameters:
@@ -273,18 +303,24 @@ def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) 
     return hess
 
 
-def _report(priors: Priors, z: FloatArray, cov: FloatArray) -> tuple[ParameterFit, ...]:
+def _report(priors: Priors, z: FloatArray, cov: FloatArray, draws: FloatArray | None = None
+            ) -> tuple[ParameterFit, ...]:
+    """Estimates at ``z``; 95 % intervals from the Laplace covariance, or from the 2.5 and
+    97.5 % quantiles of ``draws`` (a mixture's samples, on the z scale) when given."""
     out = []
     for k, name in enumerate(priors.fitted):
         p = priors.get(name)
         sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
-        centre = math.log(p.median) + p.log_sd * float(z[k])
-        half = _Z95 * p.log_sd * sd_z
-        cap = priors.natural_bounds(name)[1]
+        lo_z, hi_z = float(z[k]) - _Z95 * sd_z, float(z[k]) + _Z95 * sd_z
+        if draws is not None:
+            sd_z = float(np.std(draws[:, k]))
+            lo_z, hi_z = (float(q) for q in np.quantile(draws[:, k], [0.025, 0.975]))
+        low, cap = priors.natural_bounds(name)
+        def value(zk: float, p: LogNormalPrior = p, low: float = low, cap: float = cap) -> float:
+            return min(max(p.median * math.exp(p.log_sd * zk), low), cap)
         out.append(ParameterFit(
-            name=name, estimate=min(math.exp(centre), cap),
-            lower_95=min(math.exp(centre - half), cap),
-            upper_95=min(math.exp(centre + half), cap), prior_median=p.median,
+            name=name, estimate=value(float(z[k])), lower_95=value(lo_z),
+            upper_95=value(hi_z), prior_median=p.median,
             prior_lower_95=math.exp(math.log(p.median) - _Z95 * p.log_sd),
             prior_upper_95=min(math.exp(math.log(p.median) + _Z95 * p.log_sd), cap),
             shift_prior_sd=float(z[k]), sd_ratio=sd_z, source=p.source))
@@ -316,35 +352,92 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
         return _neg_log_posterior(np.asarray(z, dtype=np.float64), history, arrays, base,
                                   priors)
 
-    n = len(priors.fitted)
-    starts = [np.zeros(n), np.r_[1.5, np.zeros(n - 1)], np.r_[-1.5, np.zeros(n - 1)]]
-    if priors.fit_hill:   # the steepness is often weakly identified: try both sides
-        starts += [np.r_[np.zeros(n - 1), 1.5], np.r_[np.zeros(n - 1), -1.5]]
-    bounds = [(float(lo), float(hi)) for lo, hi in priors.z_bounds()]
-    runs = [minimize(f, s, method="L-BFGS-B", bounds=bounds) for s in starts]
+    zb = priors.z_bounds()
+    runs = [minimize(f, s, method="L-BFGS-B", bounds=[(float(a), float(b)) for a, b in zb])
+            for s in _starts(f, zb, priors.fitted)]
     best = min(runs, key=lambda r: float(r.fun))
-    z_hat = np.asarray(best.x, dtype=np.float64)
-    hess = _hessian(f, z_hat)
-    eig = np.linalg.eigvalsh(hess) if np.all(np.isfinite(hess)) else np.array([-1.0])
-    if not best.success or not np.isfinite(best.fun) or eig.min() <= 1e-8:
+    modes = _modes(f, [r for r in runs if r.success and np.isfinite(r.fun)])
+    if not best.success or not np.isfinite(best.fun) or not modes \
+            or not np.allclose(modes[0][1], best.x):
         reason = (best.message if not best.success
                   else "the curvature at the optimum is not positive")
         return _prior_result(priors, n_obs, "not_converged",
                              f"The individual fit did not converge ({reason}); no individual "
                              "estimate is reported and the population prior is used instead.")
-    cov = np.linalg.inv(hess)
-    cov = 0.5 * (cov + cov.T)
+    _, z_hat, cov = modes[0]
     surprise = _log_lik(z_hat, history, arrays, base, priors) < math.log(SURPRISE_PROBABILITY)
     unexplained = tuple(history.observations[k].date.isoformat()
                         for k in np.flatnonzero(surprise))
     message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
                "uncertainty).")
+    draws = None
+    if len(modes) > 1:
+        draws = _draw(np.random.default_rng(0), _REPORT_DRAWS, modes)
+        message += (f" The data fit {len(modes)} distinct explanations (posterior modes); the "
+                    f"best one carries {modes[0][0]:.0%} of the weight, and the intervals and "
+                    "the probability of control count all of them.")
     if unexplained:
         message += (f" {len(unexplained)} observation(s) are poorly explained by the fitted "
                     f"model (probability below {SURPRISE_PROBABILITY:.0%}): "
                     f"{', '.join(unexplained)}; review them before relying on the answer.")
     return FitResult(status="fitted", message=message, n_observations=n_obs,
                      unexplained=unexplained,
-                     parameters=_report(priors, z_hat, cov),
+                     parameters=_report(priors, z_hat, cov, draws),
                      point=_params(priors, z_hat), fitted=priors.fitted,
-                     z_mean=z_hat, z_cov=cov, priors=priors)
+                     z_mean=z_hat, z_cov=cov, priors=priors,
+                     modes=modes if len(modes) > 1 else ())
+
+
+def _starts(f: Callable[[FloatArray], float], zb: FloatArray, fitted: tuple[str, ...]
+            ) -> list[FloatArray]:
+    """The prior median and the best points of a profile screen: on a coarse grid of the
+    shape parameters (``_SHAPE_LEVELS``, in prior SDs), the scale
+    parameters (EC50, baseline) are optimised. Two explanations (steep and fast-clearing versus
+    shallow and slow) can each be a narrow local optimum that a plain grid misses."""
+    shape = [k for k, name in enumerate(fitted) if name in _SHAPE_LEVELS]
+    scale = [k for k in range(len(fitted)) if k not in shape]
+    screened: list[tuple[float, FloatArray]] = []
+    for combo in itertools.product(*(_SHAPE_LEVELS[fitted[k]] for k in shape)):
+        z = np.zeros(len(fitted))
+        z[shape] = np.clip(combo, zb[shape, 0], zb[shape, 1])
+
+        def inner(x: FloatArray, z: FloatArray = z) -> float:
+            return f(np.where(np.isin(np.arange(z.size), scale), _put(z, scale, x), z))
+        r = minimize(inner, z[scale], method="L-BFGS-B",
+                     bounds=[(float(zb[k, 0]), float(zb[k, 1])) for k in scale])
+        screened.append((float(r.fun), _put(z, scale, np.asarray(r.x))))
+    screened.sort(key=lambda c: c[0])
+    return [np.zeros(len(fitted)), *(z for _, z in screened[:_GRID_STARTS])]
+
+
+def _put(z: FloatArray, idx: list[int], values: FloatArray) -> FloatArray:
+    out = z.copy()
+    out[idx] = values
+    return out
+
+
+def _modes(f: Callable[[FloatArray], float], runs: list[Any]
+           ) -> tuple[tuple[float, FloatArray, FloatArray], ...]:
+    """Distinct local optima with a positive curvature, best first, each weighted by its
+    Laplace mass ``exp(-f) sqrt(det cov)``; modes under ``_MIN_MODE_WEIGHT`` are dropped."""
+    found: list[tuple[float, FloatArray, FloatArray]] = []
+    for r in sorted(runs, key=lambda r: float(r.fun)):
+        z = np.asarray(r.x, dtype=np.float64)
+        if any(np.max(np.abs(z - m)) < _SAME_MODE_Z for _, m, _ in found):
+            continue
+        hess = _hessian(f, z)
+        if not np.all(np.isfinite(hess)) or np.linalg.eigvalsh(hess).min() <= 1e-8:
+            if not found:
+                return ()
+            continue
+        cov = np.linalg.inv(hess)
+        cov = 0.5 * (cov + cov.T)
+        found.append((-float(r.fun) + 0.5 * float(np.linalg.slogdet(cov)[1]), z, cov))
+    if not found:
+        return ()
+    logw = np.array([w for w, _, _ in found])
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    keep = [k for k in range(len(found)) if w[k] >= _MIN_MODE_WEIGHT]
+    total = float(w[keep].sum())
+    return tuple((float(w[k]) / total, found[k][1], found[k][2]) for k in keep)

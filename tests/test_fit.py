@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from optimizer.chance import recommend_with_probability
 from optimizer.fit import IndividualParameters, default_priors, fit_individual
 from optimizer.history import DoseRecord, Observation, PatientHistory, build_history
+from optimizer.missed import return_day
 from optimizer.pk import PKModel, concentration_mg_per_l
-from optimizer.problem import Patient, RecommendationProblem
+from optimizer.problem import IntervalOptions, Patient, RecommendationProblem
 from optimizer.symptoms import score
 
 PROBLEM = RecommendationProblem(patient=Patient(weight_kg=30.0))
@@ -103,8 +105,9 @@ def test_no_observations_returns_the_prior_and_says_so() -> None:
 
 
 def test_a_fit_that_does_not_converge_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(*_: Any, **__: Any) -> SimpleNamespace:
-        return SimpleNamespace(x=np.zeros(4), fun=1.0, success=False, message="iteration limit")
+    def failing(_fun: Any, x0: Any, *_: Any, **__: Any) -> SimpleNamespace:
+        return SimpleNamespace(x=np.asarray(x0), fun=1.0, success=False,
+                               message="iteration limit")
 
     monkeypatch.setattr("optimizer.fit.minimize", failing)
     rng = np.random.default_rng(1)
@@ -132,3 +135,90 @@ def test_an_observation_the_fitted_model_cannot_explain_is_named() -> None:
                   Observation(odd, symptomatic=True)], key=lambda o: o.date)
     fit = fit_individual(build_history(list(h.doses), obs, h.evaluation_date), PROBLEM, PRIORS)
     assert odd.isoformat() in fit.unexplained and odd.isoformat() in fit.message
+
+
+# The reference case's shape: 4-weekly, a missed dose (8 weeks), 4-weekly again, then 5-weekly.
+STEEP_DOSE_DAYS = [0, 28, 56, 84, 112, 140, 168, 217, 245, 273, 301,
+                   336, 371, 406, 441, 476, 511, 546, 581]
+STEEP_RELAPSE_DAY = 168 + 42          # six weeks after the last 4-weekly dose before the gap
+
+
+def steep_patient() -> IndividualParameters:
+    """A patient steeper than the default (hill 15, clearance 1.5 x label), with EC50 set so
+    that six weeks after a 4-weekly dose the predicted score is 3 (symptomatic)."""
+    hill, cl, s0 = 15.0, 1.5, 8.5
+    pk = replace(BASE_PK, ke_per_day=BASE_PK.ke_per_day * cl)
+    relapse_conc = float(concentration_mg_per_l(pk, STEEP_DOSE_DAYS[:7], [300.0] * 7,
+                                                STEEP_RELAPSE_DAY))
+    ec50 = relapse_conc / (s0 / 3.0 - 1.0) ** (1.0 / hill)   # score(relapse_conc) = 3
+    return IndividualParameters(ec50_mg_per_l=ec50, baseline_score=s0, clearance_factor=cl,
+                                hill=hill)
+
+
+BASE_PK = PKModel.from_parameters(PROBLEM.pk, 30.0)
+
+
+def steep_history(truth: IndividualParameters, rng: np.random.Generator) -> PatientHistory:
+    """As in the reference case: a score before every injection but the one that resumed
+    therapy, and a yes/no at the relapse, drawn from the truth (just before the injection)."""
+    pk = truth.pk_model(BASE_PK)
+    days = np.array(sorted({*STEEP_DOSE_DAYS, STEEP_RELAPSE_DAY} - {STEEP_DOSE_DAYS[7]}),
+                    dtype=np.float64)
+    conc = concentration_mg_per_l(pk, STEEP_DOSE_DAYS, [300.0] * len(STEEP_DOSE_DAYS),
+                                  days - 1e-9)
+    latent = score(truth.response(), conc) + rng.normal(0.0, PRIORS.score_sd, days.size)
+    obs = [Observation(D0 + timedelta(days=int(d)), symptomatic=bool(y > 2.0))
+           if d == STEEP_RELAPSE_DAY else Observation(D0 + timedelta(days=int(d)),
+                                                      score=record(float(y)))
+           for d, y in zip(days, latent, strict=True)]
+    doses = [DoseRecord(D0 + timedelta(days=d), 300.0) for d in STEEP_DOSE_DAYS]
+    return build_history(doses, obs, D0 + timedelta(days=STEEP_DOSE_DAYS[-1] + 28))
+
+
+def reference_like_histories() -> list[PatientHistory]:
+    """Simulated histories of the steep patient that show the reference case's story:
+    symptomatic six weeks after a 4-weekly dose, no 5-weekly score above 1."""
+    out = []
+    relapse = D0 + timedelta(days=STEEP_RELAPSE_DAY)
+    for seed in range(8):
+        h = steep_history(steep_patient(), np.random.default_rng(seed))
+        five_weekly = [o.score for o in h.observations if o.date >= D0 + timedelta(days=336)]
+        if next(o for o in h.observations if o.date == relapse).symptomatic and \
+                all(s is not None and s <= 1 for s in five_weekly):
+            out.append(h)
+    return out
+
+
+def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_kept_under_six_weeks(
+        ) -> None:
+    histories = reference_like_histories()
+    assert len(histories) >= 4                          # the story is what the truth produces
+    relapse = (D0 + timedelta(days=STEEP_RELAPSE_DAY)).isoformat()
+    weekly = replace(PROBLEM, interval_options=IntervalOptions(14, 84, 7))
+    explained = 0
+    for h in histories:
+        fit = fit_individual(h, PROBLEM, PRIORS)
+        assert fit.status == "fitted"
+        explained += relapse not in fit.unexplained
+        hill = next(p for p in fit.parameters if p.name == "hill")
+        assert hill.estimate > PRIORS.hill.median       # the data say: steeper than the default
+        assert hill.lower_95 <= steep_patient().hill <= hill.upper_95
+        # shorter than the six weeks at which the patient relapsed
+        rec = recommend_with_probability(weekly, fit.samples(200, seed=0), 0.9)
+        assert rec.interval_days is not None and rec.interval_days < 42
+        if relapse not in fit.unexplained:   # the fitted model places the relapse by then
+            pt = fit.point
+            back = return_day(pt.pk_model(BASE_PK), h.dose_days[:7], h.doses_mg[:7],
+                              float(h.dose_days[6]),
+                              pt.threshold_conc_mg_per_l(PROBLEM.threshold_score))
+            assert back <= h.day(D0 + timedelta(days=STEEP_RELAPSE_DAY))
+    assert explained >= 0.75 * len(histories)
+
+
+def test_with_the_steepness_fixed_the_same_relapse_is_mostly_not_explained() -> None:
+    """The contrast: the same histories fitted with hill fixed at the default."""
+    relapse = (D0 + timedelta(days=STEEP_RELAPSE_DAY)).isoformat()
+    histories = reference_like_histories()
+    flagged = sum(relapse in fit_individual(h, PROBLEM, replace(PRIORS, fit_hill=False))
+                  .unexplained for h in histories)
+    assert flagged > len(histories) / 2
