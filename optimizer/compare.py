@@ -39,7 +39,6 @@ whole-day grid ``0, 1, ..., horizon_days`` (which holds every dose time) finds e
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -55,17 +54,19 @@ from optimizer.regimen import DoseList, RegularSchedule, Schedule
 from optimizer.symptoms import score, threshold_concentration_mg_per_l
 
 __all__ = [
+    "ComparisonSetup",
     "DEFAULT_HORIZON_DAYS",
     "MAX_HORIZON_DAYS",
-    "ComparisonSetup",
     "ScheduleResult",
     "Start",
+    "check_schedule",
     "compare_schedules",
     "days_above_threshold",
     "dose_list_concentration_mg_per_l",
     "evaluate_schedule",
     "regular_concentration_mg_per_l",
     "schedule_concentration_mg_per_l",
+    "score_path",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -262,9 +263,3 @@ def score_path(setup: ComparisonSetup, schedule: Schedule,
                                            h, setup.start, t)
     return t, score(setup.problem.response, conc)
 
-
-def per_year(amount: float, horizon_days: int, year_days: float) -> float:
-    """``amount`` over the horizon expressed per year of ``year_days``."""
-    if not math.isfinite(amount):
-        return amount
-    return amount * year_days / horizon_days

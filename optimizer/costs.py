@@ -29,9 +29,9 @@ from optimizer.errors import InputError
 
 __all__ = [
     "DEFAULT_PRICES",
-    "SYRINGE_SIZES_MG",
     "MAX_PRICE",
     "PriceList",
+    "SYRINGE_SIZES_MG",
     "ScheduleCost",
     "SyringeFill",
     "fill_dose",

@@ -31,8 +31,8 @@ from numpy.typing import NDArray
 from optimizer.errors import InputError
 
 __all__ = [
-    "MAX_DOSES",
     "DoseList",
+    "MAX_DOSES",
     "RegularSchedule",
     "Schedule",
     "format_schedule",
