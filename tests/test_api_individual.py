@@ -40,7 +40,7 @@ def test_history_request_returns_fit_probability_plan_and_advice() -> None:
     body = r.json()
     assert body["fit"]["status"] == "fitted" and body["fit"]["observations"] == 3
     names = {p["name"] for p in body["fit"]["parameters"]}
-    assert names == {"ec50_mg_per_l", "baseline_score", "clearance_factor"}
+    assert names == {"ec50_mg_per_l", "baseline_score", "clearance_factor", "hill"}
     assert body["probability_controlled"] >= 0.9
     assert body["interval_days"] % 7 == 0
     plan = body["plan"]
