@@ -403,7 +403,7 @@ def _starts(f: Callable[[FloatArray], float], zb: FloatArray, fitted: tuple[str,
 
         def inner(x: FloatArray, z: FloatArray = z) -> float:
             return f(np.where(np.isin(np.arange(z.size), scale), _put(z, scale, x), z))
-        r = minimize(inner, z[scale], method="L-BFGS-B",
+        r = minimize(inner, z[scale], method="L-BFGS-B", options={"ftol": 1e-6, "maxiter": 50},
                      bounds=[(float(zb[k, 0]), float(zb[k, 1])) for k in scale])
         screened.append((float(r.fun), _put(z, scale, np.asarray(r.x))))
     screened.sort(key=lambda c: c[0])
