@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from optimizer.compare import score_path  # noqa: E402
 from optimizer.compare_service import ComparisonRun  # noqa: E402
 from optimizer.errors import InputError  # noqa: E402
-from optimizer.plots import _RENDER_LOCK  # noqa: E402
+from optimizer.plots import RENDER_LOCK  # noqa: E402
 
 __all__ = ["PlotFormat", "PlotKind", "comparison_plot", "cost_plot", "score_plot"]
 
@@ -40,7 +40,7 @@ def _figure() -> tuple[Figure, Any]:
 
 def _render(fig: Figure, fmt: PlotFormat) -> bytes:
     buf = io.BytesIO()
-    with _RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
+    with RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
         if fmt == "svg":
             fig.savefig(buf, format="svg", metadata={"Date": None})
         else:

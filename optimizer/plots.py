@@ -43,7 +43,13 @@ from optimizer.problem import PKParameters, ResponseParameters  # noqa: E402
 from optimizer.schemas import RecommendationPublic, RecommendationRequest  # noqa: E402
 from optimizer.symptoms import score  # noqa: E402
 
-__all__ = ["PredictedPath", "concentration_plot_svg", "predicted_path", "score_plot_svg"]
+__all__ = [
+    "RENDER_LOCK",
+    "PredictedPath",
+    "concentration_plot_svg",
+    "predicted_path",
+    "score_plot_svg",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -210,12 +216,12 @@ def _legend(ax: Any) -> None:
 
 
 #: rc_context changes matplotlib's global settings: one rendering at a time per process.
-_RENDER_LOCK = threading.Lock()
+RENDER_LOCK = threading.Lock()
 
 
 def _svg(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    with _RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
+    with RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
