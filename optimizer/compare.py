@@ -19,9 +19,9 @@ superposition of ``n`` single doses is a geometric series::
     G(x) = (1 - exp(-x n tau)) / (1 - exp(-x tau))     (first dose)
     G(x) = 1 / (1 - exp(-x tau))                       (steady state: n -> infinity)
 
-which is :func:`optimizer.pk.concentration_mg_per_l` and
-:func:`optimizer.pk.steady_state_concentration_mg_per_l` in closed form, broadcast over
-patients (tests check both agree). Explicit dose lists use the superposition directly.
+computed by :func:`optimizer.pk.series_concentration_mg_per_l` (the same closed form the
+recommendation uses), broadcast over patients. Explicit dose lists use
+:func:`optimizer.pk.superposition_mg_per_l`.
 
 **Scoring grid, and why it is exact.** Between two doses the concentration is
 ``A exp(-ke t) - B exp(-ka t)`` with ``A, B >= 0``: it rises to at most one peak and then falls
@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from optimizer.costs import PriceList, ScheduleCost, schedule_cost
 from optimizer.errors import InputError
-from optimizer.pk import PKModel
+from optimizer.pk import PKModel, series_concentration_mg_per_l, superposition_mg_per_l
 from optimizer.problem import RecommendationProblem
 from optimizer.regimen import DoseList, RegularSchedule, Schedule
 from optimizer.symptoms import score, threshold_concentration_mg_per_l
@@ -78,15 +78,6 @@ DEFAULT_HORIZON_DAYS = 364
 MAX_HORIZON_DAYS = 3650
 
 
-def _geometric(x: FloatArray, n: FloatArray | None, tau: float) -> FloatArray:
-    denominator = -np.expm1(-x * tau)
-    if n is None:
-        out: FloatArray = 1.0 / denominator
-        return out
-    out = -np.expm1(-x * n * tau) / denominator
-    return out
-
-
 def regular_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: float,
                                    volume_l: ArrayLike, dose_mg: float, interval_days: int,
                                    t_days: ArrayLike, start: Start, n_doses: int) -> FloatArray:
@@ -95,41 +86,21 @@ def regular_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: float,
 
     ``n_doses`` is the number of doses given in the horizon (for ``"first_dose"``).
     """
-    ke = np.asarray(ke_per_day, dtype=np.float64)
-    vol = np.asarray(volume_l, dtype=np.float64)
     t = np.asarray(t_days, dtype=np.float64)
     tau = float(interval_days)
     if start == "steady_state":
-        s = np.mod(t, tau)
-        n = None
-    else:
-        n = np.minimum(np.floor(t / tau) + 1.0, float(n_doses))
-        s = t - (n - 1.0) * tau
-    unit = ka_per_day / (vol * (ka_per_day - ke))
-    ka = np.asarray(ka_per_day, dtype=np.float64)
-    out: FloatArray = dose_mg * unit * (np.exp(-ke * s) * _geometric(ke, n, tau)
-                                        - np.exp(-ka * s) * _geometric(ka, n, tau))
-    return out
+        return series_concentration_mg_per_l(ke_per_day, ka_per_day, volume_l, dose_mg, tau,
+                                             np.mod(t, tau))
+    n = np.minimum(np.floor(t / tau) + 1.0, float(n_doses))
+    return series_concentration_mg_per_l(ke_per_day, ka_per_day, volume_l, dose_mg, tau,
+                                         t - (n - 1.0) * tau, n)
 
 
 def dose_list_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: float,
                                      volume_l: ArrayLike, dose_days: ArrayLike,
                                      doses_mg: ArrayLike, t_days: ArrayLike) -> FloatArray:
-    """Superposition of explicit doses, broadcast over ``ke_per_day`` and ``volume_l``.
-
-    One vectorised step per dose (never per patient or per day).
-    """
-    ke = np.asarray(ke_per_day, dtype=np.float64)
-    vol = np.asarray(volume_l, dtype=np.float64)
-    t = np.asarray(t_days, dtype=np.float64)
-    unit = ka_per_day / (vol * (ka_per_day - ke))
-    total = np.zeros(np.broadcast_shapes(ke.shape, vol.shape, t.shape), dtype=np.float64)
-    for day, mg in zip(np.asarray(dose_days, dtype=np.float64).reshape(-1),
-                       np.asarray(doses_mg, dtype=np.float64).reshape(-1), strict=True):
-        dt = np.maximum(t - day, 0.0)
-        total += np.where(t >= day, mg * (np.exp(-ke * dt) - np.exp(-ka_per_day * dt)), 0.0)
-    out: FloatArray = unit * total
-    return out
+    """Superposition of explicit doses, broadcast over ``ke_per_day`` and ``volume_l``."""
+    return superposition_mg_per_l(ke_per_day, ka_per_day, volume_l, dose_days, doses_mg, t_days)
 
 
 def schedule_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: float,

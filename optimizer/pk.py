@@ -38,9 +38,11 @@ __all__ = [
     "PKModel",
     "absorption_rate_per_day",
     "concentration_mg_per_l",
+    "series_concentration_mg_per_l",
     "single_dose_concentration_mg_per_l",
     "steady_state_concentration_mg_per_l",
     "steady_state_trough_mg_per_l",
+    "superposition_mg_per_l",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -85,35 +87,72 @@ class PKModel:
         return self.ka_per_day / (self.volume_l * (self.ka_per_day - self.ke_per_day))
 
 
-def single_dose_concentration_mg_per_l(model: PKModel, dose_mg: float,
-                                       t_days: ArrayLike) -> FloatArray:
-    """Concentration after one dose at ``t = 0``; zero before it."""
-    t = np.asarray(t_days, dtype=np.float64)
-    tt = np.maximum(t, 0.0)
-    c = dose_mg * model.unit_scale * (np.exp(-model.ke_per_day * tt)
-                                      - np.exp(-model.ka_per_day * tt))
-    return np.where(t >= 0.0, c, 0.0)
+def _geometric(rate: FloatArray, n_doses: FloatArray | None, tau: FloatArray) -> FloatArray:
+    """``sum_{k<n} exp(-rate k tau)``; ``n_doses=None`` is the infinite sum."""
+    denominator = -np.expm1(-rate * tau)
+    if n_doses is None:
+        out: FloatArray = 1.0 / denominator
+    else:
+        out = -np.expm1(-rate * n_doses * tau) / denominator
+    return out
 
 
-def concentration_mg_per_l(model: PKModel, dose_days: ArrayLike, doses_mg: ArrayLike,
-                           t_days: ArrayLike) -> FloatArray:
-    """Superposition of any list of doses (``dose_days[i]``, ``doses_mg[i]``) at times ``t_days``.
+def series_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: ArrayLike,
+                                  volume_l: ArrayLike, dose_mg: ArrayLike,
+                                  interval_days: ArrayLike, since_last_dose_days: ArrayLike,
+                                  n_doses: ArrayLike | None = None) -> FloatArray:
+    """``n_doses`` equal doses ``interval_days`` apart, ``since_last_dose_days`` after the last.
 
-    Vectorised: the work is one (times x doses) array.
+    ``n_doses=None`` means infinitely many (steady state). The closed form of the superposition
+    of single doses (a geometric series); every argument broadcasts, so rates and volumes may
+    hold one row per virtual patient.
     """
+    ke = np.asarray(ke_per_day, dtype=np.float64)
+    ka = np.asarray(ka_per_day, dtype=np.float64)
+    tau = np.asarray(interval_days, dtype=np.float64)
+    s = np.asarray(since_last_dose_days, dtype=np.float64)
+    n = None if n_doses is None else np.asarray(n_doses, dtype=np.float64)
+    unit = ka / (np.asarray(volume_l, dtype=np.float64) * (ka - ke))
+    out: FloatArray = np.asarray(dose_mg, dtype=np.float64) * unit * (
+        np.exp(-ke * s) * _geometric(ke, n, tau) - np.exp(-ka * s) * _geometric(ka, n, tau))
+    return out
+
+
+def superposition_mg_per_l(ke_per_day: ArrayLike, ka_per_day: ArrayLike, volume_l: ArrayLike,
+                           dose_days: ArrayLike, doses_mg: ArrayLike,
+                           t_days: ArrayLike) -> FloatArray:
+    """Any list of doses (``dose_days[i]``, ``doses_mg[i]``) summed at ``t_days``.
+
+    One vectorised step per dose; rates and volumes broadcast (e.g. one row per patient).
+    """
+    ke = np.asarray(ke_per_day, dtype=np.float64)
+    ka = np.asarray(ka_per_day, dtype=np.float64)
+    vol = np.asarray(volume_l, dtype=np.float64)
+    t = np.asarray(t_days, dtype=np.float64)
     days = np.asarray(dose_days, dtype=np.float64).reshape(-1)
     amounts = np.asarray(doses_mg, dtype=np.float64).reshape(-1)
     if days.shape != amounts.shape:
         raise ValueError("dose_days and doses_mg must have the same length")
-    t = np.asarray(t_days, dtype=np.float64)
-    if days.size == 0:
-        return np.zeros_like(t)
-    dt = t.reshape(-1, 1) - days.reshape(1, -1)
-    after = dt >= 0.0
-    dtp = np.where(after, dt, 0.0)
-    shape = np.exp(-model.ke_per_day * dtp) - np.exp(-model.ka_per_day * dtp)
-    c = model.unit_scale * np.where(after, shape, 0.0) @ amounts
-    return c.reshape(t.shape)
+    total = np.zeros(np.broadcast_shapes(ke.shape, ka.shape, vol.shape, t.shape))
+    for day, mg in zip(days, amounts, strict=True):
+        dt = np.maximum(t - day, 0.0)
+        total += np.where(t >= day, mg * (np.exp(-ke * dt) - np.exp(-ka * dt)), 0.0)
+    out: FloatArray = ka / (vol * (ka - ke)) * total
+    return out
+
+
+def single_dose_concentration_mg_per_l(model: PKModel, dose_mg: float,
+                                       t_days: ArrayLike) -> FloatArray:
+    """Concentration after one dose at ``t = 0``; zero before it."""
+    return superposition_mg_per_l(model.ke_per_day, model.ka_per_day, model.volume_l, [0.0],
+                                  [dose_mg], t_days)
+
+
+def concentration_mg_per_l(model: PKModel, dose_days: ArrayLike, doses_mg: ArrayLike,
+                           t_days: ArrayLike) -> FloatArray:
+    """Superposition of any list of doses (``dose_days[i]``, ``doses_mg[i]``) at ``t_days``."""
+    return superposition_mg_per_l(model.ke_per_day, model.ka_per_day, model.volume_l,
+                                  dose_days, doses_mg, t_days)
 
 
 def steady_state_concentration_mg_per_l(model: PKModel, dose_mg: ArrayLike,
@@ -123,12 +162,8 @@ def steady_state_concentration_mg_per_l(model: PKModel, dose_mg: ArrayLike,
     Valid for any ``t >= 0`` when no further dose is given (a late dose); broadcasts over
     ``dose_mg``, ``interval_days`` and ``t_days``.
     """
-    d = np.asarray(dose_mg, dtype=np.float64)
-    tau = np.asarray(interval_days, dtype=np.float64)
-    t = np.asarray(t_days, dtype=np.float64)
-    ke, ka = model.ke_per_day, model.ka_per_day
-    return d * model.unit_scale * (np.exp(-ke * t) / -np.expm1(-ke * tau)
-                                   - np.exp(-ka * t) / -np.expm1(-ka * tau))
+    return series_concentration_mg_per_l(model.ke_per_day, model.ka_per_day, model.volume_l,
+                                         dose_mg, interval_days, t_days)
 
 
 def steady_state_trough_mg_per_l(model: PKModel, dose_mg: ArrayLike,
