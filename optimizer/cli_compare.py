@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from optimizer.compare_schemas import ComparisonPublic, ComparisonRequest
 from optimizer.errors import InputError, ScenarioError
-from optimizer.scenario import read_toml, validation_error
+from optimizer.scenario import load_request
 
 __all__ = ["CSV_COLUMNS", "load_comparison", "register", "write_csv"]
 
@@ -33,19 +32,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def load_comparison(path: str | Path) -> ComparisonRequest:
     """Read a ``kind = "comparison"`` file into a checked request (same schema as the API)."""
-    data = read_toml(path)
-    kind = data.pop("kind", None)
-    if kind != "comparison":
-        raise ScenarioError(str(path), "kind", kind, '"comparison" for this command')
-    data.pop("description", None)
-    try:
-        request = ComparisonRequest.model_validate(data)
-        request.to_problem()
-    except ValidationError as exc:
-        raise validation_error(path, exc) from exc
-    except InputError as exc:
-        raise ScenarioError(str(path), exc.field, exc.value, exc.allowed) from exc
-    return request
+    return load_request(path, "comparison", ComparisonRequest)
 
 
 def write_csv(out: ComparisonPublic, path: Path) -> None:

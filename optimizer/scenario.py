@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 from pydantic import ValidationError
 
 from optimizer.errors import InputError, ScenarioError
 from optimizer.schemas import RecommendationRequest
 
-__all__ = ["KINDS", "load_recommendation", "read_toml", "validation_error"]
+__all__ = ["KINDS", "load_recommendation", "load_request", "read_toml", "validation_error"]
+
+
+class _Request(Protocol):
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self: ...
+
+    def to_problem(self) -> Any: ...
+
+
+RequestT = TypeVar("RequestT", bound=_Request)
 
 KINDS = ("recommendation", "comparison")
 
@@ -40,15 +50,17 @@ def validation_error(path: str | Path, exc: ValidationError) -> ScenarioError:
     return ScenarioError(str(path), key, err.get("input"), str(err.get("msg")))
 
 
-def load_recommendation(path: str | Path) -> RecommendationRequest:
-    """Read a ``kind = "recommendation"`` file into a checked request."""
+def load_request(path: str | Path, kind: str, schema: type[RequestT], *,
+                 kind_optional: bool = False) -> RequestT:
+    """Read a scenario file of ``kind`` into a request checked by ``schema`` (the API's own)
+    and by the domain's cross-field checks (``schema.to_problem()``)."""
     data = read_toml(path)
-    kind = data.pop("kind", "recommendation")
-    if kind != "recommendation":
-        raise ScenarioError(str(path), "kind", kind, '"recommendation" for this command')
+    found = data.pop("kind", kind if kind_optional else None)
+    if found != kind:
+        raise ScenarioError(str(path), "kind", found, f'"{kind}" for this command')
     data.pop("description", None)
     try:
-        request = RecommendationRequest.model_validate(data)
+        request = schema.model_validate(data)
         request.to_problem()
     except ValidationError as exc:
         raise validation_error(path, exc) from exc
@@ -57,3 +69,8 @@ def load_recommendation(path: str | Path) -> RecommendationRequest:
             raise
         raise ScenarioError(str(path), exc.field, exc.value, exc.allowed) from exc
     return request
+
+
+def load_recommendation(path: str | Path) -> RecommendationRequest:
+    """Read a ``kind = "recommendation"`` file (``kind`` may be left out)."""
+    return load_request(path, "recommendation", RecommendationRequest, kind_optional=True)
