@@ -10,19 +10,17 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any, Literal
+from typing import Literal
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402
 
 from optimizer.compare import score_path  # noqa: E402
 from optimizer.compare_service import ComparisonRun  # noqa: E402
 from optimizer.errors import InputError  # noqa: E402
-from optimizer.plots import RENDER_LOCK  # noqa: E402
+from optimizer.plots import new_figure, render  # noqa: E402
 
 __all__ = ["PlotFormat", "PlotKind", "comparison_plot", "cost_plot", "score_plot"]
 
@@ -30,28 +28,10 @@ PlotKind = Literal["cost", "score"]
 PlotFormat = Literal["svg", "png"]
 
 
-def _figure() -> tuple[Figure, Any]:
-    fig = Figure(figsize=(8.0, 4.6), dpi=100)
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.26)
-    ax = fig.add_subplot()
-    ax.grid(True, color="0.92")
-    return fig, ax
-
-
-def _render(fig: Figure, fmt: PlotFormat) -> bytes:
-    buf = io.BytesIO()
-    with RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
-        if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-        else:
-            fig.savefig(buf, format="png", dpi=120)
-    return buf.getvalue()
-
-
 def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     """Cost against control, one labelled point per schedule."""
     out = run.public
-    fig, ax = _figure()
+    fig, ax = new_figure(4.6, left=0.1, right=0.97, top=0.9, bottom=0.26)
     population = out.population is not None
     for row in out.rows:
         if population and row.share_controlled is not None:
@@ -75,13 +55,13 @@ def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     ax.set_title("Cost against symptom control, one point per schedule", fontsize=11)
     fig.text(0.01, 0.02, "Model-based estimates (see assumptions); they support, and do not "
                          "replace, clinical and commissioning judgement.", fontsize=8)
-    return _render(fig, fmt)
+    return render(fig, fmt)
 
 
 def score_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     """Predicted score over the horizon per schedule, with the threshold line."""
     out = run.public
-    fig, ax = _figure()
+    fig, ax = new_figure(4.6, left=0.1, right=0.97, top=0.9, bottom=0.26)
     baseline = run.setup.problem.response.baseline_score
     for row, schedule in zip(out.rows, run.schedules, strict=True):
         t, s = score_path(run.setup, schedule)
@@ -96,7 +76,7 @@ def score_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     ax.set_title("Predicted symptom score per schedule, typical patient", fontsize=11)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8.5, ncols=4,
               frameon=False)
-    return _render(fig, fmt)
+    return render(fig, fmt)
 
 
 def comparison_plot(run: ComparisonRun, kind: str, fmt: str = "svg") -> bytes:

@@ -23,7 +23,7 @@ import io
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 
@@ -45,6 +45,8 @@ from optimizer.symptoms import score  # noqa: E402
 
 __all__ = [
     "RENDER_LOCK",
+    "new_figure",
+    "render",
     "PredictedPath",
     "concentration_plot_svg",
     "predicted_path",
@@ -219,18 +221,23 @@ def _legend(ax: Any) -> None:
 RENDER_LOCK = threading.Lock()
 
 
-def _svg(fig: Figure) -> bytes:
+def render(fig: Figure, fmt: Literal["svg", "png"] = "svg") -> bytes:
+    """The figure as SVG (text kept as text, reproducible ids, no date) or PNG bytes."""
     buf = io.BytesIO()
     with RENDER_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "doseopt"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        if fmt == "svg":
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        else:
+            fig.savefig(buf, format="png", dpi=120)
     return buf.getvalue()
 
 
-def _figure() -> tuple[Figure, Any]:
-    # Fixed margins (room for the legend below the axes): an automatic layout engine would
-    # draw the figure a second time to measure it.
-    fig = Figure(figsize=(8.0, 4.2), dpi=100)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.27)
+def new_figure(height_in: float = 4.2, *, left: float = 0.08, right: float = 0.98,
+               top: float = 0.92, bottom: float = 0.27) -> tuple[Figure, Any]:
+    """An 8-inch-wide figure with one gridded axes and fixed margins (room for the legend
+    below): an automatic layout engine would draw the figure a second time to measure it."""
+    fig = Figure(figsize=(8.0, height_in), dpi=100)
+    fig.subplots_adjust(left=left, right=right, top=top, bottom=bottom)
     ax = fig.add_subplot()
     ax.grid(True, color="0.92")
     return fig, ax
@@ -239,7 +246,7 @@ def _figure() -> tuple[Figure, Any]:
 def score_plot_svg(request: RecommendationRequest, response: RecommendationPublic) -> bytes:
     """Predicted score over time, threshold line, doses and observed scores (SVG)."""
     path = predicted_path(request, response)
-    fig, ax = _figure()
+    fig, ax = new_figure()
     ax.plot(path.t_days, path.score, color="tab:blue", linewidth=2, label="predicted score")
     ax.axhline(path.threshold_score, color="tab:red", linestyle="--", linewidth=1.5,
                label=f"threshold {path.threshold_score:g}")
@@ -259,14 +266,14 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     ax.set_ylabel("symptom score (0-10)")
     ax.set_title(_title(path, "symptom score"), fontsize=11)
     _legend(ax)
-    return _svg(fig)
+    return render(fig)
 
 
 def concentration_plot_svg(request: RecommendationRequest,
                            response: RecommendationPublic) -> bytes:
     """Predicted serum concentration over time with the threshold concentration (SVG)."""
     path = predicted_path(request, response)
-    fig, ax = _figure()
+    fig, ax = new_figure()
     ax.plot(path.t_days, path.conc_mg_per_l, color="tab:green", linewidth=2,
             label="predicted concentration")
     ax.axhline(path.threshold_conc_mg_per_l, color="tab:red", linestyle="--", linewidth=1.5,
@@ -278,4 +285,4 @@ def concentration_plot_svg(request: RecommendationRequest,
     ax.set_ylabel("concentration (mg/L)")
     ax.set_title(_title(path, "concentration"), fontsize=11)
     _legend(ax)
-    return _svg(fig)
+    return render(fig)
