@@ -15,7 +15,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from optimizer.errors import SolverError
 from optimizer.model.build import IntervalModelData, build_interval_model
@@ -51,6 +50,8 @@ Backend = Literal["compiled", "pyomo"]
 
 #: Late-dose search horizon beyond the interval, days: 10 half-lives of the default 26 days.
 _LATE_SEARCH_DAYS = 260.0
+#: Resolution of the late-dose tolerance, days.
+_LATE_STEP_DAYS = 0.1
 
 
 @dataclass(frozen=True)
@@ -97,23 +98,21 @@ def evaluate_candidates(problem: RecommendationProblem, model: PKModel) -> Candi
 
 def late_dose_tolerance_days(model: PKModel, dose_mg: float, interval_days: float,
                              threshold_conc_mg_per_l: float) -> float:
-    """Days after the due date at which the steady-state concentration falls to the threshold.
+    """Days after the due date at which the steady-state concentration falls to the threshold,
+    rounded down to 0.1 day so the figure never overstates the tolerance.
 
-    After the last dose the concentration only falls past its peak, so the crossing is unique.
-    Rounded down to 0.1 day so the figure never overstates the tolerance.
+    Past the due date (no further dose) the concentration only falls: the cycle's single peak
+    lies before it (see :mod:`optimizer.pk`). So the last point of a 0.1-day grid still at or
+    above the threshold is the answer, found with one vectorised evaluation.
     """
-
-    def gap(delay: float) -> float:
-        c = steady_state_concentration_mg_per_l(model, dose_mg, interval_days,
-                                                interval_days + delay)
-        return float(c) - threshold_conc_mg_per_l
-
-    if gap(0.0) <= 0.0:
-        return 0.0
-    if gap(_LATE_SEARCH_DAYS) > 0.0:
+    delays = np.arange(0.0, _LATE_SEARCH_DAYS + 0.05, _LATE_STEP_DAYS)
+    c = steady_state_concentration_mg_per_l(model, dose_mg, interval_days,
+                                            interval_days + delays)
+    below = np.flatnonzero(c < threshold_conc_mg_per_l)
+    if below.size == 0:
         return _LATE_SEARCH_DAYS
-    root = float(brentq(gap, 0.0, _LATE_SEARCH_DAYS, xtol=1e-9))
-    return math.floor(root * 10.0) / 10.0
+    first = int(below[0])
+    return 0.0 if first == 0 else round(float(delays[first - 1]), 1)
 
 
 def _peak_conc(model: PKModel, dose_mg: float, interval_days: float) -> float:
