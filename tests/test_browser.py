@@ -94,6 +94,13 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def _wait_for_images(page: Any, *ids: str) -> None:
+    """Wait until every image is decoded (a screenshot taken earlier shows an empty box)."""
+    page.wait_for_function(
+        "ids => ids.every(id => { const i = document.getElementById(id);"
+        " return i.complete && i.naturalWidth > 0; })", arg=list(ids))
+
+
 def _pdf_pages(pdf: bytes) -> int:
     return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
 
@@ -114,10 +121,10 @@ def test_reference_case_in_the_browser_shows_36_days_the_plot_and_prints_on_one_
     page.locator("#answer").filter(has_text="36 days").wait_for()
     assert page.locator("#answer").inner_text() == "300 mg every 36 days"
     assert page.locator("#result-title").evaluate("el => el === document.activeElement")
-    page.wait_for_function(
-        "() => { const i = document.getElementById('plot-score');"
-        " return i.complete && i.naturalWidth > 0; }")
+    _wait_for_images(page, "plot-score", "plot-conc")
     assert "worst-case" in page.locator("#plot-score").get_attribute("alt")
+    assert "threshold concentration" in page.locator("#plot-conc").get_attribute("alt")
+    assert page.locator("#fit-box").is_hidden() and page.locator("#plan-box").is_hidden()
     assert "does not replace, clinical" in page.locator("#result").inner_text()
     assert "Why not longer" in page.locator("#figures").inner_text()
     record_id = page.locator("#result").get_attribute("data-id")
@@ -146,7 +153,7 @@ def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field
     with urllib.request.urlopen(server + "/openapi.json", timeout=5) as r:
         spec = json.loads(r.read())
     props = spec["components"]["schemas"]["RecommendationRequest"]["properties"]
-    for optional in ("history", "evaluation_date", "min_probability"):
+    for optional in ("history", "evaluation_date", "min_probability", "plan"):
         props.pop(optional, None)
     page.route("**/openapi.json", lambda route: route.fulfill(json=spec))
     page.goto(server + "/")
@@ -173,3 +180,81 @@ def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field
     # 2020-03-02 + 36 days = 2020-04-07; then every 36 days.
     assert [d[:10] for d in dates[:3]] == ["2020-04-07", "2020-05-13", "2020-06-18"]
     assert page.locator("#history-note").is_visible()
+
+
+def test_a_short_history_shows_the_patients_fit_probability_plan_and_missed_dose_advice(
+        server: str, page: Any) -> None:
+    page.goto(server + "/")
+    page.get_by_label("Body weight (kg)").fill("30")
+    page.get_by_label("Dose 1 date").fill("2021-03-01")
+    page.get_by_label("Dose 1 amount (mg)").fill("300")
+    page.get_by_role("button", name="Add dose").click()
+    page.get_by_label("Dose 2 date").fill("2021-04-05")
+    page.get_by_label("Dose 2 amount (mg)").fill("300")
+    page.get_by_label("Score 1 date").fill("2021-04-05")
+    page.get_by_label("Score 1 value (0 to 10)").fill("0")
+    page.get_by_label("Probability target (optional, e.g. 0.9)").fill("0.9")
+    page.get_by_label("Assessment date", exact=True).fill("2021-04-20")
+    page.get_by_label("Propose a dated transition plan from the assessment date").check()
+    with page.expect_response(lambda r: r.url.endswith("/v1/recommendations")
+                              and r.request.method == "POST") as answer:
+        page.get_by_label("Highest acceptable score (0–10)").press("Enter")
+    out = answer.value.json()
+    assert answer.value.status == 200 and out["fit"]["status"] == "fitted"
+
+    page.locator("#fit-box").wait_for(state="visible")
+    fit_rows = page.locator("#fit-table tbody tr").all_inner_texts()
+    assert len(fit_rows) == len(out["fit"]["parameters"]) >= 2
+    assert fit_rows[0].startswith("EC50")
+    figures = page.locator("#figures").inner_text()
+    shown = f"{100 * out['probability_controlled']:.0f} %"
+    assert f"Probability controlled\t{shown}" in figures or f"Probability controlled\n{shown}" \
+        in figures
+    assert "Next longer interval" in figures
+    plan_dates = [row.split("\t")[0] for row in
+                  page.locator("#plan-table tbody tr").all_inner_texts()]
+    assert plan_dates == [d["date"] for d in out["plan"]["doses"]]
+    assert all(d > "2021-04-20" for d in plan_dates)
+    assert page.locator("#missed-advice li").count() == len(out["missed_dose"]["advice"]) > 0
+    assert "does not replace, clinical" in page.locator("#result").inner_text()
+    _wait_for_images(page, "plot-score", "plot-conc")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-history.png"), full_page=True)
+
+    page.goto(f"{server}/v1/recommendations/{out['id']}/report")
+    report = page.locator("body").inner_text()
+    assert "Fit to this patient's history" in report and "Transition plan" in report
+    report_pdf = page.pdf(format="A4")
+    (ARTIFACTS / "report-history.pdf").write_bytes(report_pdf)
+    assert _pdf_pages(report_pdf) <= 2
+
+
+def test_an_analyst_compares_q4w_with_q5w_and_sees_both_rows_and_the_cost_plot(
+        server: str, page: Any) -> None:
+    page.goto(server + "/")
+    page.get_by_role("link", name="Compare schedules (cost and control)").click()
+    page.wait_for_url("**/compare")
+    unlabelled = page.evaluate(
+        "Array.from(document.querySelectorAll('input, textarea'))"
+        ".filter(i => i.labels.length === 0).map(i => i.id || i.outerHTML)")
+    assert unlabelled == []
+    assert page.get_by_label("Price of a 150 mg syringe").input_value() != ""
+    schedules = page.get_by_label("Schedules, one per line (the first is the reference)")
+    schedules.fill("")
+    schedules.press_sequentially("300 mg q4w")
+    schedules.press("Enter")
+    schedules.press_sequentially("300 mg q5w")
+    page.get_by_label("Virtual patients (optional, e.g. 1000)").fill("200")
+    page.get_by_label("Horizon (days; 364 = 52 weeks)").press("Enter")  # keyboard submit
+
+    page.locator("#rows tbody tr").nth(1).wait_for()
+    rows = page.locator("#rows tbody tr").all_inner_texts()
+    assert [r.split("\t")[0] for r in rows] == ["300 mg q4w", "300 mg q5w"]
+    # Doses on days 0, tau, 2 tau, ... below 364: 1 + floor(363 / tau).
+    assert [r.split("\t")[1] for r in rows] == [str(1 + 363 // 28), str(1 + 363 // 35)]
+    assert "Patients controlled" in page.locator("#rows thead").inner_text()
+    _wait_for_images(page, "plot-cost")
+    assert "300 mg q5w" in page.locator("#plot-cost").get_attribute("alt")
+    assert "do not replace" in page.locator("#result").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)

@@ -20,21 +20,47 @@ from fastapi.responses import FileResponse, HTMLResponse
 from api.deps import SettingsDep
 from api.routes.audit import load_record
 from optimizer.audit import StoredRecommendation
+from optimizer.costs import DEFAULT_PRICES
 from optimizer.plots import score_plot_svg
+from optimizer.schemas import FitPublic, MissedDosePublic, PlanPublic
 
-__all__ = ["render_report", "router"]
+__all__ = ["render_compare_page", "render_report", "router"]
 
 router = APIRouter(tags=["pages"])
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Next dose dates listed in the report when the request holds a dose history.
 NEXT_DATES = 6
+#: Readable names and units of the fitted parameters (optimizer/fit.py).
+PARAMETER_NAMES = {"ec50_mg_per_l": ("EC50", " mg/L"), "baseline_score": ("Untreated score", ""),
+                   "clearance_factor": ("Clearance (× population)", ""),
+                   "hill": ("Hill coefficient", "")}
 
 
 @router.get("/", include_in_schema=False)
 def clinician_page() -> FileResponse:
     """The clinician's form and result view."""
     return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/compare", include_in_schema=False)
+def compare_page() -> HTMLResponse:
+    """The analyst's schedule comparison page (cost against symptom control)."""
+    return HTMLResponse(render_compare_page())
+
+
+def render_compare_page() -> str:
+    """compare.html with the default price list (optimizer.costs.DEFAULT_PRICES) filled in."""
+    text = (STATIC / "compare.html").read_text(encoding="utf-8")
+    prices = DEFAULT_PRICES.syringe_price
+    values = {"{{currency}}": DEFAULT_PRICES.currency,
+              "{{price_75}}": f"{prices[75]:.2f}" if 75 in prices else "",
+              "{{price_150}}": f"{prices[150]:.2f}" if 150 in prices else "",
+              "{{price_300}}": f"{prices[300]:.2f}" if 300 in prices else "",
+              "{{visit_cost}}": f"{DEFAULT_PRICES.visit_cost:g}"}
+    for token, value in values.items():
+        text = text.replace(token, _e(value))
+    return text
 
 
 @router.get("/v1/recommendations/{record_id}/report", response_class=HTMLResponse,
@@ -98,11 +124,72 @@ def _figures(record: StoredRecommendation) -> list[tuple[str, str]]:
                                         f"score {n.max_score:.2f}"))
     if out.late_dose_tolerance_days is not None:
         pairs.append(("Late-dose tolerance", f"{out.late_dose_tolerance_days:g} days"))
+    if out.probability_controlled is not None:
+        pairs.append(("Probability controlled", f"{out.probability_controlled:.0%}"))
+    if out.next_longer_probability is not None:
+        pairs.append(("Next longer interval", f"{out.next_longer_probability:.0%}"))
     pairs.append(("Threshold concentration", f"{out.threshold_conc_mg_per_l:.1f} mg/L"))
     dates = _next_dates(record)
     if dates:
         pairs.append(("Next dose dates", ", ".join(dates)))
     return pairs
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    cells = "".join(f"<th scope='col'>{_e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='data'><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fit_html(fit: FitPublic) -> str:
+    """The individual fit: one row per parameter, the status and unexplained observations."""
+    rows = []
+    for p in fit.parameters:
+        name, unit = PARAMETER_NAMES.get(p.name, (p.name, ""))
+        rows.append([name, _num(p.estimate) + unit, f"{_num(p.lower_95)}–{_num(p.upper_95)}{unit}",
+                     _num(p.prior_median) + unit,
+                     f"{p.shift_prior_sd:+.2f} prior SD; SD ratio {p.sd_ratio:.2f}"])
+    odd = ", ".join(fit.unexplained_observations) or "none"
+    table = _table(["Parameter", "Estimate", "95 % interval", "Prior median",
+                    "Moved by the data"], rows) if rows else ""
+    return (f"<h2>Fit to this patient's history</h2><p class='small'>{_e(fit.status)}: "
+            f"{_e(fit.message)} Unexplained observations: {_e(odd)}.</p>{table}")
+
+
+def _plan_html(plan: PlanPublic) -> str:
+    """The transition plan: dated doses, score checkpoints, optimality or gap."""
+    checks = {c.date for c in plan.checkpoints}
+    rows = [[d.date, str(d.interval_days), f"{d.dose_mg:g}", "yes" if d.date in checks else ""]
+            for d in plan.doses]
+    proof = {"optimal": "proven optimal", "infeasible": "no plan meets the constraints",
+             "time_limit": "not proven optimal, gap "
+                           + (f"{plan.mip_gap:.1%}" if plan.mip_gap is not None else "unknown")
+             }[plan.status]
+    above = (f"above the threshold on {len(plan.days_above_threshold)} day(s)"
+             if plan.days_above_threshold else f"worst predicted score {plan.max_score:.2f}")
+    checkpoints = "".join(f"<li>Score check {_e(c.date)}: {_e(c.reason)}</li>"
+                          for c in plan.checkpoints)
+    return (f"<h2>Transition plan</h2><p class='small'>From {_e(plan.start_date)} towards every "
+            f"{plan.target_interval_days} days: {plan.injections} injection(s), {_e(proof)}; "
+            f"{_e(above)}.</p>"
+            + _table(["Date", "Days since previous", "Dose (mg)", "Collect a score"], rows)
+            + f"<ul class='small'>{checkpoints}</ul>")
+
+
+def _missed_html(missed: MissedDosePublic) -> str:
+    items = "".join(f"<li>{_e(line)}</li>" for line in missed.advice)
+    return f"<h2>Missed or late dose</h2><ul class='small'>{items}</ul>"
+
+
+def _individual(record: StoredRecommendation) -> str:
+    """Sections present only when the answer was fitted to the patient's history."""
+    out = record.response
+    return ((_fit_html(out.fit) if out.fit else "") + (_plan_html(out.plan) if out.plan else "")
+            + (_missed_html(out.missed_dose) if out.missed_dose else ""))
 
 
 def _record_rows(record: StoredRecommendation) -> list[tuple[str, str]]:
@@ -137,6 +224,7 @@ replace, clinical judgement.</strong></p>
 <p class="answer">{_e(_answer(record))}</p>
 <dl class="pairs">{_rows(_figures(record))}</dl>
 <ul class="why">{items}</ul>
+{_individual(record)}
 <figure><img src="{plot_uri}" alt="Predicted symptom score over time with the threshold and
 the doses"></figure>
 <h2>Inputs</h2>

@@ -128,8 +128,14 @@
         doses: dosesGiven.map((r) => ({ date: r.date, dose_mg: Number(r.value) })),
         observations: scores.map((r) => ({ date: r.date, score: Number(r.value) })),
       };
-      if (fields.has("evaluation_date")) body.evaluation_date = today();
       historySent = true;
+    }
+    if ($("plan_wanted").checked && fields.has("plan")) {
+      body.plan = { horizon_weeks: num("plan_horizon_weeks") };
+    }
+    const evaluation = $("evaluation_date").value;
+    if ((historySent || body.plan) && evaluation && fields.has("evaluation_date")) {
+      body.evaluation_date = evaluation;
     }
     return { body: body, historySent: historySent, anyHistory: dosesGiven.length + scores.length };
   }
@@ -223,9 +229,7 @@
     if (out.late_dose_tolerance_days !== null) {
       pairs.push(["Late-dose tolerance", out.late_dose_tolerance_days + " days"]);
     }
-    if (typeof out.probability_controlled === "number") {
-      pairs.push(["Probability controlled", (100 * out.probability_controlled).toFixed(0) + " %"]);
-    }
+    pairs.push(...window.doseoptIndividual.probabilityPairs(out));
     pairs.push(["Threshold concentration", out.threshold_conc_mg_per_l.toFixed(1) + " mg/L"]);
     pairs.push(["Options considered", out.candidates + " (" + out.feasible_candidates +
                 " keep the score down)"]);
@@ -249,6 +253,8 @@
     if (body.min_probability !== undefined) {
       pairs.push(["Probability target", String(body.min_probability)]);
     }
+    if (body.evaluation_date) pairs.push(["Assessment date", body.evaluation_date]);
+    if (body.plan) pairs.push(["Plan horizon", body.plan.horizon_weeks + " weeks"]);
     const d = rows("dose"), s = rows("score");
     if (d.length) pairs.push(["Dose history", d.map((r) => r.date + " " + r.value + " mg").join("; ")]);
     if (s.length) pairs.push(["Scores", s.map((r) => r.date + ": " + r.value).join("; ")]);
@@ -303,6 +309,7 @@
     nextDates(out.interval_days);
     figures(out);
     list($("explanation"), out.explanation);
+    window.doseoptIndividual.render(out);
     list($("assumptions"), out.assumptions);
     inputs(body, built);
     $("result").hidden = false;
@@ -364,6 +371,7 @@
     $("errors").tabIndex = -1;
     addRow("dose");
     addRow("score");
+    $("evaluation_date").value = today();
     requestFields();
   });
 })();
