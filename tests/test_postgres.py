@@ -1,0 +1,197 @@
+"""Story: a clinic runs the service on PostgreSQL (DOSEOPT_DATABASE_URL=postgresql+psycopg://...).
+Audit records round-trip and cannot be changed even with raw SQL, and a scenario batch stores
+every result exactly once, resumes without redoing anything and answers as on SQLite.
+
+The tests start a throw-away PostgreSQL cluster (tests/pg_server.py). Without PostgreSQL
+installed they fail and say how to install it; they never skip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from optimizer.audit import (
+    AuditRecordImmutableError,
+    RecommendationRecord,
+    get_recommendation,
+    store_recommendation,
+)
+from optimizer.batch import run_batch
+from optimizer.batch_store import BatchResultRecord, export_results, iter_results
+from optimizer.grid import Scenario, expand_document
+from optimizer.schemas import RecommendationRequest
+from optimizer.service import recommend
+from optimizer.settings import get_settings
+from optimizer.store import get_engine
+from tests.pg_server import PostgresServer, PostgresUnavailableError, start_server
+
+REFERENCE: dict[str, Any] = {"patient": {"weight_kg": 30, "patient_reference": "bed 4"},
+                             "threshold_score": 2, "dose_options_mg": [300]}
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    try:
+        server = start_server()
+    except PostgresUnavailableError as exc:
+        pytest.fail(f"PostgreSQL tests need a PostgreSQL server: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        get_engine(server.url()).dispose()
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    return pg_server.url()
+
+
+def without_timings(output: dict[str, Any]) -> dict[str, Any]:
+    """An answer without the measured times (they differ run to run)."""
+    out = {k: v for k, v in output.items() if k != "timings_ms"}
+    out["solver"] = {k: v for k, v in out["solver"].items() if k != "time_ms"}
+    return out
+
+
+def test_the_store_really_is_postgresql(pg_url: str) -> None:
+    engine = get_engine(pg_url)
+    assert engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        assert str(conn.execute(text("select version()")).scalar()).startswith("PostgreSQL")
+        kinds = dict(conn.execute(text(
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'recommendation_records'")).all())
+    assert kinds["created_utc"] == "timestamp with time zone"
+
+
+def test_an_audit_record_round_trips_through_postgresql(pg_url: str) -> None:
+    request = RecommendationRequest.model_validate(REFERENCE)
+    answer = recommend(request)
+    before = datetime.now(UTC)
+    record_id = store_recommendation(request, answer, engine=get_engine(pg_url))
+    stored = get_recommendation(record_id, engine=get_engine(pg_url))
+    assert stored is not None and stored.id == record_id
+    assert stored.created_utc.tzinfo is not None
+    assert before <= stored.created_utc <= datetime.now(UTC)
+    assert stored.response.model_dump() == answer.model_copy(update={"id": record_id}).model_dump()
+    assert stored.request.patient.weight_kg == 30
+    assert stored.request.patient.patient_reference is None  # kept in its own column
+    assert stored.patient_reference == "bed 4"
+    assert get_recommendation("0" * 32, engine=get_engine(pg_url)) is None
+
+
+def test_the_api_stores_and_serves_records_from_postgresql(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.main import app
+
+    monkeypatch.setenv("DOSEOPT_DATABASE_URL", pg_url)
+    monkeypatch.delenv("DOSEOPT_API_KEY", raising=False)
+    get_settings.cache_clear()
+    client = TestClient(app)
+    posted = client.post("/v1/recommendations", json=REFERENCE)
+    assert posted.status_code == 200, posted.text
+    record_id = posted.json()["id"]
+    with Session(get_engine(pg_url)) as session:
+        assert session.get(RecommendationRecord, record_id) is not None
+    got = client.get(f"/v1/recommendations/{record_id}")
+    assert got.status_code == 200, got.text
+    assert got.json()["response"] == posted.json()
+    assert "bed 4" not in got.text
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE recommendation_records SET response_json = '{}' WHERE id = :i",
+    "UPDATE recommendation_records SET patient_reference = NULL",
+    "DELETE FROM recommendation_records WHERE id = :i",
+    "DELETE FROM recommendation_records",
+])
+def test_the_database_refuses_raw_sql_changes_to_audit_records(pg_url: str,
+                                                               statement: str) -> None:
+    request = RecommendationRequest.model_validate(REFERENCE)
+    answer = recommend(request)
+    engine = get_engine(pg_url)
+    record_id = store_recommendation(request, answer, engine=engine)
+    before = get_recommendation(record_id, engine=engine)
+    with pytest.raises(DBAPIError, match="insert-only"), engine.begin() as conn:
+        conn.execute(text(statement), {"i": record_id})
+    assert get_recommendation(record_id, engine=engine) == before
+
+
+def test_the_orm_refuses_to_change_an_audit_record_on_postgresql(pg_url: str) -> None:
+    request = RecommendationRequest.model_validate(REFERENCE)
+    engine = get_engine(pg_url)
+    record_id = store_recommendation(request, recommend(request), engine=engine)
+    with Session(engine) as session:
+        row = session.get(RecommendationRecord, record_id)
+        assert row is not None
+        row.solver_name = "changed"
+        with pytest.raises(AuditRecordImmutableError):
+            session.commit()
+
+
+def grid_30() -> list[Scenario]:
+    """30 recommendation scenarios (weights x thresholds), optimal and infeasible answers."""
+    return expand_document({"kind": "recommendation", "interval_options_days": {"step": 7},
+                            "dose_options_mg": [150, 300],
+                            "grid": {"patient.weight_kg": [20, 30, 45, 70, 90, 110],
+                                     "threshold_score": [0.5, 1, 2, 3, 4]}}, "inline")
+
+
+def stored_rows(url: str, batch_id: str) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in iter_results(get_engine(url), batch_id, finished_only=False)}
+
+
+def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlite(
+        pg_url: str, temp_database: str, tmp_path: Path) -> None:
+    scenarios = grid_30()
+    first = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    assert (first.status, first.total, first.done + first.failed, first.ran) == \
+        ("done", 30, 30, 30)
+    engine = get_engine(pg_url)
+    with Session(engine) as session:
+        per_id = session.execute(
+            select(BatchResultRecord.scenario_id, func.count())
+            .where(BatchResultRecord.batch_id == first.batch_id)
+            .group_by(BatchResultRecord.scenario_id)).all()
+        runs = set(session.scalars(select(BatchResultRecord.run)
+                                   .where(BatchResultRecord.batch_id == first.batch_id)))
+    assert sorted(sid for sid, _ in per_id) == sorted(s.id for s in scenarios)
+    assert {n for _, n in per_id} == {1}
+    assert runs == {1}
+
+    again = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    assert (again.batch_id, again.ran, again.skipped, again.status) == \
+        (first.batch_id, 0, 30, "done")
+    pg_rows = stored_rows(pg_url, first.batch_id)
+    assert {r["status"] for r in pg_rows.values()} <= {"done", "failed"}
+
+    on_sqlite = run_batch(scenarios, database_url=temp_database, workers=2, chunk_size=4)
+    assert on_sqlite.batch_id == first.batch_id
+    sqlite_rows = stored_rows(temp_database, first.batch_id)
+    assert set(sqlite_rows) == set(pg_rows)
+    answers = set()
+    for sid, row in pg_rows.items():
+        other = sqlite_rows[sid]
+        for key in ("kind", "status", "error", "solver_status"):
+            assert row[key] == other[key], (sid, key)
+        assert json.loads(row["input_json"]) == json.loads(other["input_json"])
+        got = without_timings(json.loads(row["output_json"]))
+        assert got == without_timings(json.loads(other["output_json"]))
+        answers.add(got["status"])
+    assert answers == {"optimal", "infeasible"}
+
+    out = tmp_path / "pg.jsonl"
+    assert export_results(engine, first.batch_id, out) == 30
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert sorted(ids) == sorted(s.id for s in scenarios)
