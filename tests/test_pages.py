@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from api.main import app
 from api.routes.pages import render_report
 from optimizer.audit import get_recommendation
+from optimizer.costs import DEFAULT_PRICES
 from optimizer.settings import get_settings
 
 client = TestClient(app)
@@ -48,7 +49,7 @@ class _Inputs(HTMLParser):
             self.template_depth += 1
         elif tag == "label" and a.get("for"):
             self.label_for.add(str(a["for"]))
-        elif tag == "input" and not self.template_depth:
+        elif tag in ("input", "textarea") and not self.template_depth:
             self.inputs.append(str(a.get("id")))
 
     def handle_endtag(self, tag: str) -> None:
@@ -68,7 +69,8 @@ def test_the_page_is_served_at_the_root_with_a_label_on_every_input() -> None:
 
 
 def test_the_page_needs_no_outside_network() -> None:
-    for name in ("index.html", "page.js", "page.css", "report.css"):
+    for name in ("index.html", "page.js", "individual.js", "page.css", "report.css",
+                 "compare.html", "compare.js"):
         text = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
         assert "@import" not in text
@@ -133,3 +135,73 @@ def test_the_report_lists_next_dose_dates_from_the_last_recorded_dose() -> None:
     html = render_report(type(stored)(**{**stored.__dict__, "request": request}))
     # 2020-03-02 + 36 days = 2020-04-07, + 72 = 2020-05-13 (2020 is a leap year).
     assert "Next dose dates</dt><dd>2020-04-07, 2020-05-13, 2020-06-18" in html
+
+
+class _Values(HTMLParser):
+    """Input id -> value attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "input" and a.get("id"):
+            self.values[str(a["id"])] = str(a.get("value") or "")
+
+
+def test_the_compare_page_is_linked_labelled_and_shows_the_default_prices() -> None:
+    assert 'href="/compare"' in client.get("/").text
+    r = client.get("/compare")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    labels, values = _Inputs(), _Values()
+    labels.feed(r.text)
+    values.feed(r.text)
+    assert {"schedules", "horizon_days", "population_n", "price_150"} <= set(labels.inputs)
+    assert [i for i in labels.inputs if i not in labels.label_for] == []
+    assert "{{" not in r.text
+    prices = DEFAULT_PRICES.syringe_price
+    assert values.values["currency"] == DEFAULT_PRICES.currency
+    for size in (75, 150, 300):
+        shown = values.values[f"price_{size}"]
+        assert (float(shown) == prices[size]) if size in prices else shown == ""
+    assert float(values.values["visit_cost"]) == DEFAULT_PRICES.visit_cost
+    assert "do not replace, clinical and\n    commissioning judgement" in r.text
+    assert client.get("/static/compare.js").status_code == 200
+
+
+HISTORY_REQUEST = {
+    "patient": {"weight_kg": 30}, "threshold_score": 2, "min_probability": 0.9,
+    "history": {"doses": [{"date": "2021-03-01", "dose_mg": 300},
+                          {"date": "2021-04-05", "dose_mg": 300}],
+                "observations": [{"date": "2021-04-05", "score": 0}]},
+    "evaluation_date": "2021-04-20", "plan": {"horizon_weeks": 12}}
+
+
+def test_the_report_of_a_fitted_answer_shows_the_fit_plan_and_missed_dose_advice() -> None:
+    body = client.post("/v1/recommendations", json=HISTORY_REQUEST).json()
+    html = client.get(f"/v1/recommendations/{body['id']}/report").text
+    fit = body["fit"]
+    assert "<h2>Fit to this patient's history</h2>" in html
+    for p in fit["parameters"]:
+        est = p["estimate"]
+        shown = f"{est:.0f}" if est >= 100 else f"{est:.1f}" if est >= 10 else f"{est:.2f}"
+        assert f"<td>{shown}" in html, p["name"]
+        assert f"{p['shift_prior_sd']:+.2f} prior SD" in html
+    assert f"Probability controlled</dt><dd>{body['probability_controlled']:.0%}" in html
+    assert f"Next longer interval</dt><dd>{body['next_longer_probability']:.0%}" in html
+    for dose in body["plan"]["doses"]:
+        assert f"<td>{dose['date']}</td><td>{dose['interval_days']}</td>" in html
+    for check in body["plan"]["checkpoints"]:
+        assert f"Score check {check['date']}" in html
+    for line in body["missed_dose"]["advice"]:
+        assert line in html
+    assert "supports, and does not\nreplace, clinical judgement" in html
+
+
+def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
+    body = client.post("/v1/recommendations", json={"patient": {"weight_kg": 30}}).json()
+    html = client.get(f"/v1/recommendations/{body['id']}/report").text
+    for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
+                    "Probability controlled"):
+        assert heading not in html
