@@ -156,7 +156,9 @@ def _fit_html(fit: FitPublic) -> str:
     odd = ", ".join(fit.unexplained_observations) or "none"
     table = _table(["Parameter", "Estimate", "95 % interval", "Prior median",
                     "Moved by the data"], rows) if rows else ""
-    return (f"<h2>Fit to this patient's history</h2><p class='small'>{_e(fit.status)}: "
+    status = {"fitted": "Fitted", "prior": "Population prior only (no observations)",
+              "not_converged": "The fit did not converge: population prior used"}[fit.status]
+    return (f"<h2>Fit to this patient's history</h2><p class='small'>{_e(status)}. "
             f"{_e(fit.message)} Unexplained observations: {_e(odd)}.</p>{table}")
 
 
