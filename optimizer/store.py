@@ -46,6 +46,8 @@ def get_engine(url: str | None = None) -> Engine:
             kwargs: dict[str, Any] = {"future": True}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            else:  # a server restart kills pooled connections: test each before use
+                kwargs["pool_pre_ping"] = True
             engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
                 event.listen(engine, "connect", _sqlite_pragmas)
@@ -54,10 +56,23 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+#: Key of the PostgreSQL advisory lock held while creating tables (modelling choice: any
+#: constant the application owns; "doseopt" in ASCII).
+_DDL_LOCK_KEY = 0x646F73656F7074
+
+
 def init_db(engine: Engine) -> None:
-    """Create every table registered on :class:`Base` (import the table modules first)."""
+    """Create every table registered on :class:`Base` (import the table modules first).
+
+    On PostgreSQL the creation runs in one transaction under an advisory lock, so several
+    processes starting at once on an empty database create each table once instead of
+    failing on one another's half-created tables.
+    """
     _import_table_modules()
-    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_DDL_LOCK_KEY})")
+        Base.metadata.create_all(conn)
 
 
 def _import_table_modules() -> None:

@@ -9,6 +9,7 @@ installed they fail and say how to install it; they never skip.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_the_store_really_is_postgresql(pg_url: str) -> None:
     assert engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         assert str(conn.execute(text("select version()")).scalar()).startswith("PostgreSQL")
-        kinds = dict(conn.execute(text(
+        kinds: dict[str, str] = dict(conn.execute(text(
             "select column_name, data_type from information_schema.columns "
             "where table_name = 'recommendation_records'")).all())
     assert kinds["created_utc"] == "timestamp with time zone"
@@ -138,6 +139,54 @@ def test_the_orm_refuses_to_change_an_audit_record_on_postgresql(pg_url: str) ->
         row.solver_name = "changed"
         with pytest.raises(AuditRecordImmutableError):
             session.commit()
+
+
+def open_store_after_barrier(url: str, barrier: Any, outcomes: Any) -> None:
+    """A process that opens the store at the same moment as its siblings (forked child)."""
+    from optimizer.store import get_engine as open_store
+
+    barrier.wait()
+    try:
+        open_store(url)
+        outcomes.put("ok")
+    except Exception as exc:  # reported to the parent, which asserts on it
+        outcomes.put(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+
+def test_several_processes_starting_on_an_empty_database_all_open_the_store(
+        pg_server: PostgresServer) -> None:
+    """Several service workers starting at once on a new database create the tables once;
+    none of them fails on the others' half-created tables."""
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(2):
+        url = pg_server.create_database(f"doseopt_race_{attempt}")
+        barrier, outcomes = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=open_store_after_barrier, args=(url, barrier, outcomes))
+                 for _ in range(4)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        assert [outcomes.get(timeout=5) for _ in procs] == ["ok"] * 4
+        with get_engine(url).connect() as conn:
+            triggers = conn.execute(text(
+                "select count(*) from information_schema.triggers "
+                "where event_object_table = 'recommendation_records'")).scalar()
+        assert triggers == 2  # one BEFORE UPDATE OR DELETE trigger, listed once per event
+        get_engine(url).dispose()
+
+
+def test_the_store_keeps_working_after_the_database_server_restarts(
+        pg_server: PostgresServer) -> None:
+    """Pooled connections die with a server restart; the next request must not fail."""
+    engine = get_engine(pg_server.url())
+    request = RecommendationRequest.model_validate(REFERENCE)
+    answer = recommend(request)
+    first = store_recommendation(request, answer, engine=engine)
+    pg_server.restart()
+    second = store_recommendation(request, answer, engine=engine)
+    assert get_recommendation(first, engine=engine) is not None
+    assert get_recommendation(second, engine=engine) is not None
 
 
 def grid_30() -> list[Scenario]:
