@@ -1,23 +1,8 @@
 """Individual fit (MAP) of the patient's response parameters from their own history.
 
-Parameters, each with a log-normal population prior ``log(theta) ~ N(log(median), log_sd^2)``:
-
-* ``ec50_mg_per_l``: median = the request's ``response.ec50_mg_per_l`` (62.4, calibrated to the
-  reference case); ``log_sd = 0.5``: modelling choice, a between-patient spread of about 50 %.
-* ``baseline_score``: median = ``response.baseline_score`` (8.5, reference case 7-10 before
-  therapy); ``log_sd = 0.12``: modelling choice so that the 95 % prior range is about 6.7-10.
-  Capped at 10, the top of the scale.
-* ``clearance_factor`` (multiplies ``ke``; 1 = label): median 1; ``log_sd = 0.44``: label,
-  clearance 2.4 +/- 1.1 mL/kg/day, a coefficient of variation of 46 % -> sqrt(log(1 + 0.46^2)).
-* ``hill`` (steepness of the score-concentration curve): median = the request's
-  ``response.hill`` (4, a modelling choice calibrated to the reference case, not a measured
-  value); ``log_sd = 0.7``: modelling choice, a 95 % prior range of about 1.0-15.7, from a plain
-  hyperbolic response (hill 1) to a nearly switch-like one; wider than EC50's because the
-  default steepness itself is not measured. Kept inside ``HILL_RANGE`` (0.5-30). Fitted, like
-  the others, whenever there are observations: the prior keeps it near 4 when the data say
-  little, and the report's ``sd_ratio`` shows how much they said. Steepness decides how far
-  the threshold concentration lies below the concentration at which a patient is observed
-  symptom-free, so a fixed value would pass as certainty.
+The parameters, their population priors and the standardised log scale ``z`` are in
+:mod:`optimizer.priors`; the Laplace / mixture posterior, the report and the samples are in
+:mod:`optimizer.posterior`. Their public names are importable from here as well.
 
 Measurement model (modelling choices, documented in ``docs/individual.md``):
 
@@ -31,38 +16,57 @@ Measurement model (modelling choices, documented in ``docs/individual.md``):
   and treats a run of zeros as "below the detection level", not as "exactly 0".
   ``score_sd = 1`` point: modelling choice (day-to-day variation of a symptom score).
 * A yes/no "symptomatic" is the same latent score above ``symptom_cutoff_score`` (default 2,
-  "mild", the default threshold): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
+  "mild"): a probit model, ``P(yes) = Phi((mu - cut) / score_sd)``.
 
-The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B from the prior median and the
-best points of a profile screen over clearance and Hill, see ``_starts``) on the standardised
-log scale ``z = (log theta - log median) / log_sd``; uncertainty is the Laplace approximation
+The MAP is found with ``scipy.optimize.minimize`` (L-BFGS-B with the analytic gradient) from
+the prior median and the best points of a profile screen over clearance and Hill
+(``_starts``), on the standardised log scale; uncertainty is the Laplace approximation
 (inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
+
+**Speed.** The objective (:class:`_Objective`) is built once per fit and evaluates many
+parameter sets in one numpy pass: the dose-to-observation lags and the absorption term of the
+concentration do not depend on the parameters and are computed once; only the elimination term
+depends on the clearance factor. The twelve profile-screen problems are solved together as one
+stacked problem, since they are independent.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
-from scipy.special import log_ndtr
+from scipy.special import expit, log_ndtr
 
 from optimizer.history import MAX_SCORE, PatientHistory
 from optimizer.pk import PKModel
-from optimizer.problem import RecommendationProblem, ResponseParameters
-from optimizer.symptoms import score
+from optimizer.posterior import (
+    FitResult,
+    ParameterFit,
+    draw_z,
+    find_modes,
+    prior_result,
+    report,
+)
+from optimizer.priors import (
+    HILL_RANGE,
+    NAMES,
+    ZERO_BELOW_SCORE,
+    IndividualParameters,
+    LogNormalPrior,
+    Priors,
+    default_priors,
+    params_from_z,
+)
+from optimizer.problem import RecommendationProblem
 
-__all__ = ["FitResult", "IndividualParameters", "LogNormalPrior", "ParameterFit", "Priors",
-           "default_priors", "fit_individual"]
+__all__ = ["HILL_RANGE", "ZERO_BELOW_SCORE", "FitResult", "IndividualParameters",
+           "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual"]
 
 FloatArray = NDArray[np.float64]
-_Z95 = 1.959963984540054
-_Z_BOUND = 6.0
 #: Half a score point: scores are recorded in whole points (modified MSAF).
 _HALF_POINT = 0.5
 #: An observation the fitted model gives a probability below this is reported as not
@@ -72,172 +76,12 @@ SURPRISE_PROBABILITY = 0.05
 _GRID_STARTS = 3
 #: Levels (prior SDs) of the shape parameters in the profile screen of the starting points.
 _SHAPE_LEVELS = {"clearance_factor": (-1.0, 0.5, 2.0), "hill": (-1.0, 0.5, 1.5, 2.5)}
-#: Two optima closer than this on the standardised scale (prior SDs) are the same mode.
-_SAME_MODE_Z = 0.25
-#: A mode carrying less of the posterior weight than this is ignored (modelling choice).
-_MIN_MODE_WEIGHT = 0.02
 #: Mixture draws behind the reported intervals when the posterior has several modes.
 _REPORT_DRAWS = 4000
-_NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor", "hill")
-#: Sane range of the Hill coefficient (modelling choice: from a very shallow curve to one that
-#: is nearly a switch); the fit and the samples stay inside it.
-HILL_RANGE = (0.5, 30.0)
-#: Detection level of a reported score of 0, points (modelling choice: "no symptoms reported"
-#: covers latent scores too faint to report; the smallest reported score is 1).
-ZERO_BELOW_SCORE = 1.0
-
-
-@dataclass(frozen=True)
-class LogNormalPrior:
-    median: float
-    log_sd: float
-    source: str
-
-
-@dataclass(frozen=True)
-class Priors:
-    ec50_mg_per_l: LogNormalPrior
-    baseline_score: LogNormalPrior
-    clearance_factor: LogNormalPrior
-    hill: LogNormalPrior
-    fit_baseline: bool = True
-    fit_clearance: bool = True
-    fit_hill: bool = True
-    score_sd: float = 1.0
-    symptom_cutoff_score: float = 2.0
-    zero_below_score: float = ZERO_BELOW_SCORE
-
-    def get(self, name: str) -> LogNormalPrior:
-        prior = getattr(self, name)
-        if not isinstance(prior, LogNormalPrior):
-            raise KeyError(name)
-        return prior
-
-    @property
-    def fitted(self) -> tuple[str, ...]:
-        on = (True, self.fit_baseline, self.fit_clearance, self.fit_hill)
-        return tuple(n for n, flag in zip(_NAMES, on, strict=True) if flag)
-
-    def natural_bounds(self, name: str) -> tuple[float, float]:
-        """Range of a parameter's value (always holding its prior median)."""
-        median = self.get(name).median
-        low, high = {"baseline_score": (0.0, MAX_SCORE), "hill": HILL_RANGE}.get(
-            name, (0.0, math.inf))
-        return min(low, median), max(high, median)
-
-    def z_bounds(self) -> FloatArray:
-        """Bounds of the fitted parameters on the standardised log scale, shape (n, 2)."""
-        out = np.empty((len(self.fitted), 2))
-        for k, name in enumerate(self.fitted):
-            p, (low, high) = self.get(name), self.natural_bounds(name)
-            out[k, 0] = -_Z_BOUND if low <= 0.0 else max(-_Z_BOUND,
-                                                         math.log(low / p.median) / p.log_sd)
-            out[k, 1] = min(_Z_BOUND, math.log(high / p.median) / p.log_sd)
-        return out
-
-
-def default_priors(response: ResponseParameters) -> Priors:
-    """Population priors centred on the request's response parameters (see module doc)."""
-    return Priors(
-        ec50_mg_per_l=LogNormalPrior(response.ec50_mg_per_l, 0.5,
-                                     "median: calibrated to the reference case; spread: "
-                                     "modelling choice (about 50 % between patients)"),
-        baseline_score=LogNormalPrior(response.baseline_score, 0.12,
-                                      "median: reference case (7-10 before therapy); spread: "
-                                      "modelling choice"),
-        clearance_factor=LogNormalPrior(1.0, 0.44, "label: clearance 2.4 +/- 1.1 mL/kg/day "
-                                        "(46 % coefficient of variation)"),
-        hill=LogNormalPrior(response.hill, 0.7, "median: the request's response.hill "
-                            "(calibrated to the reference case); spread: modelling choice "
-                            "(95 % range about 1-16, hyperbolic to switch-like); range 0.5-30"))
-
-
-@dataclass(frozen=True)
-class IndividualParameters:
-    """One patient's parameters; ``clearance_factor`` scales the elimination rate ``ke``."""
-
-    ec50_mg_per_l: float
-    baseline_score: float
-    clearance_factor: float
-    hill: float
-
-    def pk_model(self, base: PKModel) -> PKModel:
-        return replace(base, ke_per_day=base.ke_per_day * self.clearance_factor)
-
-    def response(self) -> ResponseParameters:
-        return ResponseParameters(baseline_score=min(self.baseline_score, MAX_SCORE),
-                                  ec50_mg_per_l=self.ec50_mg_per_l, hill=self.hill)
-
-    def threshold_conc_mg_per_l(self, threshold_score: float) -> float:
-        """Concentration at which the score equals the threshold (0 if never above it)."""
-        s0 = min(self.baseline_score, MAX_SCORE)
-        if s0 <= threshold_score:
-            return 0.0
-        return float(self.ec50_mg_per_l * (s0 / threshold_score - 1.0) ** (1.0 / self.hill))
-
-
-@dataclass(frozen=True)
-class ParameterFit:
-    name: str
-    estimate: float
-    lower_95: float
-    upper_95: float
-    prior_median: float
-    prior_lower_95: float
-    prior_upper_95: float
-    shift_prior_sd: float
-    sd_ratio: float
-    source: str
-
-
-@dataclass(frozen=True)
-class FitResult:
-    """``status``: "fitted", "prior" (no observations) or "not_converged"."""
-
-    status: str
-    message: str
-    n_observations: int
-    parameters: tuple[ParameterFit, ...]
-    point: IndividualParameters
-    fitted: tuple[str, ...]
-    z_mean: FloatArray
-    z_cov: FloatArray
-    priors: Priors
-    #: Dates of observations the fitted model gives less than ``SURPRISE_PROBABILITY``.
-    unexplained: tuple[str, ...] = ()
-    #: Distinct posterior modes (weight, z mean, z covariance) when more than one carries
-    #: weight; the samples are then drawn from this mixture of Laplace approximations.
-    modes: tuple[tuple[float, FloatArray, FloatArray], ...] = ()
-
-    def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
-        """``n`` draws from the posterior (Laplace, or a mixture of Laplace approximations
-        when the posterior has several modes), or from the prior when not fitted."""
-        rng = np.random.default_rng(seed)
-        z = _draw(rng, n, self.modes or ((1.0, self.z_mean, self.z_cov),))
-        zb = self.priors.z_bounds()
-        return [_params(self.priors, np.clip(row, zb[:, 0], zb[:, 1])) for row in z]
-
-
-def _draw(rng: np.random.Generator, n: int,
-          modes: tuple[tuple[float, FloatArray, FloatArray], ...]) -> FloatArray:
-    if len(modes) == 1:
-        out: FloatArray = rng.multivariate_normal(modes[0][1], modes[0][2], size=n,
-                                                  method="cholesky")
-        return out
-    pick = rng.choice(len(modes), size=n, p=[w for w, _, _ in modes])
-    out = np.empty((n, modes[0][1].size))
-    for k, (_, mean, cov) in enumerate(modes):
-        rows = np.flatnonzero(pick == k)
-        out[rows] = rng.multivariate_normal(mean, cov, size=rows.size, method="cholesky")
-    return out
-
-
-def _params(priors: Priors, z: FloatArray) -> IndividualParameters:
-    values = {n: priors.get(n).median for n in _NAMES}
-    for k, name in enumerate(priors.fitted):
-        p = priors.get(name)
-        values[name] = p.median * math.exp(p.log_sd * float(z[k]))
-    return IndividualParameters(**values)
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+#: The baseline's cap with room for rounding: its z bound maps back to 10 only up to the last
+#: bits, and the gradient there must be the one from below (where the optimum lies).
+_CAP_SCORE = MAX_SCORE * (1.0 + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -267,74 +111,108 @@ class _ObsArrays:
         return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
 
 
-def _log_lik(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
-             priors: Priors) -> FloatArray:
-    """Log-likelihood of each observation."""
-    p = _params(priors, z)
-    mu = score(p.response(), history.concentration_mg_per_l(p.pk_model(base), obs.days))
-    sd = priors.score_sd
-    # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when the
-    # interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
-    za, zb = (obs.lower - mu) / sd, (obs.upper - mu) / sd
-    flip = za > 0.0
-    hi = np.where(flip, log_ndtr(-za), log_ndtr(zb))
-    lo = np.where(flip, log_ndtr(-zb), log_ndtr(za))
-    ll = np.where(obs.has, hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12))), 0.0)
-    ll += np.where(obs.sign != 0.0,
-                   log_ndtr(obs.sign * (mu - priors.symptom_cutoff_score) / sd), 0.0)
-    out: FloatArray = ll
+def _log_phi(x: FloatArray) -> FloatArray:
+    """Log of the standard normal density (``-inf`` at +/- infinity)."""
+    out: FloatArray = -0.5 * x * x - _LOG_SQRT_2PI
     return out
 
 
-def _neg_log_posterior(z: FloatArray, history: PatientHistory, obs: _ObsArrays, base: PKModel,
-                       priors: Priors) -> float:
-    return 0.5 * float(z @ z) - float(_log_lik(z, history, obs, base, priors).sum())
+class _Objective:
+    """Negative log posterior of one history on the standardised scale, for many parameter
+    sets ``Z`` (shape ``(m, n_fitted)``) in one numpy pass, with its analytic gradient.
 
+    The concentration at observation ``i`` is ``C_i = u(ke) (E_i(ke) - A_i)`` with
+    ``E_i(ke) = sum_j D_j exp(-ke lag_ij)`` over the doses before it and the absorption term
+    ``A_i = sum_j D_j exp(-ka lag_ij)``, ``u(ke) = ka / (V (ka - ke))`` (:mod:`optimizer.pk`).
+    ``A``, the lags and the dose weights are computed once here.
+    """
 
-def _hessian(fn: Callable[[FloatArray], float], z: FloatArray, h: float = 1e-3) -> FloatArray:
-    n = z.size
-    hess = np.zeros((n, n))
-    eye = np.eye(n) * h
-    for i in range(n):
-        for j in range(i, n):
-            val = (fn(z + eye[i] + eye[j]) - fn(z + eye[i] - eye[j])
-                   - fn(z - eye[i] + eye[j]) + fn(z - eye[i] - eye[j])) / (4 * h * h)
-            hess[i, j] = hess[j, i] = val
-    return hess
+    def __init__(self, history: PatientHistory, base: PKModel, priors: Priors) -> None:
+        self.obs = _ObsArrays.of(history, priors.zero_below_score)
+        self.idx = [NAMES.index(n) for n in priors.fitted]
+        self.log_median = np.array([math.log(priors.get(n).median) for n in NAMES])
+        self.log_sd = np.array([priors.get(n).log_sd for n in NAMES])
+        self.base, self.sd, self.cut = base, priors.score_sd, priors.symptom_cutoff_score
+        lag = self.obs.days[:, None] - history.dose_days[None, :]
+        self.weight_mg = np.where(lag >= 0.0, history.doses_mg[None, :], 0.0)
+        self.lag_days = np.maximum(lag, 0.0)
+        self.absorbed = (self.weight_mg * np.exp(-base.ka_per_day * self.lag_days)).sum(axis=1)
 
+    def _theta(self, z: FloatArray) -> FloatArray:
+        log_theta = np.broadcast_to(self.log_median, (z.shape[0], len(NAMES))).copy()
+        log_theta[:, self.idx] += self.log_sd[self.idx] * z
+        out: FloatArray = np.exp(log_theta)
+        return out
 
-def _report(priors: Priors, z: FloatArray, cov: FloatArray, draws: FloatArray | None = None
-            ) -> tuple[ParameterFit, ...]:
-    """Estimates at ``z``; 95 % intervals from the Laplace covariance, or from the 2.5 and
-    97.5 % quantiles of ``draws`` (a mixture's samples, on the z scale) when given."""
-    out = []
-    for k, name in enumerate(priors.fitted):
-        p = priors.get(name)
-        sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
-        lo_z, hi_z = float(z[k]) - _Z95 * sd_z, float(z[k]) + _Z95 * sd_z
-        if draws is not None:
-            sd_z = float(np.std(draws[:, k]))
-            lo_z, hi_z = (float(q) for q in np.quantile(draws[:, k], [0.025, 0.975]))
-        low, cap = priors.natural_bounds(name)
-        def value(zk: float, p: LogNormalPrior = p, low: float = low, cap: float = cap) -> float:
-            return min(max(p.median * math.exp(p.log_sd * zk), low), cap)
-        out.append(ParameterFit(
-            name=name, estimate=value(float(z[k])), lower_95=value(lo_z),
-            upper_95=value(hi_z), prior_median=p.median,
-            prior_lower_95=math.exp(math.log(p.median) - _Z95 * p.log_sd),
-            prior_upper_95=min(math.exp(math.log(p.median) + _Z95 * p.log_sd), cap),
-            shift_prior_sd=float(z[k]), sd_ratio=sd_z, source=p.source))
-    return tuple(out)
+    def _mean(self, theta: FloatArray) -> tuple[FloatArray, ...]:
+        """Predicted scores ``mu`` (m, n_obs), and the pieces of their derivatives."""
+        ec50, s0, cf, hill = (theta[:, k, None] for k in range(4))
+        ke, ka = self.base.ke_per_day * cf, self.base.ka_per_day
+        decay = self.weight_mg * np.exp(-ke[..., None] * self.lag_days)
+        unit = ka / (self.base.volume_l * (ka - ke))
+        conc = np.maximum(unit * (decay.sum(axis=2) - self.absorbed), 0.0)
+        pos = conc > 0.0
+        with np.errstate(divide="ignore"):
+            log_r = np.where(pos, hill * (np.log(ec50) - np.log(np.where(pos, conc, 1.0))),
+                             np.inf)
+        s0c = np.minimum(s0, MAX_SCORE)
+        mu = s0c * expit(log_r)                        # s0 * r / (1 + r), r = (ec50 / C)^h
+        return mu, log_r, pos, conc, decay, unit, ke, s0c
 
+    def log_lik(self, z: FloatArray) -> FloatArray:
+        """Log-likelihood of each observation, shape (m, n_obs)."""
+        return self._log_lik(self._mean(self._theta(np.atleast_2d(z)))[0])[0]
 
-def _prior_result(priors: Priors, n_obs: int, status: str, message: str
-                  ) -> FitResult:
-    n = len(priors.fitted)
-    z0, cov0 = np.zeros(n), np.eye(n)
-    return FitResult(status=status, message=message, n_observations=n_obs,
-                     parameters=_report(priors, z0, cov0),
-                     point=_params(priors, z0), fitted=priors.fitted,
-                     z_mean=z0, z_cov=cov0, priors=priors)
+    def _log_lik(self, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Log-likelihood of each observation and its derivative in ``mu``."""
+        o, sd = self.obs, self.sd
+        # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when the
+        # interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
+        za, zb = (o.lower - mu) / sd, (o.upper - mu) / sd
+        flip = za > 0.0
+        hi = np.where(flip, log_ndtr(-za), log_ndtr(zb))
+        lo = np.where(flip, log_ndtr(-zb), log_ndtr(za))
+        interval = hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12)))
+        x = o.sign * (mu - self.cut) / sd
+        probit = log_ndtr(x)
+        ll = np.where(o.has, interval, 0.0) + np.where(o.sign != 0.0, probit, 0.0)
+        d_interval = (np.exp(_log_phi(za) - interval) - np.exp(_log_phi(zb) - interval)) / sd
+        d_probit = o.sign / sd * np.exp(_log_phi(x) - probit)
+        d_mu = np.where(o.has, d_interval, 0.0) + np.where(o.sign != 0.0, d_probit, 0.0)
+        return ll, d_mu
+
+    def values(self, z: FloatArray) -> FloatArray:
+        """Negative log posterior at each row of ``z``, shape (m,)."""
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        ll = self._log_lik(self._mean(self._theta(z))[0])[0]
+        out: FloatArray = 0.5 * (z * z).sum(axis=1) - ll.sum(axis=1)
+        return out
+
+    def values_and_gradients(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Negative log posterior and its gradient in ``z`` at each row of ``z``."""
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        theta = self._theta(z)
+        mu, log_r, pos, conc, decay, unit, ke, s0c = self._mean(theta)
+        ll, d_mu = self._log_lik(mu)
+        s0, hill = theta[:, 1, None], theta[:, 3, None]
+        slope = s0c * expit(log_r) * expit(-log_r)    # d mu / d log r
+        safe = np.where(pos, conc, 1.0)
+        # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C)
+        dlogc = ke * (1.0 / (self.base.ka_per_day - ke)
+                      - unit * (decay * self.lag_days).sum(axis=2) / safe)
+        d_theta = np.stack([slope * hill,                                       # log ec50
+                            np.where(s0 <= _CAP_SCORE, mu, 0.0),                # log baseline
+                            np.where(pos, -slope * hill * dlogc, 0.0),          # log clearance
+                            slope * np.where(pos, log_r, 0.0)], axis=2)         # log hill
+        grad_log = np.einsum("mi,mik->mk", d_mu, d_theta)
+        grad = z - grad_log[:, self.idx] * self.log_sd[self.idx]
+        value: FloatArray = 0.5 * (z * z).sum(axis=1) - ll.sum(axis=1)
+        return value, grad
+
+    def scalar(self, z: FloatArray) -> tuple[float, FloatArray]:
+        """Value and gradient at one point (the form scipy's ``jac=True`` expects)."""
+        value, grad = self.values_and_gradients(z)
+        return float(value[0]), grad[0]
 
 
 def fit_individual(history: PatientHistory, problem: RecommendationProblem,
@@ -342,53 +220,52 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
     """MAP fit with a Laplace approximation; the prior itself when there is nothing to fit."""
     n_obs = len(history.observations)
     if n_obs == 0:
-        return _prior_result(priors, 0, "prior", "No observations in the history: the "
-                             "population prior is used unchanged.")
-    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-
-    arrays = _ObsArrays.of(history, priors.zero_below_score)
-
-    def f(z: FloatArray) -> float:
-        return _neg_log_posterior(np.asarray(z, dtype=np.float64), history, arrays, base,
-                                  priors)
-
+        return prior_result(priors, 0, "prior", "No observations in the history: the "
+                            "population prior is used unchanged.")
+    objective = _Objective(history, PKModel.from_parameters(problem.pk,
+                                                            problem.patient.weight_kg), priors)
     zb = priors.z_bounds()
-    runs = [minimize(f, s, method="L-BFGS-B", bounds=[(float(a), float(b)) for a, b in zb])
-            for s in _starts(f, zb, priors.fitted)]
+    runs = [minimize(objective.scalar, s, jac=True, method="L-BFGS-B",
+                     bounds=[(float(a), float(b)) for a, b in zb])
+            for s in _starts(objective, zb, priors.fitted)]
     best = min(runs, key=lambda r: float(r.fun))
-    modes = _modes(f, [r for r in runs if r.success and np.isfinite(r.fun)])
+    modes = find_modes(objective.values, [r for r in runs if r.success and np.isfinite(r.fun)])
     if not best.success or not np.isfinite(best.fun) or not modes \
             or not np.allclose(modes[0][1], best.x):
         reason = (best.message if not best.success
                   else "the curvature at the optimum is not positive")
-        return _prior_result(priors, n_obs, "not_converged",
-                             f"The individual fit did not converge ({reason}); no individual "
-                             "estimate is reported and the population prior is used instead.")
+        return prior_result(priors, n_obs, "not_converged",
+                            f"The individual fit did not converge ({reason}); no individual "
+                            "estimate is reported and the population prior is used instead.")
     _, z_hat, cov = modes[0]
-    surprise = _log_lik(z_hat, history, arrays, base, priors) < math.log(SURPRISE_PROBABILITY)
+    surprise = objective.log_lik(z_hat)[0] < math.log(SURPRISE_PROBABILITY)
     unexplained = tuple(history.observations[k].date.isoformat()
                         for k in np.flatnonzero(surprise))
+    draws = draw_z(np.random.default_rng(0), _REPORT_DRAWS, modes) if len(modes) > 1 else None
+    return FitResult(status="fitted", message=_message(n_obs, modes[0][0], len(modes),
+                                                       unexplained),
+                     n_observations=n_obs, unexplained=unexplained,
+                     parameters=report(priors, z_hat, cov, draws),
+                     point=params_from_z(priors, z_hat), fitted=priors.fitted,
+                     z_mean=z_hat, z_cov=cov, priors=priors,
+                     modes=modes if len(modes) > 1 else ())
+
+
+def _message(n_obs: int, best_weight: float, n_modes: int, unexplained: tuple[str, ...]) -> str:
     message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
                "uncertainty).")
-    draws = None
-    if len(modes) > 1:
-        draws = _draw(np.random.default_rng(0), _REPORT_DRAWS, modes)
-        message += (f" The data fit {len(modes)} distinct explanations (posterior modes); the "
-                    f"best one carries {modes[0][0]:.0%} of the weight, and the intervals and "
+    if n_modes > 1:
+        message += (f" The data fit {n_modes} distinct explanations (posterior modes); the "
+                    f"best one carries {best_weight:.0%} of the weight, and the intervals and "
                     "the probability of control count all of them.")
     if unexplained:
         message += (f" {len(unexplained)} observation(s) are poorly explained by the fitted "
                     f"model (probability below {SURPRISE_PROBABILITY:.0%}): "
                     f"{', '.join(unexplained)}; review them before relying on the answer.")
-    return FitResult(status="fitted", message=message, n_observations=n_obs,
-                     unexplained=unexplained,
-                     parameters=_report(priors, z_hat, cov, draws),
-                     point=_params(priors, z_hat), fitted=priors.fitted,
-                     z_mean=z_hat, z_cov=cov, priors=priors,
-                     modes=modes if len(modes) > 1 else ())
+    return message
 
 
-def _starts(f: Callable[[FloatArray], float], zb: FloatArray, fitted: tuple[str, ...]
+def _starts(objective: _Objective, zb: FloatArray, fitted: tuple[str, ...]
             ) -> list[FloatArray]:
     """The prior median and the best points of a profile screen: on a coarse grid of the
     shape parameters (``_SHAPE_LEVELS``, in prior SDs), the scale
@@ -396,48 +273,32 @@ def _starts(f: Callable[[FloatArray], float], zb: FloatArray, fitted: tuple[str,
     shallow and slow) can each be a narrow local optimum that a plain grid misses."""
     shape = [k for k, name in enumerate(fitted) if name in _SHAPE_LEVELS]
     scale = [k for k in range(len(fitted)) if k not in shape]
-    screened: list[tuple[float, FloatArray]] = []
+    grid = np.zeros((0, len(fitted)))
     for combo in itertools.product(*(_SHAPE_LEVELS[fitted[k]] for k in shape)):
         z = np.zeros(len(fitted))
         z[shape] = np.clip(combo, zb[shape, 0], zb[shape, 1])
-
-        def inner(x: FloatArray, z: FloatArray = z) -> float:
-            return f(np.where(np.isin(np.arange(z.size), scale), _put(z, scale, x), z))
-        r = minimize(inner, z[scale], method="L-BFGS-B", options={"ftol": 1e-6, "maxiter": 50},
-                     bounds=[(float(zb[k, 0]), float(zb[k, 1])) for k in scale])
-        screened.append((float(r.fun), _put(z, scale, np.asarray(r.x))))
-    screened.sort(key=lambda c: c[0])
-    return [np.zeros(len(fitted)), *(z for _, z in screened[:_GRID_STARTS])]
+        grid = np.vstack([grid, z])
+    values, points = _profile(objective, grid, scale, zb)
+    order = np.argsort(values, kind="stable")[:_GRID_STARTS]
+    return [np.zeros(len(fitted)), *(points[k] for k in order)]
 
 
-def _put(z: FloatArray, idx: list[int], values: FloatArray) -> FloatArray:
-    out = z.copy()
-    out[idx] = values
-    return out
+def _profile(objective: _Objective, grid: FloatArray, scale: list[int], zb: FloatArray
+             ) -> tuple[FloatArray, FloatArray]:
+    """Minimise over the ``scale`` coordinates at every grid point, all at once: the problems
+    are independent, so their sum is minimised as one stacked problem (its gradient is the
+    stack of theirs). Returns each grid point's minimum and minimiser."""
+    m, k = grid.shape[0], len(scale)
 
+    def stacked(x: FloatArray) -> tuple[float, FloatArray]:
+        z = grid.copy()
+        z[:, scale] = x.reshape(m, k)
+        value, grad = objective.values_and_gradients(z)
+        return float(value.sum()), grad[:, scale].reshape(-1)
 
-def _modes(f: Callable[[FloatArray], float], runs: list[Any]
-           ) -> tuple[tuple[float, FloatArray, FloatArray], ...]:
-    """Distinct local optima with a positive curvature, best first, each weighted by its
-    Laplace mass ``exp(-f) sqrt(det cov)``; modes under ``_MIN_MODE_WEIGHT`` are dropped."""
-    found: list[tuple[float, FloatArray, FloatArray]] = []
-    for r in sorted(runs, key=lambda r: float(r.fun)):
-        z = np.asarray(r.x, dtype=np.float64)
-        if any(np.max(np.abs(z - m)) < _SAME_MODE_Z for _, m, _ in found):
-            continue
-        hess = _hessian(f, z)
-        if not np.all(np.isfinite(hess)) or np.linalg.eigvalsh(hess).min() <= 1e-8:
-            if not found:
-                return ()
-            continue
-        cov = np.linalg.inv(hess)
-        cov = 0.5 * (cov + cov.T)
-        found.append((-float(r.fun) + 0.5 * float(np.linalg.slogdet(cov)[1]), z, cov))
-    if not found:
-        return ()
-    logw = np.array([w for w, _, _ in found])
-    w = np.exp(logw - logw.max())
-    w /= w.sum()
-    keep = [k for k in range(len(found)) if w[k] >= _MIN_MODE_WEIGHT]
-    total = float(w[keep].sum())
-    return tuple((float(w[k]) / total, found[k][1], found[k][2]) for k in keep)
+    bounds = [(float(zb[j, 0]), float(zb[j, 1])) for _ in range(m) for j in scale]
+    r = minimize(stacked, grid[:, scale].reshape(-1), jac=True, method="L-BFGS-B",
+                 bounds=bounds, options={"ftol": 1e-6 / m, "maxiter": 50 * m})
+    points = grid.copy()
+    points[:, scale] = np.asarray(r.x).reshape(m, k)
+    return objective.values(points), points
