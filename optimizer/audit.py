@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from optimizer.errors import DoseOptError
+from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas import RecommendationPublic, RecommendationRequest
 from optimizer.store import Base, get_engine, session_scope
 from optimizer.versions import PACKAGES, package_versions
@@ -136,12 +137,27 @@ def _request_without_reference(request: RecommendationRequest) -> dict[str, Any]
     return data
 
 
+#: Every record id is ``uuid4().hex``; anything else cannot name a stored record.
+_RECORD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _checked_reference(reference: str | None) -> str | None:
+    """The patient reference, refused when it holds a NUL character (PostgreSQL text cannot
+    store one; refused on every database so the audit trail behaves the same everywhere)."""
+    if reference is not None and "\x00" in reference:
+        raise InputError("patient.patient_reference", "(text withheld: contains a NUL character)",
+                         "text without NUL (\\u0000) characters, at most 200 characters")
+    return reference
+
+
 def store_recommendation(request: RecommendationRequest, response: RecommendationPublic,
                          engine: Engine | None = None) -> str:
     """Store one answered request as a new audit record and return its id.
 
     The stored response carries the same id. ``engine`` defaults to the settings' database.
+    Raises :class:`InputError` for a patient reference holding a NUL character.
     """
+    reference = _checked_reference(request.patient.patient_reference)
     record_id = uuid.uuid4().hex
     stored_response = response.model_copy(update={"id": record_id})
     row = RecommendationRecord(
@@ -153,7 +169,7 @@ def store_recommendation(request: RecommendationRequest, response: Recommendatio
         versions_json=json.dumps(package_versions(), sort_keys=True),
         solver_name=response.solver.name,
         solver_version=response.solver.version,
-        patient_reference=request.patient.patient_reference,
+        patient_reference=reference,
     )
     with session_scope(engine or get_engine()) as session:
         session.add(row)
@@ -175,7 +191,10 @@ def _read(row: RecommendationRecord) -> StoredRecommendation:
 
 
 def get_recommendation(record_id: str, engine: Engine | None = None) -> StoredRecommendation | None:
-    """The stored record with this id, or ``None`` when there is none."""
+    """The stored record with this id, or ``None`` when there is none (or the id is not
+    32 hex digits, such as text PostgreSQL could not even compare)."""
+    if _RECORD_ID.fullmatch(record_id) is None:
+        return None
     with Session(engine or get_engine()) as session:
         row = session.get(RecommendationRecord, record_id)
         return None if row is None else _read(row)

@@ -92,14 +92,9 @@ def test_an_audit_record_round_trips_through_postgresql(pg_url: str) -> None:
     assert get_recommendation("0" * 32, engine=get_engine(pg_url)) is None
 
 
-def test_the_api_stores_and_serves_records_from_postgresql(
-        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.main import app
-
-    monkeypatch.setenv("DOSEOPT_DATABASE_URL", pg_url)
-    monkeypatch.delenv("DOSEOPT_API_KEY", raising=False)
-    get_settings.cache_clear()
-    client = TestClient(app)
+def test_the_api_stores_and_serves_records_from_postgresql(pg_client: TestClient,
+                                                          pg_url: str) -> None:
+    client = pg_client
     posted = client.post("/v1/recommendations", json=REFERENCE)
     assert posted.status_code == 200, posted.text
     record_id = posted.json()["id"]
@@ -109,6 +104,42 @@ def test_the_api_stores_and_serves_records_from_postgresql(
     assert got.status_code == 200, got.text
     assert got.json()["response"] == posted.json()
     assert "bed 4" not in got.text
+
+
+@pytest.fixture
+def pg_client(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """The HTTP API with its store on PostgreSQL."""
+    from api.main import app
+
+    monkeypatch.setenv("DOSEOPT_DATABASE_URL", pg_url)
+    monkeypatch.delenv("DOSEOPT_API_KEY", raising=False)
+    get_settings.cache_clear()
+    return TestClient(app)
+
+
+@pytest.mark.parametrize("record_id", ["\x00", "ab\x00cd", "0" * 31 + "\x00", "é" * 40])
+def test_an_id_postgresql_cannot_compare_is_a_404_not_a_server_error(
+        pg_client: TestClient, record_id: str) -> None:
+    from urllib.parse import quote
+
+    for suffix in ("", "/plot", "/report"):
+        r = pg_client.get(f"/v1/recommendations/{quote(record_id, safe='')}{suffix}")
+        assert r.status_code == 404, (record_id, suffix, r.status_code, r.text)
+
+
+def test_a_patient_reference_with_a_nul_character_is_refused_with_a_422(
+        pg_client: TestClient, pg_url: str) -> None:
+    with Session(get_engine(pg_url)) as session:
+        before = session.scalar(select(func.count()).select_from(RecommendationRecord))
+    body = {**REFERENCE, "patient": {"weight_kg": 30, "patient_reference": "bed\x004"}}
+    r = pg_client.post("/v1/recommendations", json=body)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"][0]
+    assert detail["field"] == "patient.patient_reference" and "NUL" in detail["allowed"]
+    assert "bed" not in r.text
+    with Session(get_engine(pg_url)) as session:
+        after = session.scalar(select(func.count()).select_from(RecommendationRecord))
+    assert after == before
 
 
 @pytest.mark.parametrize("statement", [
