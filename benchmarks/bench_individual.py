@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from optimizer.chance import recommend_with_probability
-from optimizer.fit import fit_individual
+from optimizer.fit import _Objective, fit_individual
 from optimizer.individual import _history, _priors
 from optimizer.pk import PKModel
 from optimizer.plan import PlanContext, PlanOptions, plan_transition
@@ -47,6 +49,12 @@ def main() -> None:
     print(f"reference history: {len(history.doses)} doses, {len(history.observations)} "
           f"observations; fit status {fit.status}")
     print(f"fit (MAP + Laplace)                      {fit_ms:8.1f} ms")
+    objective = _Objective(history, PKModel.from_parameters(problem.pk,
+                                                            problem.patient.weight_kg), priors)
+    for m in (1, 144):
+        z = np.zeros((m, len(priors.fitted)))
+        obj_ms = median_ms(lambda z=z: objective.values_and_gradients(z), 20)  # type: ignore[misc]
+        print(f"  objective + gradient, {m:3d} parameter set(s) in one pass {obj_ms:6.2f} ms")
     print(f"200 posterior samples                    {sample_ms:8.1f} ms")
     print(f"probability model, 200 samples x {problem.interval_options.days.__len__()} "
           f"candidates {chance_ms:8.1f} ms  -> {chance.interval_days} days, "
