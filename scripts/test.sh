@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up (virtual environment, package with test extras, headless Chromium) and run the tests.
+# Set up (virtual environment, package with test and PostgreSQL extras, headless Chromium,
+# PostgreSQL server binaries) and run the tests.
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +9,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
-# Browser tests drive Debian's Chromium; install it when missing and we may.
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+.venv/bin/python -m pip install --quiet -e '.[dev,postgres]'
+# Browser tests drive Debian's Chromium; the PostgreSQL tests start a throw-away cluster with
+# Debian's server binaries. Install whichever is missing, in one apt run, when we may.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 exec .venv/bin/python -m pytest "$@"
