@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from optimizer.grid import Scenario
@@ -142,7 +143,22 @@ def _info(rec: BatchRecord) -> BatchInfo:
 
 def create_batch(engine: Engine, batch_id: str, scenarios: Sequence[Scenario],
                  source: str) -> BatchInfo:
-    """Store the batch and one pending row per scenario; an existing batch is left as it is."""
+    """Store the batch and one pending row per scenario; an existing batch is left as it is.
+
+    Two runners creating the same batch at once (the same files, started together) both get
+    the batch: the one whose insert collides reads the other's instead of failing.
+    """
+    try:
+        return _insert_batch(engine, batch_id, scenarios, source)
+    except IntegrityError:
+        existing = get_batch(engine, batch_id)
+        if existing is None:
+            raise
+        return existing
+
+
+def _insert_batch(engine: Engine, batch_id: str, scenarios: Sequence[Scenario],
+                  source: str) -> BatchInfo:
     with session_scope(engine) as s:
         rec = s.get(BatchRecord, batch_id)
         if rec is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,13 @@ from optimizer.audit import (
     store_recommendation,
 )
 from optimizer.batch import run_batch
-from optimizer.batch_store import BatchResultRecord, export_results, iter_results
+from optimizer.batch_store import (
+    BatchInfo,
+    BatchResultRecord,
+    create_batch,
+    export_results,
+    iter_results,
+)
 from optimizer.grid import Scenario, expand_document
 from optimizer.schemas import RecommendationRequest
 from optimizer.service import recommend
@@ -275,3 +282,30 @@ def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlit
     assert export_results(engine, first.batch_id, out) == 30
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == sorted(s.id for s in scenarios)
+
+
+def test_two_runners_starting_the_same_batch_at_once_share_one_batch(pg_url: str) -> None:
+    """Two ``doseopt batch`` commands on the same files, started together: neither fails,
+    and the batch holds one pending row per scenario."""
+    scenarios = grid_30()
+    engine = get_engine(pg_url)
+    barrier = threading.Barrier(4)
+    outcomes: list[BatchInfo | str] = []
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(create_batch(engine, "same-batch-twice", scenarios, "test"))
+        except Exception as exc:  # collected; the assertion below names it
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [o if isinstance(o, str) else (o.id, o.total) for o in outcomes] == \
+        [("same-batch-twice", 30)] * 4
+    rows = stored_rows(pg_url, "same-batch-twice")
+    assert sorted(rows) == sorted(s.id for s in scenarios)
+    assert {r["status"] for r in rows.values()} == {"pending"}
