@@ -309,3 +309,31 @@ def test_two_runners_starting_the_same_batch_at_once_share_one_batch(pg_url: str
     rows = stored_rows(pg_url, "same-batch-twice")
     assert sorted(rows) == sorted(s.id for s in scenarios)
     assert {r["status"] for r in rows.values()} == {"pending"}
+
+
+def test_a_service_role_that_may_only_insert_cannot_rewrite_the_audit_trail(
+        pg_server: PostgresServer) -> None:
+    """Tables created by an owner role; the service's role may read and insert audit records
+    and run batches, and cannot change a record or switch the trigger off."""
+    owner_url = pg_server.create_database("doseopt_roles")
+    owner = get_engine(owner_url)  # creates the tables as the owner (postgres)
+    with owner.begin() as conn:
+        for statement in (
+                "CREATE ROLE doseopt_service LOGIN",
+                "GRANT SELECT, INSERT ON recommendation_records TO doseopt_service",
+                "GRANT SELECT, INSERT, UPDATE ON batches, batch_results TO doseopt_service"):
+            conn.exec_driver_sql(statement)
+    service_url = owner_url.replace("postgres@", "doseopt_service@")
+    service = get_engine(service_url)
+    request = RecommendationRequest.model_validate(REFERENCE)
+    record_id = store_recommendation(request, recommend(request), engine=service)
+    assert get_recommendation(record_id, engine=service) is not None
+    summary = run_batch(grid_30()[:4], database_url=service_url, workers=1)
+    assert (summary.status, summary.done + summary.failed) == ("done", 4)
+    for statement in ("ALTER TABLE recommendation_records DISABLE TRIGGER USER",
+                      "DELETE FROM recommendation_records"):
+        with pytest.raises(DBAPIError, match="must be owner|permission denied"), \
+                service.begin() as conn:
+            conn.exec_driver_sql(statement)
+    service.dispose()
+    owner.dispose()
