@@ -29,9 +29,11 @@ __all__ = ["API_KEY_HEADER", "PUBLIC_PATHS", "ApiKeyMiddleware", "check_bind", "
 log = logging.getLogger("doseopt.security")
 
 API_KEY_HEADER = "X-API-Key"
-#: Paths answered without a key: health, the API documentation, the page shell.
+#: Paths answered without a key: health, the API documentation, the page shells (they hold no
+#: data; every data call they make sends the key typed into the page).
 PUBLIC_PATHS: frozenset[str] = frozenset(
-    {"/v1/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/"})
+    {"/v1/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/",
+     "/compare"})
 PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
 
 Scope = MutableMapping[str, Any]

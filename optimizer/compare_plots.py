@@ -33,12 +33,14 @@ def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     out = run.public
     fig, ax = new_figure(4.6, left=0.1, right=0.97, top=0.9, bottom=0.26)
     population = out.population is not None
+    top = 0.0
     for row in out.rows:
         if population and row.share_controlled is not None:
             x = 100.0 * row.share_controlled
             y = row.cost_per_patient_year if row.cost_per_patient_year is not None else 0.0
         else:
             x, y = 100.0 * row.fraction_controlled, row.total_cost
+        top = max(top, y)
         marker = "*" if row.source == "optimal" else "o"
         ax.plot([x], [y], linestyle="none", marker=marker, markersize=10 if marker == "*" else 7)
         ax.annotate(row.schedule, (x, y), textcoords="offset points", xytext=(6, 6),
@@ -51,7 +53,7 @@ def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
         ax.set_xlabel("time controlled over the horizon (%), typical patient")
         ax.set_ylabel(f"cost over {out.horizon_days} days ({out.currency})")
     ax.set_xlim(-5.0, 105.0)
-    ax.set_ylim(bottom=0.0)
+    ax.set_ylim(0.0, top * 1.18 if top > 0.0 else 1.0)  # headroom: labels clear the title
     ax.set_title("Cost against symptom control, one point per schedule", fontsize=11)
     fig.text(0.01, 0.02, "Model-based estimates (see assumptions); they support, and do not "
                          "replace, clinical and commissioning judgement.", fontsize=8)

@@ -67,7 +67,8 @@ def test_with_a_key_every_data_endpoint_refuses_a_missing_or_wrong_key() -> None
 
 @pytest.mark.usefixtures("with_key")
 def test_with_a_key_health_docs_and_the_page_shell_stay_open() -> None:
-    for path in ("/v1/health", "/docs", "/openapi.json", "/redoc", "/", "/static/page.js"):
+    for path in ("/v1/health", "/docs", "/openapi.json", "/redoc", "/", "/compare",
+                 "/static/page.js"):
         assert client.get(path).status_code == 200, path
 
 
