@@ -188,3 +188,21 @@ def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path: P
     for sid in a:
         assert comparable(json.loads(a[sid]["output_json"])) == \
             comparable(json.loads(b[sid]["output_json"]))
+
+
+def test_comparison_grid_batch_equals_the_comparison_service(temp_database: str) -> None:
+    from optimizer.compare_schemas import ComparisonRequest
+    from optimizer.compare_service import compare
+
+    scenarios = expand_document({
+        "kind": "comparison", "schedules": ["300 mg q4w", "300 mg q6w"], "horizon_days": 182,
+        "grid": {"patient.weight_kg": [25, 40], "threshold_score": [1.5, 3]}}, "inline")
+    assert len(scenarios) == 4
+    summary = run_batch(scenarios, database_url=temp_database, workers=1, chunk_size=2)
+    assert (summary.status, summary.done, summary.failed) == ("done", 4, 0)
+    rows = outputs_by_id(temp_database, summary.batch_id)
+    for s in scenarios:
+        expected = compare(ComparisonRequest.model_validate(s.request)).model_dump(mode="json")
+        got = json.loads(rows[s.id]["output_json"])
+        assert got["rows"] == expected["rows"]
+        assert [r["injections"] for r in got["rows"]] == [7, 5]  # days 0..181: q4w 7, q6w 5
