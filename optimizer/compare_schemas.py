@@ -19,7 +19,7 @@ from optimizer.costs import DEFAULT_PRICES, MAX_PRICE, PriceList
 from optimizer.population import MAX_PATIENTS, PopulationSpec
 from optimizer.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
 from optimizer.regimen import MAX_DOSES
-from optimizer.schemas import IntervalOptionsIn, PatientIn, PKIn, ResponseIn
+from optimizer.schemas import IntervalOptionsIn, PatientModelIn
 
 __all__ = [
     "ComparisonPublic",
@@ -113,16 +113,9 @@ class OptimalOptionsIn(_In):
     interval_options_days: IntervalOptionsIn = Field(default_factory=IntervalOptionsIn)
 
 
-class ComparisonRequest(_In):
+class ComparisonRequest(PatientModelIn):
     """Schedules to compare for one patient (and optionally a virtual population)."""
 
-    patient: PatientIn
-    pk: PKIn = Field(default_factory=PKIn)
-    response: ResponseIn = Field(default_factory=ResponseIn)
-    threshold_score: float = Field(
-        default=2.0, ge=0.01, le=10,
-        description="Highest acceptable symptom score (0-10); below response.baseline_score. "
-                    "Default 2 (modelling choice).")
     schedules: list[str | DoseListIn] = Field(
         min_length=1, max_length=MAX_SCHEDULES,
         description='Schedules as text ("300 mg q4w", "300 mg q35d") or explicit dose lists. '

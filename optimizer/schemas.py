@@ -35,6 +35,7 @@ __all__ = [
     "IntervalOptionsIn",
     "PKIn",
     "PatientIn",
+    "PatientModelIn",
     "RecommendationPublic",
     "RecommendationRequest",
     "ResponseIn",
@@ -153,16 +154,22 @@ class PriorsIn(_In):
         default=2.0, gt=0, lt=10, description="A yes/no 'symptomatic' means a score above this.")
 
 
-class RecommendationRequest(_In):
-    """The clinician's question: the longest interval that keeps the score down."""
+class PatientModelIn(_In):
+    """Who is treated, the model of them, and the score to stay under: shared by every
+    question (recommendations, comparisons)."""
 
     patient: PatientIn
     pk: PKIn = Field(default_factory=PKIn)
     response: ResponseIn = Field(default_factory=ResponseIn)
     threshold_score: float = Field(
         default=2.0, ge=0.01, le=10,
-        description="Highest acceptable symptom score (0-10) at any moment of the cycle; "
-                    "must be below response.baseline_score. Default 2 (modelling choice).")
+        description="Highest acceptable symptom score (0-10) at any moment; must be below "
+                    "response.baseline_score. Default 2 (modelling choice).")
+
+
+class RecommendationRequest(PatientModelIn):
+    """The clinician's question: the longest interval that keeps the score down."""
+
     dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] = Field(
         default_factory=lambda: [300.0], min_length=1, max_length=64,
         description="Allowed doses per injection, mg. Default [300] (reference case).")
