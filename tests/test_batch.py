@@ -206,3 +206,22 @@ def test_comparison_grid_batch_equals_the_comparison_service(temp_database: str)
         got = json.loads(rows[s.id]["output_json"])
         assert got["rows"] == expected["rows"]
         assert [r["injections"] for r in got["rows"]] == [7, 5]  # days 0..181: q4w 7, q6w 5
+
+
+def test_batch_runs_on_an_existing_dask_cluster_by_its_scheduler_address(tmp_path: Path) -> None:
+    """Story: an analyst points the batch at a cluster they already run (--scheduler)."""
+    from distributed import LocalCluster
+
+    scenarios = small_grid()[:4]
+    url = f"sqlite:///{tmp_path / 'remote.db'}"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        summary = run_batch(scenarios, database_url=url, scheduler=cluster.scheduler_address,
+                            chunk_size=2)
+        assert cluster.scheduler_address.startswith("tcp://")
+    assert (summary.status, summary.done, summary.failed) == ("done", 4, 0)
+    rows = outputs_by_id(url, summary.batch_id)
+    for s in scenarios:
+        expected = recommend(RecommendationRequest.model_validate(s.request))
+        assert comparable(json.loads(rows[s.id]["output_json"])) == \
+            comparable(expected.model_dump(mode="json"))
