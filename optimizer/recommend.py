@@ -29,6 +29,7 @@ __all__ = [
     "ASSUMPTIONS",
     "Backend",
     "CandidateTable",
+    "choose_candidate",
     "evaluate_candidates",
     "late_dose_tolerance_days",
     "recommend_interval",
@@ -148,6 +149,12 @@ def _solve_compiled_choice(data: IntervalModelData, time_limit_s: float) -> Solv
     return SolveOutcome(status=run.status, raw_status=run.raw_status, solver_name="highs",
                         solver_version=run.version, solve_ms=run.solve_ms, chosen=chosen,
                         objective=run.objective)
+
+
+def choose_candidate(data: IntervalModelData, time_limit_s: float = 10.0) -> SolveOutcome:
+    """The most preferred candidate with a non-negative margin, by the interval model compiled
+    once per size and solved by HiGHS (shared by every target: score, free IgE)."""
+    return _solve_compiled_choice(data, time_limit_s)
 
 
 def recommend_interval(problem: RecommendationProblem, *, time_limit_s: float = 10.0,
