@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from optimizer.errors import InputError, SolverError
+from optimizer.validation import describe_error
 
 __all__ = ["install_error_handlers", "validation_items"]
 
@@ -33,12 +34,7 @@ def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, 
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
     items = []
     for err in errors:
-        loc = list(err.get("loc", ()))
-        if drop_first and loc and loc[0] in ("body", "query", "path", "header"):
-            loc = loc[1:]
-        field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
-        field = field.replace(".[", "[") or "body"
-        allowed = str(err.get("msg", "a valid value"))
+        field, allowed = describe_error(err, drop_root=drop_first)
         value = _jsonable(err.get("input"))
         items.append({"field": field, "value": value, "allowed": allowed,
                       "message": f"{field}: got {value!r}; allowed: {allowed}"})

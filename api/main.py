@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import audit, batches, comparisons, health, pages, recommendations
+from api.routes import audit, batches, comparisons, health, ige, pages, recommendations
 from api.security import ApiKeyMiddleware
 
 DESCRIPTION = (
     "Recommends the longest omalizumab injection interval that keeps a patient's predicted "
-    "symptom score under a threshold. Model-based decision support: it supports, and does not "
+    "symptom score under a threshold, or free IgE under a target by the omalizumab-IgE binding "
+    "model. Model-based decision support: it supports, and does not "
     "replace, the clinician's judgement."
 )
 
@@ -26,7 +27,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="doseopt", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     # One router per resource; a new resource adds its module to this tuple.
-    for module in (health, recommendations, audit, pages, batches, comparisons):
+    for module in (health, recommendations, audit, pages, batches, comparisons, ige):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(ApiKeyMiddleware)

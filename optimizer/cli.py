@@ -41,9 +41,20 @@ def print_recommendation(out: RecommendationPublic) -> None:
         table.add_row("Dose", f"{out.dose_mg:g} mg")
     else:
         table.add_row("Status", "[red]infeasible[/]: no option keeps the score down")
-    table.add_row("Worst-case score", f"{out.max_score:.2f} (threshold {out.threshold_score:g})")
-    table.add_row("Margin", f"{out.margin_score:.2f}")
-    if out.next_longer is not None:
+    fi = out.free_ige
+    if fi is not None:
+        table.add_row("Highest free IgE", f"{fi.max_free_ige_ng_per_ml:.1f} ng/mL (target "
+                                          f"{fi.target_ng_per_ml:g} ng/mL, {fi.parameter_set})")
+        table.add_row("Margin", f"{fi.margin_ng_per_ml:.1f} ng/mL")
+    if out.max_score is not None and out.margin_score is not None:
+        table.add_row("Worst-case score",
+                      f"{out.max_score:.2f} (threshold {out.threshold_score:g})")
+        table.add_row("Margin", f"{out.margin_score:.2f}")
+    if fi is not None and fi.next_longer is not None:
+        fn = fi.next_longer
+        table.add_row("Next longer", f"{fn.interval_days} days at {fn.dose_mg:g} mg: "
+                                     f"free IgE {fn.max_free_ige_ng_per_ml:.1f} ng/mL")
+    elif out.next_longer is not None and out.next_longer.max_score is not None:
         nl = out.next_longer
         table.add_row("Next longer", f"{nl.interval_days} days at {nl.dose_mg:g} mg: "
                                      f"score {nl.max_score:.2f}")
@@ -51,13 +62,15 @@ def print_recommendation(out: RecommendationPublic) -> None:
         table.add_row("Late-dose tolerance", f"{out.late_dose_tolerance_days:g} days")
     if out.closest_option is not None:
         c = out.closest_option
-        table.add_row("Closest option", f"{c.dose_mg:g} mg every {c.interval_days} days: "
-                                        f"score {c.max_score:.2f}")
+        worst = "" if c.max_score is None else f": score {c.max_score:.2f}"
+        table.add_row("Closest option", f"{c.dose_mg:g} mg every {c.interval_days} days{worst}")
     table.add_row("Solver", f"{out.solver.name} {out.solver.version}, {out.solver.status}, "
                             f"{out.solver.time_ms:.1f} ms")
     console.print(table)
     for line in out.explanation:
         console.print(f"- {line}", highlight=False)
+    for line in out.warnings:
+        console.print(f"[yellow]! {line}[/]", highlight=False)
     console.print("[dim]Assumptions:[/]")
     for line in out.assumptions:
         console.print(f"[dim]  - {line}[/]", highlight=False)
@@ -124,7 +137,7 @@ def serve(
 # Commands defined in other modules register themselves here, one line each.
 # (Each module exposes ``register(app: typer.Typer) -> None``.)
 _COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli_batch", "optimizer.cli_plan",
-                                     "optimizer.cli_compare")
+                                     "optimizer.cli_compare", "optimizer.cli_ige")
 
 
 def _register_commands() -> None:

@@ -221,6 +221,11 @@ def _check_one(data: dict[str, Any], kind: str, model: type[BaseModel], where: s
         if isinstance(exc, ScenarioError):
             raise
         raise _error(where, exc, model, axes) from exc
+    # Defaults that depend on other fields (a target's dose and interval options) are filled
+    # in, so the same question written two ways has one id.
+    with_defaults = getattr(request, "with_defaults", None)
+    if callable(with_defaults):
+        request = with_defaults()
     dumped = request.model_dump(mode="json")
     return Scenario(id=scenario_id(kind, dumped), kind=kind, source=where, request=dumped)
 

@@ -13,6 +13,7 @@ import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from optimizer.errors import InputError
 from optimizer.ige_target import (
     _STEPS_PER_DAY,
     DEFAULT_INTERVALS_DAYS,
+    DEFAULT_MAX_DOSE_MG,
     DEFAULT_TARGET_NG_PER_ML,
     FreeIgEProblem,
     FreeIgERecommendation,
@@ -32,7 +34,7 @@ from optimizer.ige_target import (
 from optimizer.results import Status
 
 __all__ = ["DEFAULT_IGE_EDGES_IU_PER_ML", "DEFAULT_WEIGHT_EDGES_KG", "DosingCell",
-           "DosingGrid", "dosing_grid"]
+           "DosingGrid", "cells_csv", "dosing_grid"]
 
 #: Weight band upper edges, kg (label-style bands from 20 kg children to 150 kg).
 DEFAULT_WEIGHT_EDGES_KG: tuple[float, ...] = (20, 25, 30, 40, 50, 60, 70, 80, 90, 125, 150)
@@ -81,16 +83,38 @@ class DosingGrid:
         raise KeyError((weight_kg, ige_iu_per_ml))
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["weight_kg", "baseline_ige_iu_per_ml", "status", "dose_mg",
-                    "interval_days", "max_free_ige_ng_per_ml", "extrapolated"])
-        for c in self.cells:
-            w.writerow([f"{c.weight_kg:g}", f"{c.baseline_ige_iu_per_ml:g}", c.status,
-                        "" if c.dose_mg is None else f"{c.dose_mg:g}",
-                        "" if c.interval_days is None else c.interval_days,
-                        f"{c.max_free_ige_ng_per_ml:.3f}", str(c.extrapolated).lower()])
-        return buf.getvalue()
+        return cells_csv(self.cells)
+
+
+class _CellLike(Protocol):
+    @property
+    def weight_kg(self) -> float: ...
+    @property
+    def baseline_ige_iu_per_ml(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def dose_mg(self) -> float | None: ...
+    @property
+    def interval_days(self) -> int | None: ...
+    @property
+    def max_free_ige_ng_per_ml(self) -> float: ...
+    @property
+    def extrapolated(self) -> bool: ...
+
+
+def cells_csv(cells: Sequence[_CellLike]) -> str:
+    """One CSV row per cell, with a header (units in the column names)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["weight_kg", "baseline_ige_iu_per_ml", "status", "dose_mg",
+                "interval_days", "max_free_ige_ng_per_ml", "extrapolated"])
+    for c in cells:
+        w.writerow([f"{c.weight_kg:g}", f"{c.baseline_ige_iu_per_ml:g}", c.status,
+                    "" if c.dose_mg is None else f"{c.dose_mg:g}",
+                    "" if c.interval_days is None else c.interval_days,
+                    f"{c.max_free_ige_ng_per_ml:.3f}", str(c.extrapolated).lower()])
+    return buf.getvalue()
 
 
 def _edges(name: str, values: Sequence[float]) -> tuple[float, ...]:
@@ -108,7 +132,8 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
                 doses_mg: Sequence[float] | None = None,
                 intervals_days: Sequence[int] = DEFAULT_INTERVALS_DAYS,
                 parameter_set: str = "hayashi2007", ige_production: IgEProduction = "baseline",
-                allow_extrapolation: bool = False, time_limit_s: float = 10.0) -> DosingGrid:
+                allow_extrapolation: bool = False, time_limit_s: float = 10.0,
+                max_dose_mg: float = DEFAULT_MAX_DOSE_MG) -> DosingGrid:
     """Recommended dose and interval for every weight band x IgE band."""
     t0 = time.perf_counter()
     weights = _edges("weights_kg", weights_kg)
@@ -116,7 +141,7 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
     if len(weights) * len(iges) > MAX_CELLS:
         raise InputError("weights_kg", len(weights) * len(iges),
                          f"at most {MAX_CELLS} cells (weights x IgE bands)")
-    doses = tuple(doses_mg) if doses_mg is not None else default_doses_mg()
+    doses = tuple(doses_mg) if doses_mg is not None else default_doses_mg(max_dose_mg)
     problems = [FreeIgEProblem(weight_kg=w, baseline_ige_iu_per_ml=g,
                                target_ng_per_ml=target_ng_per_ml, doses_mg=doses,
                                intervals_days=tuple(intervals_days),

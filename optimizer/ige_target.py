@@ -165,6 +165,11 @@ class FreeIgEProblem:
                 <= il[1]):
             out.append("Outside the approved dosing tables (answered because "
                        "allow_extrapolation is set).")
+        if self.target_ng_per_ml >= 0.5 * self.baseline_ige_ng_per_ml:
+            out.append(f"The target ({self.target_ng_per_ml:g} ng/mL) is at least half the "
+                       f"untreated free IgE ({self.baseline_ige_ng_per_ml:.0f} ng/mL): reaching "
+                       "it takes little suppression and says little about symptom control. "
+                       "The symptom-score target may serve this patient better.")
         if self.parameter_set == "lowe2009":
             out.append("The lowe2009 parameters were transcribed from a secondary source and "
                        "not checked against the paper.")

@@ -161,6 +161,10 @@ def _steady_state(pk: PKModel, tau: int, dose: float, cycles: int) -> _Doses:
 def predicted_path(request: RecommendationRequest, response: RecommendationPublic,
                    *, cycles: int = CYCLES) -> PredictedPath:
     """The predicted concentration and score path that the plots draw."""
+    if response.threshold_score is None or response.threshold_conc_mg_per_l is None:
+        raise InputError("target.kind", response.target_kind,
+                         '"score": the score plot draws the symptom-score model; free-IgE '
+                         "answers carry their cycle in the response")
     pk, resp = _parameters(request, response)
     tau, dose, recommended = _schedule(response)
     past, obs = _history(request)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from optimizer.errors import InputError, ScenarioError
 from optimizer.schemas import RecommendationRequest
+from optimizer.validation import describe_error
 
 __all__ = ["KINDS", "load_recommendation", "load_request", "read_toml", "validation_error"]
 
@@ -46,8 +47,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def validation_error(path: str | Path, exc: ValidationError) -> ScenarioError:
     """The first pydantic error of a file as a ScenarioError (file, key, allowed)."""
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
-    return ScenarioError(str(path), key, err.get("input"), str(err.get("msg")))
+    key, allowed = describe_error(err, drop_root=False)
+    return ScenarioError(str(path), "(top level)" if key == "body" else key, err.get("input"),
+                         allowed)
 
 
 def load_request(path: str | Path, kind: str, schema: type[RequestT], *,

@@ -13,6 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optimizer.binding_params import NG_PER_ML_PER_IU
+from optimizer.errors import InputError
+from optimizer.ige_schemas import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
+from optimizer.ige_target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
 from optimizer.problem import (
     IntervalOptions,
     Patient,
@@ -57,6 +61,13 @@ class PatientIn(_In):
         default=None, max_length=200,
         description="Optional free-text reference; stored with the audit record only, "
                     "never logged. Do not put names or identifiers here.")
+    baseline_ige_iu_per_ml: float | None = Field(
+        default=None, gt=0, le=10_000,
+        description="Total serum IgE before omalizumab, IU/mL (needed by target.kind = "
+                    "free_ige; 1 IU/mL = 2.42 ng/mL).")
+    baseline_ige_ng_per_ml: float | None = Field(
+        default=None, gt=0, le=24_200,
+        description="The same in ng/mL; give one of the two.")
 
 
 class PKIn(_In):
@@ -170,10 +181,18 @@ class PatientModelIn(_In):
 class RecommendationRequest(PatientModelIn):
     """The clinician's question: the longest interval that keeps the score down."""
 
-    dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] = Field(
-        default_factory=lambda: [300.0], min_length=1, max_length=64,
-        description="Allowed doses per injection, mg. Default [300] (reference case).")
-    interval_options_days: IntervalOptionsIn = Field(default_factory=IntervalOptionsIn)
+    target: TargetIn = Field(
+        default_factory=ScoreTargetIn,
+        description='What must stay controlled: {"kind": "score"} (default: the symptom '
+                    'score stays at or below threshold_score) or {"kind": "free_ige", '
+                    '"max_ng_per_ml": 25} (free IgE by the binding model; docs/binding.md).')
+    dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="Allowed doses per injection, mg. Default [300] (reference case) for the "
+                    "score target; multiples of 75 up to target.max_dose_mg for free IgE.")
+    interval_options_days: IntervalOptionsIn | None = Field(
+        default=None, description="Allowed intervals, days. Default 14-84 by 1 day for the "
+                                  "score target; 14 and 28 for free IgE.")
     history: HistoryIn | None = Field(
         default=None, description="The patient's doses and symptom observations: the answer "
                                   "is then fitted to this patient (docs/individual.md).")
@@ -195,27 +214,90 @@ class RecommendationRequest(PatientModelIn):
         return (self.history is not None or self.min_probability is not None
                 or self.plan is not None)
 
+    @property
+    def is_free_ige(self) -> bool:
+        return isinstance(self.target, FreeIgETargetIn)
+
     def to_problem(self, *, max_candidates: int | None = None) -> RecommendationProblem:
+        """The score question (every cross-field rule checked; for a free-IgE target its own
+        question is checked too, see :meth:`to_free_ige_problem`)."""
         extra: dict[str, Any] = {}
         if max_candidates is not None:
             extra["max_candidates"] = max_candidates
-        iv = self.interval_options_days
+        if self.is_free_ige:
+            self.to_free_ige_problem(max_candidates=max_candidates)
+        iv = self.interval_options_days or IntervalOptionsIn()
         return RecommendationProblem(
             patient=Patient(weight_kg=self.patient.weight_kg),
             pk=PKParameters(**self.pk.model_dump()),
             response=ResponseParameters(**self.response.model_dump()),
             threshold_score=self.threshold_score,
-            dose_options_mg=tuple(self.dose_options_mg),
+            dose_options_mg=tuple(self.dose_options_mg or (300.0,)),
             interval_options=IntervalOptions(min_days=iv.min, max_days=iv.max,
                                              step_days=iv.step),
             **extra,
         )
 
 
+    def with_defaults(self) -> RecommendationRequest:
+        """A copy with the target's dose and interval options written out."""
+        if self.dose_options_mg is not None and self.interval_options_days is not None:
+            return self
+        target = self.target
+        if isinstance(target, FreeIgETargetIn):
+            doses = list(default_doses_mg(target.max_dose_mg))
+            lo, hi = DEFAULT_INTERVALS_DAYS[0], DEFAULT_INTERVALS_DAYS[-1]
+            iv = IntervalOptionsIn(min=lo, max=hi, step=hi - lo)
+        else:
+            doses, iv = [300.0], IntervalOptionsIn()
+        return self.model_copy(update={
+            "dose_options_mg": self.dose_options_mg if self.dose_options_mg is not None
+            else doses,
+            "interval_options_days": self.interval_options_days or iv})
+
+    def baseline_ige_iu_per_ml(self) -> float:
+        """The patient's baseline IgE in IU/mL, whichever unit it was given in."""
+        iu, ng = self.patient.baseline_ige_iu_per_ml, self.patient.baseline_ige_ng_per_ml
+        if iu is not None and ng is not None:
+            raise InputError("patient.baseline_ige_ng_per_ml", ng,
+                             "left out when patient.baseline_ige_iu_per_ml is given: give the "
+                             "baseline IgE once")
+        if iu is None and ng is None:
+            raise InputError("patient.baseline_ige_iu_per_ml", None,
+                             "a baseline total IgE in IU/mL (or baseline_ige_ng_per_ml in "
+                             "ng/mL): target.kind = free_ige needs it")
+        return iu if iu is not None else float(ng or 0.0) / NG_PER_ML_PER_IU
+
+    def to_free_ige_problem(self, *, max_candidates: int | None = None) -> FreeIgEProblem:
+        """The free-IgE question of a ``target.kind = "free_ige"`` request, checked."""
+        target = self.target
+        if not isinstance(target, FreeIgETargetIn):
+            raise InputError("target.kind", target.kind, '"free_ige" for this question')
+        for name in ("history", "min_probability", "plan"):
+            if getattr(self, name) is not None:
+                raise InputError(name, "(given)", 'left out when target.kind = "free_ige": the '
+                                 "individual fit uses the symptom-score model")
+        iv = self.interval_options_days
+        extra: dict[str, Any] = {}
+        if max_candidates is not None:
+            extra["max_candidates"] = max_candidates
+        return FreeIgEProblem(
+            weight_kg=self.patient.weight_kg,
+            baseline_ige_iu_per_ml=self.baseline_ige_iu_per_ml(),
+            target_ng_per_ml=target.max_ng_per_ml,
+            doses_mg=tuple(self.dose_options_mg) if self.dose_options_mg
+            else default_doses_mg(target.max_dose_mg),
+            intervals_days=IntervalOptions(min_days=iv.min, max_days=iv.max,
+                                           step_days=iv.step).days if iv is not None
+            else DEFAULT_INTERVALS_DAYS,
+            parameter_set=target.parameter_set, ige_production=target.ige_production,
+            allow_extrapolation=target.allow_extrapolation, **extra)
+
+
 class CandidatePublic(BaseModel):
     interval_days: int
     dose_mg: float
-    max_score: float
+    max_score: float | None = Field(description="Worst-case score (null for free IgE).")
 
 
 class SolverPublic(BaseModel):
@@ -310,12 +392,16 @@ class RecommendationPublic(BaseModel):
     interval_days: int | None = Field(
         description="Recommended interval, days (null if infeasible).")
     dose_mg: float | None = Field(description="Recommended dose per injection, mg.")
-    max_score: float = Field(description="Worst-case steady-state score over the cycle.")
-    margin_score: float = Field(description="threshold_score - max_score (negative: over).")
+    target_kind: Literal["score", "free_ige"] = "score"
+    max_score: float | None = Field(
+        description="Worst-case steady-state score over the cycle (null for a free-IgE "
+                    "target).")
+    margin_score: float | None = Field(
+        description="threshold_score - max_score (negative: over).")
     worst_day_in_cycle: float | None = Field(
         description="Day of the cycle where the score is highest: just before the next dose.")
-    threshold_score: float
-    threshold_conc_mg_per_l: float = Field(
+    threshold_score: float | None
+    threshold_conc_mg_per_l: float | None = Field(
         description="Lowest concentration keeping the score at or below the threshold.")
     trough_conc_mg_per_l: float | None
     peak_conc_mg_per_l: float | None
@@ -339,6 +425,9 @@ class RecommendationPublic(BaseModel):
     next_longer_probability: float | None = None
     plan: PlanPublic | None = None
     missed_dose: MissedDosePublic | None = None
+    free_ige: FreeIgEPublic | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="Where the answer extrapolates beyond its data.")
 
     @classmethod
     def from_domain(cls, request: RecommendationRequest, rec: Recommendation,

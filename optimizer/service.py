@@ -66,10 +66,16 @@ def recommend(request: RecommendationRequest,
               settings: Settings | None = None) -> RecommendationPublic:
     """Answer one recommendation request (raises InputError on a bad question).
 
-    A request with ``history``, ``min_probability`` or ``plan`` is answered for this patient
-    (:func:`optimizer.individual.recommend_individual`); otherwise with population values.
+    A request with ``target.kind = "free_ige"`` is answered by the binding model
+    (:mod:`optimizer.ige_service`); one with ``history``, ``min_probability`` or ``plan`` for
+    this patient (:func:`optimizer.individual.recommend_individual`); otherwise with
+    population values.
     """
     settings = settings or get_settings()
+    if request.is_free_ige:
+        from optimizer.ige_service import recommend_free_ige_public
+
+        return recommend_free_ige_public(request, settings)
     if request.is_individual:
         from optimizer.individual import recommend_individual
 

@@ -1,0 +1,32 @@
+"""POST /v1/ige-table: the dosing grid by weight and baseline IgE (free-IgE target)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import SettingsDep
+from optimizer.ige_schemas import DosingGridPublic, DosingGridRequest
+from optimizer.ige_service import dosing_grid_public
+
+router = APIRouter(tags=["free IgE"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field is not allowed: names the field, value and limits."}}
+
+
+@router.post("/v1/ige-table", response_model=DosingGridPublic, responses={
+    200: {"content": {"text/csv": {}}, "description": "The grid (JSON, or CSV)."}, **_ERRORS})
+def create_ige_table(
+    request: DosingGridRequest, settings: SettingsDep,
+    format: Annotated[Literal["json", "csv"], Query(
+        description="json (default) or csv: one row per cell.")] = "json",
+) -> Response:
+    """For each weight band x baseline-IgE band (upper edges), the longest allowed interval and
+    the smallest dose for it that keep free IgE at or below the target over the whole
+    steady-state cycle, by the omalizumab-IgE binding model. Decision support only."""
+    out = dosing_grid_public(request, settings)
+    if format == "csv":
+        return Response(content=out.to_csv(), media_type="text/csv")
+    return Response(content=out.model_dump_json(), media_type="application/json")

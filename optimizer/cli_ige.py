@@ -1,0 +1,122 @@
+"""``doseopt ige-table``: the dosing grid by weight and baseline IgE (free-IgE target)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["parse_numbers", "print_grid", "register"]
+
+
+def parse_numbers(option: str, text: str) -> list[float]:
+    """``"20,25,30"`` -> [20.0, 25.0, 30.0]; a bad item names the option and the item."""
+    from optimizer.errors import InputError
+
+    out = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(float(item))
+        except ValueError:
+            raise InputError(option, item, "comma-separated numbers, e.g. 20,25,30") from None
+    if not out:
+        raise InputError(option, text, "one or more comma-separated numbers")
+    return out
+
+
+def print_grid(out: object) -> None:
+    from rich.table import Table
+
+    from optimizer.cli import console
+    from optimizer.ige_schemas import DosingGridPublic
+
+    assert isinstance(out, DosingGridPublic)
+    cells = {(c.weight_kg, c.baseline_ige_iu_per_ml): c for c in out.cells}
+    table = Table(title=f"Dose and interval keeping free IgE <= {out.target_ng_per_ml:g} ng/mL "
+                        f"({out.parameter_set}); rows: baseline IgE band upper edge (IU/mL), "
+                        "columns: weight band upper edge (kg)", title_justify="left")
+    table.add_column("IgE \\ kg", justify="right", style="bold")
+    for w in out.weights_kg:
+        table.add_column(f"{w:g}", justify="right")
+    for g in out.ige_iu_per_ml:
+        row = []
+        for w in out.weights_kg:
+            c = cells[(w, g)]
+            text = c.label + ("*" if c.extrapolated else "")
+            row.append(f"[red]{text}[/]" if c.status != "optimal" else text)
+        table.add_row(f"{g:g}", *row)
+    console.print(table)
+    console.print(f"{len(out.cells)} cells in {out.elapsed_ms / 1000:.2f} s. * outside the "
+                  "weights or IgE of the patients behind the parameters (extrapolated); "
+                  "none: no allowed dose reaches the target.", highlight=False)
+    for line in out.assumptions:
+        console.print(f"[dim]- {line}[/]", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ige-table")
+    def ige_table(
+        weights: Annotated[str, typer.Option(
+            "--weights", help="Weight band upper edges, kg, comma-separated.")] =
+            "20,25,30,40,50,60,70,80,90,125,150",
+        ige: Annotated[str, typer.Option(
+            "--ige", help="Baseline IgE band upper edges, IU/mL, comma-separated.")] =
+            "30,100,200,300,400,500,600,700,800,900,1000,1100,1200,1300,1500",
+        target_ng_per_ml: Annotated[float, typer.Option(
+            "--target-ng-per-ml", help="Highest acceptable free IgE, ng/mL.")] = 25.0,
+        intervals: Annotated[str, typer.Option(
+            "--intervals-days", help="Allowed intervals, days, comma-separated.")] = "14,28",
+        doses: Annotated[str | None, typer.Option(
+            "--doses-mg", help="Allowed doses, mg (default: 75 to --max-dose-mg by 75).")
+        ] = None,
+        max_dose_mg: Annotated[float, typer.Option("--max-dose-mg")] = 600.0,
+        parameter_set: Annotated[str, typer.Option(
+            "--parameter-set", help="hayashi2007 or lowe2009.")] = "hayashi2007",
+        allow_extrapolation: Annotated[bool, typer.Option(
+            "--allow-extrapolation", help="Answer outside 20-150 kg / 30-1500 IU/mL.")] = False,
+        csv_path: Annotated[Path | None, typer.Option(
+            "--csv", help="Write the cells as CSV to this path ('-' for standard output).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON body.")] = False,
+    ) -> None:
+        """Dosing grid: the dose and interval keeping free IgE under the target, for each
+        weight band x baseline-IgE band (binding model; decision support only)."""
+        from pydantic import ValidationError
+
+        from optimizer.cli import fail
+        from optimizer.errors import DoseOptError, InputError
+        from optimizer.ige_schemas import DosingGridRequest
+        from optimizer.ige_service import dosing_grid_public
+        from optimizer.validation import describe_error
+
+        try:
+            body = {"weights_kg": parse_numbers("--weights", weights),
+                    "ige_iu_per_ml": parse_numbers("--ige", ige),
+                    "interval_options_days": [round(v) for v in
+                                              parse_numbers("--intervals-days", intervals)],
+                    "dose_options_mg": parse_numbers("--doses-mg", doses) if doses else None,
+                    "target": {"kind": "free_ige", "max_ng_per_ml": target_ng_per_ml,
+                               "parameter_set": parameter_set, "max_dose_mg": max_dose_mg,
+                               "allow_extrapolation": allow_extrapolation}}
+            try:
+                request = DosingGridRequest.model_validate(body)
+            except ValidationError as exc:
+                field, allowed = describe_error(exc.errors()[0], drop_root=False)
+                raise InputError(field, exc.errors()[0].get("input"), allowed) from None
+            out = dosing_grid_public(request)
+        except DoseOptError as exc:
+            raise fail(exc) from None
+        if csv_path is not None:
+            text = out.to_csv()
+            if str(csv_path) == "-":
+                sys.stdout.write(text)
+                return
+            csv_path.write_text(text, encoding="utf-8")
+        if as_json:
+            sys.stdout.write(out.model_dump_json(indent=2) + "\n")
+        elif csv_path is None or str(csv_path) != "-":
+            print_grid(out)
