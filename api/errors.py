@@ -6,6 +6,7 @@ Body shape, for every error: ``{"detail": [{"field", "value", "allowed", "messag
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,8 @@ log = logging.getLogger("doseopt.api")
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # NaN and infinities are not JSON: echo them as text
     if isinstance(value, (int, float, str, bool, type(None))):
         return value
     if isinstance(value, (list, tuple)):
@@ -33,6 +36,9 @@ def _jsonable(value: Any) -> Any:
 def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, Any]]:
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
     items = []
+    # An unknown key (often a quantity written without its unit) explains the rest, such as
+    # a "field required" for the name it stands for: it comes first.
+    errors = sorted(errors, key=lambda e: e.get("type") != "extra_forbidden")
     for err in errors:
         field, allowed = describe_error(err, drop_root=drop_first)
         value = _jsonable(err.get("input"))

@@ -16,6 +16,7 @@ not an error: it is answered with ``Status.INFEASIBLE`` and the closest option.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 __all__ = ["DoseOptError", "InputError", "ScenarioError", "SolverError"]
@@ -41,8 +42,9 @@ class InputError(DoseOptError, ValueError):
 
     def as_dict(self) -> dict[str, Any]:
         value = self.value
-        if not isinstance(value, (int, float, str, bool, type(None), list, dict)):
-            value = repr(value)
+        if not isinstance(value, (int, float, str, bool, type(None), list, dict)) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            value = repr(value)  # NaN and infinities are not JSON either
         return {"field": self.field, "value": value, "allowed": self.allowed,
                 "message": str(self)}
 

@@ -46,7 +46,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def validation_error(path: str | Path, exc: ValidationError) -> ScenarioError:
     """The first pydantic error of a file as a ScenarioError (file, key, allowed)."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     key, allowed = describe_error(err, drop_root=False)
     return ScenarioError(str(path), "(top level)" if key == "body" else key, err.get("input"),
                          allowed)

@@ -1,0 +1,167 @@
+"""Story: a script asks over HTTP for the interval keeping free IgE under a target, or for a
+label-style dosing grid, and gets the binding model's answer — or a 4xx naming the field."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.main import app
+from optimizer.ige_table import dosing_grid
+from optimizer.ige_target import FreeIgEProblem, recommend_free_ige
+
+client = TestClient(app)
+
+ISSUE_EXAMPLE: dict[str, Any] = {
+    "target": {"kind": "free_ige", "max_ng_per_ml": 25},
+    "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300},
+}
+
+
+def test_issue_example_answers_with_the_binding_model_and_is_audited() -> None:
+    r = client.post("/v1/recommendations", json=ISSUE_EXAMPLE)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    direct = recommend_free_ige(FreeIgEProblem(weight_kg=70, baseline_ige_iu_per_ml=300))
+    assert body["target_kind"] == "free_ige" and body["status"] == "optimal"
+    assert (body["interval_days"], body["dose_mg"]) == (direct.interval_days, direct.dose_mg)
+    fi = body["free_ige"]
+    assert fi["max_free_ige_ng_per_ml"] == pytest.approx(direct.max_free_ige_ng_per_ml)
+    assert fi["max_free_ige_ng_per_ml"] <= 25 and fi["margin_ng_per_ml"] >= 0
+    assert fi["baseline_ige_ng_per_ml"] == pytest.approx(300 * 2.42)
+    assert fi["parameter_set"] == "hayashi2007" and "Hayashi" in fi["citation"]
+    assert body["max_score"] is None and body["threshold_score"] is None
+    assert body["model"]["kd_nm"] > 0 and body["model"]["weight_kg"] == 70
+    assert any("judgement" in a for a in body["assumptions"])
+    stored = client.get(f"/v1/recommendations/{body['id']}")
+    assert stored.status_code == 200
+    assert stored.json()["response"]["free_ige"]["target_ng_per_ml"] == 25
+
+
+def test_ng_per_ml_baseline_is_the_same_question_as_iu_per_ml() -> None:
+    a = client.post("/v1/recommendations", json=ISSUE_EXAMPLE).json()
+    b = client.post("/v1/recommendations", json={
+        "target": {"kind": "free_ige"},
+        "patient": {"weight_kg": 70, "baseline_ige_ng_per_ml": 726}}).json()
+    assert (a["interval_days"], a["dose_mg"]) == (b["interval_days"], b["dose_mg"])
+    assert a["free_ige"]["max_free_ige_ng_per_ml"] == pytest.approx(
+        b["free_ige"]["max_free_ige_ng_per_ml"], rel=1e-9)
+
+
+def test_a_target_no_dose_reaches_is_an_answer_with_the_closest_option() -> None:
+    r = client.post("/v1/recommendations", json={
+        "target": {"kind": "free_ige", "max_ng_per_ml": 1},
+        "patient": {"weight_kg": 150, "baseline_ige_iu_per_ml": 1500},
+        "dose_options_mg": [75, 150]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "infeasible" and body["interval_days"] is None
+    closest = body["free_ige"]["closest_option"]
+    assert closest["dose_mg"] == 150 and closest["interval_days"] == 14
+    assert closest["max_free_ige_ng_per_ml"] > 1
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"target": {"kind": "free_ige"}, "patient": {"weight_kg": 70}},
+     "patient.baseline_ige_iu_per_ml", "IU/mL"),
+    ({"target": {"kind": "free_ige"}, "patient": {"weight_kg": 70, "baseline_ige": 300}},
+     "patient.baseline_ige", "baseline_ige_iu_per_ml"),
+    ({"target": {"kind": "free_ige", "max": 25},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300}},
+     "target.max", "max_ng_per_ml"),
+    ({"target": {"kind": "free_ige"}, "patient": {"weight": 70}}, "patient.weight", "weight_kg"),
+    ({"target": {"kind": "free_ige"},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300,
+                  "baseline_ige_ng_per_ml": 726}},
+     "patient.baseline_ige_ng_per_ml", "once"),
+    ({"target": {"kind": "free_ige"},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 3000}},
+     "patient.baseline_ige_iu_per_ml", "allow_extrapolation"),
+    ({"target": {"kind": "free_ige"},
+      "patient": {"weight_kg": 10, "baseline_ige_iu_per_ml": 300}},
+     "patient.weight_kg", "allow_extrapolation"),
+    ({"target": {"kind": "free_ige", "max_ng_per_ml": 0},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300}},
+     "target.max_ng_per_ml", "0.1"),
+    ({"target": {"kind": "free_ige", "parameter_set": "smith2020"},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300}},
+     "target.parameter_set", "hayashi2007"),
+    ({"target": {"kind": "free_ige"}, "min_probability": 0.9,
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300}},
+     "min_probability", "free_ige"),
+    ({"target": {"kind": "ige"}, "patient": {"weight_kg": 70}}, "target", "free_ige"),
+])
+def test_bad_free_ige_questions_get_a_422_naming_the_field(body: dict[str, Any], field: str,
+                                                           words: str) -> None:
+    r = client.post("/v1/recommendations", json=body)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert detail[0]["field"] == field
+    assert words in detail[0]["allowed"]
+    assert field in detail[0]["message"]
+
+
+def test_extrapolation_is_answered_with_warnings_when_asked_for() -> None:
+    r = client.post("/v1/recommendations", json={
+        "target": {"kind": "free_ige", "allow_extrapolation": True},
+        "patient": {"weight_kg": 30, "baseline_ige_iu_per_ml": 11}})
+    assert r.status_code == 200, r.text
+    warnings = " ".join(r.json()["warnings"])
+    assert "extrapolates" in warnings and "dosing tables" in warnings
+    assert "little suppression" in warnings  # 25 ng/mL vs an untreated 27 ng/mL
+
+
+@settings(max_examples=25)
+@given(weight=st.one_of(st.floats(-1e3, 1e4), st.just(float("nan"))),
+       ige=st.floats(-10, 2e4), target=st.floats(-5, 2e3),
+       extrapolate=st.booleans(), param=st.sampled_from(["hayashi2007", "lowe2009", "x"]))
+def test_random_free_ige_bodies_never_get_a_5xx(weight: float, ige: float, target: float,
+                                                 extrapolate: bool, param: str) -> None:
+    body = {"target": {"kind": "free_ige", "max_ng_per_ml": target, "parameter_set": param,
+                       "allow_extrapolation": extrapolate},
+            "patient": {"weight_kg": weight, "baseline_ige_iu_per_ml": ige},
+            "dose_options_mg": [150, 300], "interval_options_days": {"min": 14, "max": 28,
+                                                                     "step": 14}}
+    r = client.post("/v1/recommendations",
+                    content=__import__("json").dumps(body, allow_nan=True),
+                    headers={"content-type": "application/json"})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["detail"][0]["field"]
+
+
+def test_ige_table_route_equals_the_domain_grid_in_json_and_csv() -> None:
+    body = {"weights_kg": [20, 70, 150], "ige_iu_per_ml": [30, 300, 1000],
+            "target": {"kind": "free_ige", "max_ng_per_ml": 14}}
+    r = client.post("/v1/ige-table", json=body)
+    assert r.status_code == 200, r.text
+    got = {(c["weight_kg"], c["baseline_ige_iu_per_ml"]): c for c in r.json()["cells"]}
+    grid = dosing_grid([20, 70, 150], [30, 300, 1000], target_ng_per_ml=14)
+    assert len(got) == len(grid.cells) == 9
+    for cell in grid.cells:
+        c = got[(cell.weight_kg, cell.baseline_ige_iu_per_ml)]
+        assert (c["dose_mg"], c["interval_days"], c["status"]) == (
+            cell.dose_mg, cell.interval_days, cell.status)
+    r = client.post("/v1/ige-table?format=csv", json=body)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 9 and rows[0].keys() >= {"weight_kg", "dose_mg", "interval_days"}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"weights_kg": [70, 20]}, "weights_kg"),
+    ({"weights": [70]}, "weights"),
+    ({"ige_iu_per_ml": [0]}, "ige_iu_per_ml[0]"),
+    ({"weights_kg": [70], "ige_iu_per_ml": [5000]}, "patient.baseline_ige_iu_per_ml"),
+    ({"interval_options_days": [0]}, "interval_options_days[0]"),
+])
+def test_bad_grid_requests_get_a_422_naming_the_field(body: dict[str, Any], field: str) -> None:
+    r = client.post("/v1/ige-table", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == field
