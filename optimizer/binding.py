@@ -198,7 +198,7 @@ def _profile(p: IndividualBinding, t: FloatArray, x: FloatArray, e: FloatArray,
 
 
 def simulate_regimen(p: IndividualBinding, dose_mg: ArrayLike, interval_days: float,
-                     horizon_days: float, steps_per_day: int = 8) -> CycleProfile:
+                     horizon_days: float, steps_per_day: int = 4) -> CycleProfile:
     """From the untreated steady state, ``dose_mg`` (per subject) every ``interval_days``
     from day 0 up to ``horizon_days``. Rows at ``1 / steps_per_day`` spacing; a row at a dose
     time is the moment just after the injection (its depot holds the new dose)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-__all__ = ["parse_numbers", "print_grid", "register"]
+__all__ = ["parse_numbers", "parse_patients", "print_check", "print_grid", "register"]
 
 
 def parse_numbers(option: str, text: str) -> list[float]:
@@ -58,6 +58,11 @@ def print_grid(out: object) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    _register_grid(app)
+    _register_check(app)
+
+
+def _register_grid(app: typer.Typer) -> None:
     @app.command("ige-table")
     def ige_table(
         weights: Annotated[str, typer.Option(
@@ -120,3 +125,120 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(out.model_dump_json(indent=2) + "\n")
         elif csv_path is None or str(csv_path) != "-":
             print_grid(out)
+
+
+def parse_patients(text: str) -> list[dict[str, float]]:
+    """``"20:30,70:300"`` -> weight_kg / baseline_ige_iu_per_ml pairs."""
+    from optimizer.errors import InputError
+
+    out = []
+    for k, item in enumerate(t.strip() for t in text.split(",") if t.strip()):
+        parts = item.split(":")
+        try:
+            w, g = (float(p) for p in parts)
+        except ValueError:
+            raise InputError(f"--patients[{k}]", item,
+                             "WEIGHT_KG:IGE_IU_PER_ML pairs, e.g. 20:30,70:300") from None
+        out.append({"weight_kg": w, "baseline_ige_iu_per_ml": g})
+    return out
+
+
+def print_check(out: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from optimizer.cli import console
+
+    reg = out["regimen"]
+    table = Table(title=f"Surrogate vs binding model ({reg['parameter_set']}): total omalizumab, "
+                        f"{reg['dose_mg']:g} mg every {reg['interval_days']:g} days for "
+                        f"{reg['horizon_days']:g} days, from day {reg['from_day']:g}",
+                  title_justify="left")
+    for col in ("weight kg", "IgE IU/mL", "largest rel. diff", "on day", "trough rel. diff",
+                "AUC ratio", "free-drug t½ (binding)"):
+        table.add_column(col, justify="right")
+    for p in out["patients"]:
+        star = "*" if p["outside_studied_range"] else ""
+        table.add_row(f"{p['weight_kg']:g}{star}", f"{p['baseline_ige_iu_per_ml']:g}",
+                      f"{100 * p['max_relative_difference']:.1f} %",
+                      f"{p['day_of_max_relative_difference']:g}",
+                      f"{100 * p['max_trough_relative_difference']:.1f} %",
+                      f"{p['auc_ratio']:.2f}", f"{p['binding_free_drug_half_life_days']:.1f} d")
+    console.print(table)
+    console.print(f"Largest relative difference: {100 * out['max_relative_difference']:.1f} % "
+                  f"({out['worst_weight_kg']:g} kg, {out['worst_baseline_ige_iu_per_ml']:g} "
+                  "IU/mL). * outside the data behind the parameters.", highlight=False)
+    fits = out.get("fits")
+    if isinstance(fits, list):
+        ft = Table(title="Surrogate fitted to each binding curve (tmax fixed)",
+                   title_justify="left")
+        for col in ("weight kg", "IgE IU/mL", "t½ days", "V/F L/kg", "rel. diff before",
+                    "after", "converged"):
+            ft.add_column(col, justify="right")
+        for f in fits:
+            c = f["fit"]
+            ft.add_row(f"{f['weight_kg']:g}", f"{f['baseline_ige_iu_per_ml']:g}",
+                       f"{c['half_life_days']:.1f}", f"{c['apparent_volume_l_per_kg']:.3f}",
+                       f"{100 * c['max_relative_difference_before']:.1f} %",
+                       f"{100 * c['max_relative_difference_after']:.1f} %",
+                       "yes" if c["converged"] and not c["at_bound"] else "at a bound"
+                       if c["at_bound"] else "no")
+        console.print(ft)
+    for line in out.get("assumptions", []):
+        console.print(f"[dim]- {line}[/]", highlight=False)
+
+
+def _register_check(app: typer.Typer) -> None:
+    @app.command("surrogate-check")
+    def surrogate_check(
+        patients: Annotated[str | None, typer.Option(
+            "--patients", help="WEIGHT_KG:IGE_IU_PER_ML pairs, comma-separated (default: 7 "
+                               "points spanning 20-120 kg and 30-1000 IU/mL).")] = None,
+        dose_mg: Annotated[float, typer.Option("--dose-mg")] = 300.0,
+        interval_days: Annotated[float, typer.Option("--interval-days")] = 28.0,
+        horizon_days: Annotated[float, typer.Option("--horizon-days")] = 364.0,
+        parameter_set: Annotated[str, typer.Option(
+            "--parameter-set", help="hayashi2007 or lowe2009.")] = "hayashi2007",
+        from_day: Annotated[float, typer.Option(
+            "--from-day", help="Relative differences count from this day.")] = 7.0,
+        fit: Annotated[bool, typer.Option(
+            "--fit", help="Fit the surrogate's half-life and V/F to each patient.")] = False,
+        csv_path: Annotated[Path | None, typer.Option(
+            "--csv", help="Write one row per patient as CSV to this path.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON body.")] = False,
+    ) -> None:
+        """Compare the simple PK surrogate with the binding model (total omalizumab) over a
+        regimen; with --fit, the surrogate parameters closest to the binding model."""
+        import csv
+        import json
+
+        from pydantic import ValidationError
+
+        from optimizer.cli import fail
+        from optimizer.errors import DoseOptError, InputError
+        from optimizer.ige_schemas import SurrogateCheckRequest
+        from optimizer.ige_service import surrogate_check_public
+        from optimizer.validation import describe_error
+
+        try:
+            body: dict[str, Any] = {
+                "dose_mg": dose_mg, "interval_days": interval_days,
+                "horizon_days": horizon_days, "parameter_set": parameter_set,
+                "from_day": from_day, "fit": fit,
+                "patients": parse_patients(patients) if patients else None}
+            try:
+                request = SurrogateCheckRequest.model_validate(body)
+            except ValidationError as exc:
+                field, allowed = describe_error(exc.errors()[0], drop_root=False)
+                raise InputError(field, exc.errors()[0].get("input"), allowed) from None
+            out = surrogate_check_public(request)
+        except DoseOptError as exc:
+            raise fail(exc) from None
+        if csv_path is not None:
+            with csv_path.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(out["patients"][0]))
+                writer.writeheader()
+                writer.writerows(out["patients"])
+        if as_json:
+            sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        else:
+            print_check(out)

@@ -33,7 +33,9 @@ __all__ = [
     "FreeIgECandidatePublic",
     "FreeIgEPublic",
     "FreeIgETargetIn",
+    "PatientPointIn",
     "ScoreTargetIn",
+    "SurrogateCheckRequest",
     "TargetIn",
     "UNIT_HINTS",
 ]
@@ -200,3 +202,28 @@ class DosingGridPublic(BaseModel):
                    parameter_set=grid.parameter_set, doses_mg=list(grid.doses_mg),
                    intervals_days=list(grid.intervals_days), elapsed_ms=grid.elapsed_ms,
                    assumptions=assumptions)
+
+
+class PatientPointIn(_In):
+    weight_kg: float = Field(ge=1, le=300, description="Body weight, kg.")
+    baseline_ige_iu_per_ml: float = Field(gt=0, le=10_000, description="Baseline IgE, IU/mL.")
+
+
+#: Most patients in one HTTP surrogate check (bounds memory and time: ~50 MB, ~1 s a year).
+MAX_CHECK_PATIENTS = 50
+
+
+class SurrogateCheckRequest(_In):
+    """Compare the surrogate's total omalizumab with the binding model's over a regimen."""
+
+    patients: list[PatientPointIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_CHECK_PATIENTS,
+        description="Test patients; default: 7 points spanning 20-120 kg and 30-1000 IU/mL.")
+    dose_mg: float = Field(default=300, ge=1, le=2400)
+    interval_days: float = Field(default=28, ge=1, le=365)
+    horizon_days: float = Field(default=364, gt=0, le=3650)
+    parameter_set: Literal["hayashi2007", "lowe2009"] = "hayashi2007"
+    from_day: float = Field(default=7, ge=0, description="Relative differences count from "
+                                                         "this day (both curves start at 0).")
+    fit: bool = Field(default=False, description="Also fit the surrogate's half-life and "
+                                                 "V/F to each patient's binding curve.")

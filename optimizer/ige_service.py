@@ -3,8 +3,15 @@ the HTTP API, the CLI and batches)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from optimizer.binding_params import individual_parameters
-from optimizer.ige_schemas import DosingGridPublic, DosingGridRequest, FreeIgEPublic
+from optimizer.ige_schemas import (
+    DosingGridPublic,
+    DosingGridRequest,
+    FreeIgEPublic,
+    SurrogateCheckRequest,
+)
 from optimizer.ige_table import dosing_grid
 from optimizer.ige_target import (
     FREE_IGE_ASSUMPTIONS,
@@ -22,7 +29,8 @@ from optimizer.schemas import (
 )
 from optimizer.settings import Settings, get_settings
 
-__all__ = ["dosing_grid_public", "explain_free_ige", "free_ige_model", "recommend_free_ige_public"]
+__all__ = ["dosing_grid_public", "explain_free_ige", "free_ige_model", "recommend_free_ige_public",
+           "surrogate_check_public"]
 
 
 def free_ige_model(problem: FreeIgEProblem) -> dict[str, float]:
@@ -114,3 +122,24 @@ def dosing_grid_public(request: DosingGridRequest,
                        time_limit_s=settings.solver_time_limit_s,
                        max_dose_mg=t.max_dose_mg)
     return DosingGridPublic.of(grid, list(FREE_IGE_ASSUMPTIONS))
+
+
+def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:
+    """The surrogate check as a JSON-ready dict (and the fits, when asked)."""
+    from optimizer.surrogate_check import DEFAULT_PATIENTS, fit_surrogate, surrogate_check
+
+    pts = (DEFAULT_PATIENTS if request.patients is None else
+           tuple((p.weight_kg, p.baseline_ige_iu_per_ml) for p in request.patients))
+    kw: dict[str, Any] = dict(dose_mg=request.dose_mg, interval_days=request.interval_days,
+                              horizon_days=request.horizon_days,
+                              parameter_set=request.parameter_set, from_day=request.from_day)
+    out = surrogate_check(pts, **kw).to_dict()
+    if request.fit:
+        out["fits"] = [fit_surrogate(w, g, **kw).to_dict() for w, g in pts]
+    out["assumptions"] = [
+        "The binding model (total = free + bound omalizumab) is the reference; relative "
+        "differences are |surrogate - binding| / binding.",
+        "Population parameters: a fitted surrogate describes the binding model for this "
+        "weight and IgE, not the patient.",
+        "This comparison supports, and does not replace, the clinician's judgement."]
+    return out

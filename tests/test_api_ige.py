@@ -165,3 +165,35 @@ def test_bad_grid_requests_get_a_422_naming_the_field(body: dict[str, Any], fiel
     r = client.post("/v1/ige-table", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["field"] == field
+
+
+def test_surrogate_check_route_equals_the_domain_report() -> None:
+    from optimizer.surrogate_check import fit_surrogate, surrogate_check
+
+    body = {"patients": [{"weight_kg": 30, "baseline_ige_iu_per_ml": 300},
+                         {"weight_kg": 70, "baseline_ige_iu_per_ml": 100}],
+            "horizon_days": 182, "fit": True}
+    r = client.post("/v1/surrogate-check", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    direct = surrogate_check([(30, 300), (70, 100)], horizon_days=182)
+    assert out["max_relative_difference"] == pytest.approx(direct.max_relative_difference)
+    assert [p["auc_ratio"] for p in out["patients"]] == pytest.approx(
+        [p.auc_ratio for p in direct.patients])
+    fit = fit_surrogate(70, 100, horizon_days=182).fit
+    assert out["fits"][1]["fit"]["half_life_days"] == pytest.approx(fit.half_life_days)
+    assert any("judgement" in a for a in out["assumptions"])
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"patients": [{"weight_kg": 0, "baseline_ige_iu_per_ml": 30}]}, "patients[0].weight_kg"),
+    ({"patients": [{"weight_kg": 70, "ige": 30}]}, "patients[0].ige"),
+    ({"horizon_days": 7}, "horizon_days"),
+    ({"patients": [{"weight_kg": 70, "baseline_ige_iu_per_ml": 30}] * 51}, "patients"),
+    ({"parameter_set": "x"}, "parameter_set"),
+])
+def test_bad_surrogate_checks_get_a_422_naming_the_field(body: dict[str, Any],
+                                                         field: str) -> None:
+    r = client.post("/v1/surrogate-check", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == field

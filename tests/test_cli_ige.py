@@ -91,3 +91,19 @@ def test_a_free_ige_file_without_baseline_ige_names_the_key(tmp_path: Path) -> N
     result = runner.invoke(app, ["recommend", str(bad)])
     assert result.exit_code == 2
     assert "patient.baseline_ige" in result.output and "baseline_ige_iu_per_ml" in result.output
+
+
+def test_surrogate_check_prints_the_report_and_writes_csv(tmp_path: Path) -> None:
+    from optimizer.surrogate_check import surrogate_check
+
+    out = tmp_path / "check.csv"
+    result = runner.invoke(app, ["surrogate-check", "--patients", "30:300,90:700",
+                                 "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = surrogate_check([(30, 300), (90, 700)])
+    assert f"{100 * direct.max_relative_difference:.1f} %" in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [float(r["max_relative_difference"]) for r in rows] == [
+        p.max_relative_difference for p in direct.patients]
+    bad = runner.invoke(app, ["surrogate-check", "--patients", "30-300"])
+    assert bad.exit_code == 2 and "--patients[0]" in bad.output

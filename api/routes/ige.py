@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import SettingsDep
-from optimizer.ige_schemas import DosingGridPublic, DosingGridRequest
-from optimizer.ige_service import dosing_grid_public
+from optimizer.ige_schemas import DosingGridPublic, DosingGridRequest, SurrogateCheckRequest
+from optimizer.ige_service import dosing_grid_public, surrogate_check_public
 
 router = APIRouter(tags=["free IgE"])
 
@@ -30,3 +30,12 @@ def create_ige_table(
     if format == "csv":
         return Response(content=out.to_csv(), media_type="text/csv")
     return Response(content=out.model_dump_json(), media_type="application/json")
+
+
+@router.post("/v1/surrogate-check", responses=_ERRORS)
+def create_surrogate_check(request: SurrogateCheckRequest) -> dict[str, Any]:
+    """How far the simple PK surrogate's total omalizumab concentration is from the binding
+    model's over a regimen (default 300 mg every 4 weeks for a year), per patient: the largest
+    relative difference and its day, the trough differences, the AUC ratio; with ``fit`` the
+    surrogate half-life and V/F that come closest for each patient."""
+    return surrogate_check_public(request)
