@@ -197,3 +197,19 @@ def test_bad_surrogate_checks_get_a_422_naming_the_field(body: dict[str, Any],
     r = client.post("/v1/surrogate-check", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["field"] == field
+
+
+def test_a_stored_free_ige_answer_plots_free_ige_against_the_target() -> None:
+    from optimizer.ige_plots import free_ige_steady_state
+
+    body = client.post("/v1/recommendations", json=ISSUE_EXAMPLE).json()
+    r = client.get(f"/v1/recommendations/{body['id']}/plot")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert "free IgE" in r.text and "target 25 ng/mL" in r.text
+    days, free, _ = free_ige_steady_state(
+        FreeIgEProblem(weight_kg=70, baseline_ige_iu_per_ml=300), 375, 28)
+    # the plotted cycle is the answer's: its highest value is the reported one (4x finer grid)
+    assert days[-1] == 3 * 28
+    assert free.max() == pytest.approx(body["free_ige"]["max_free_ige_ng_per_ml"], rel=1e-5)
+    wrong = client.get(f"/v1/recommendations/{body['id']}/plot?kind=concentration")
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "target.kind"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
 from optimizer.audit import StoredRecommendation, get_recommendation
+from optimizer.ige_plots import free_ige_plot_svg
 from optimizer.plots import concentration_plot_svg, score_plot_svg
 from optimizer.schemas import RecommendationPublic
 from optimizer.settings import Settings
@@ -68,12 +69,16 @@ def read_recommendation(record_id: str, settings: SettingsDep) -> dict[str, Any]
                              "description": "The plot as SVG."}, **_NOT_FOUND})
 def plot_recommendation(
     record_id: str, settings: SettingsDep,
-    kind: Annotated[Literal["score", "concentration"],
+    kind: Annotated[Literal["score", "concentration", "free_ige"],
                     Query(description="score: predicted symptom score with the threshold; "
                                       "concentration: serum concentration with the threshold "
-                                      "concentration.")] = "score",
+                                      "concentration; free_ige: free IgE with the target "
+                                      "(the default for free-IgE answers).")] = "score",
 ) -> Response:
     """A plot of a stored recommendation (SVG), usable on its own or in a report."""
     record = load_record(record_id, settings)
-    draw = score_plot_svg if kind == "score" else concentration_plot_svg
+    if record.response.target_kind == "free_ige" and kind == "score":
+        kind = "free_ige"
+    draw = {"score": score_plot_svg, "concentration": concentration_plot_svg,
+            "free_ige": free_ige_plot_svg}[kind]
     return Response(content=draw(record.request, record.response), media_type="image/svg+xml")
