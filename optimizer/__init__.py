@@ -4,9 +4,13 @@ Numbers in, recommendation out. The public API is listed in ``__all__`` (kept co
 sorted by a test); everything else is internal.
 """
 
+from optimizer.binding import simulate_regimen, steady_state_cycle
+from optimizer.binding_params import individual_parameters
 from optimizer.compare_schemas import ComparisonPublic, ComparisonRequest
 from optimizer.compare_service import compare
 from optimizer.errors import DoseOptError, InputError, ScenarioError, SolverError
+from optimizer.ige_table import dosing_grid
+from optimizer.ige_target import FreeIgEProblem, FreeIgERecommendation, recommend_free_ige
 from optimizer.pk import (
     PKModel,
     concentration_mg_per_l,
@@ -26,6 +30,7 @@ from optimizer.results import CandidateScore, Recommendation, SolveOutcome, Stat
 from optimizer.schemas import RecommendationPublic, RecommendationRequest
 from optimizer.service import recommend
 from optimizer.settings import Settings, get_settings
+from optimizer.surrogate_check import fit_surrogate, surrogate_check
 from optimizer.symptoms import score, threshold_concentration_mg_per_l
 
 __all__ = [
@@ -34,6 +39,8 @@ __all__ = [
     "ComparisonRequest",
     "DoseList",
     "DoseOptError",
+    "FreeIgEProblem",
+    "FreeIgERecommendation",
     "InputError",
     "IntervalOptions",
     "PKModel",
@@ -52,12 +59,19 @@ __all__ = [
     "Status",
     "compare",
     "concentration_mg_per_l",
+    "dosing_grid",
+    "fit_surrogate",
     "get_settings",
+    "individual_parameters",
     "parse_schedule",
     "recommend",
+    "recommend_free_ige",
     "recommend_interval",
     "score",
+    "simulate_regimen",
     "steady_state_concentration_mg_per_l",
+    "steady_state_cycle",
     "steady_state_trough_mg_per_l",
+    "surrogate_check",
     "threshold_concentration_mg_per_l",
 ]
