@@ -61,7 +61,9 @@ DOSE_STEP_MG = 75.0
 DEFAULT_INTERVALS_DAYS: tuple[int, ...] = (14, 28)
 LABEL_WEIGHT_KG = (20.0, 150.0)
 LABEL_IGE_IU_PER_ML = (30.0, 1500.0)
-#: Integration resolution of a steady-state cycle, steps per day (error < 1e-6, tested).
+#: Integration resolution of a steady-state cycle, steps per day. Against 16x finer steps the
+#: worst free IgE is within 4e-7 (relative) wherever it lies in 5-100 ng/mL, where targets
+#: live; far above any target (free IgE in the hundreds) up to 1e-4.
 _STEPS_PER_DAY = 4
 
 FREE_IGE_ASSUMPTIONS: tuple[str, ...] = (
@@ -124,7 +126,9 @@ class FreeIgEProblem:
                                     for d in self.doses_mg):
             raise InputError("dose_options_mg", list(self.doses_mg),
                              "one or more doses in [1, 2400] mg")
-        if not self.intervals_days or any(not 1 <= d <= 365 for d in self.intervals_days):
+        if not self.intervals_days or any(
+                isinstance(d, bool) or not isinstance(d, (int, float))
+                or not float(d).is_integer() or not 1 <= d <= 365 for d in self.intervals_days):
             raise InputError("interval_options_days", list(self.intervals_days),
                              "one or more whole numbers of days in [1, 365]")
         n = len(set(self.doses_mg)) * len(set(self.intervals_days))
