@@ -24,7 +24,7 @@ from optimizer.binding_params import PARAMETER_SETS, individual_parameters
 from optimizer.errors import InputError
 from optimizer.ige_target import FreeIgEProblem, FreeIgERecommendation, recommend_free_ige
 from optimizer.results import Status
-from tests.test_binding import IU, PeriodicReference, reference_periodic
+from tests.binding_reference import IU, PeriodicReference, reference_periodic
 
 Option = tuple[int, float]
 TIE_REL = 1e-4
