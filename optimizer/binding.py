@@ -51,7 +51,7 @@ _MG_PER_L_PER_NM = MW_OMALIZUMAB_KDA / 1.0e3
 _IGE_NG_PER_ML_PER_NM = MW_IGE_KDA
 _NEWTON_TOL = 1e-10
 _NEWTON_MAX_ITER = 40
-_WARMUP_CYCLES = 4
+_WARMUP_CYCLES = 2
 #: Geometric split of the first step after the first dose (ratio, number of sub-steps).
 _GRADING = 1.5
 _GRADED_STEPS = 40
