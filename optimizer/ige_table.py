@@ -13,7 +13,7 @@ import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -142,12 +142,11 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
         raise InputError("weights_kg", len(weights) * len(iges),
                          f"at most {MAX_CELLS} cells (weights x IgE bands)")
     doses = tuple(doses_mg) if doses_mg is not None else default_doses_mg(max_dose_mg)
-    problems = [FreeIgEProblem(weight_kg=w, baseline_ige_iu_per_ml=g,
-                               target_ng_per_ml=target_ng_per_ml, doses_mg=doses,
-                               intervals_days=tuple(intervals_days),
-                               parameter_set=parameter_set, ige_production=ige_production,
-                               allow_extrapolation=allow_extrapolation)
-                for g in iges for w in weights]
+    problems = [_cell_problem(i, w, j, g, target_ng_per_ml=target_ng_per_ml, doses_mg=doses,
+                              intervals_days=tuple(intervals_days), parameter_set=parameter_set,
+                              ige_production=ige_production,
+                              allow_extrapolation=allow_extrapolation)
+                for j, g in enumerate(iges) for i, w in enumerate(weights)]
     iv = np.array(sorted(set(intervals_days)), dtype=np.int64)
     ds = np.array(sorted(set(doses)), dtype=np.float64)
     tau, dose = (a.reshape(-1) for a in np.meshgrid(iv.astype(np.float64), ds, indexing="ij"))
@@ -179,6 +178,20 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
                       doses_mg=tuple(float(d) for d in ds),
                       intervals_days=tuple(int(i) for i in iv),
                       elapsed_ms=(time.perf_counter() - t0) * 1e3)
+
+
+def _cell_problem(i: int, weight_kg: float, j: int, ige_iu_per_ml: float,
+                  **options: Any) -> FreeIgEProblem:
+    """One cell's question; an error names the band edge as the grid request writes it."""
+    try:
+        return FreeIgEProblem(weight_kg=weight_kg, baseline_ige_iu_per_ml=ige_iu_per_ml,
+                              **options)
+    except InputError as exc:
+        field = {"patient.weight_kg": f"weights_kg[{i}]",
+                 "patient.baseline_ige_iu_per_ml": f"ige_iu_per_ml[{j}]"}.get(exc.field)
+        if field is None:
+            raise
+        raise InputError(field, exc.value, exc.allowed) from None
 
 
 def _cell(prob: FreeIgEProblem, rec: FreeIgERecommendation) -> DosingCell:

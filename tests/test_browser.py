@@ -258,3 +258,85 @@ def test_an_analyst_compares_q4w_with_q5w_and_sees_both_rows_and_the_cost_plot(
     assert "do not replace" in page.locator("#result").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+
+
+def _grid_cells(page: Any) -> dict[tuple[float, float], tuple[str, bool, bool]]:
+    """(weight, IgE) -> (label, marked extrapolated, styled as none) for every shown cell."""
+    rows = page.locator("#grid td.cell").evaluate_all(
+        "tds => tds.map(td => [Number(td.dataset.weightKg), Number(td.dataset.igeIuPerMl),"
+        " td.querySelector('.dose').textContent, td.querySelector('.mark') !== null,"
+        " td.classList.contains('none')])")
+    return {(w, g): (label, mark, none) for w, g, label, mark, none in rows}
+
+
+def test_a_dosing_grid_by_weight_and_ige_matches_the_library_and_errors_name_the_input(
+        server: str, page: Any, tmp_path: Path) -> None:
+    from optimizer.ige_table import dosing_grid
+
+    page.goto(server + "/")
+    page.get_by_role("link", name="Dosing grid by weight and baseline IgE").click()
+    page.wait_for_url("**/ige")
+    unlabelled = page.evaluate(
+        "Array.from(document.querySelectorAll('input, textarea, select'))"
+        ".filter(i => i.labels.length === 0).map(i => i.id || i.outerHTML)")
+    assert unlabelled == []
+    assert "does not replace, clinical" in page.locator("#notice-top").inner_text()
+    weights = page.get_by_label("Weight band upper edges (kg, comma-separated)")
+    ige = page.get_by_label("Baseline IgE band upper edges (IU/mL, comma-separated)")
+    weights.fill("20, 70")
+    ige.fill("30,300")
+    ige.press("Enter")  # keyboard submit
+
+    page.locator("#grid td.cell").nth(3).wait_for()
+    expected = dosing_grid([20, 70], [30, 300])
+    shown = _grid_cells(page)
+    assert shown == {(c.weight_kg, c.baseline_ige_iu_per_ml):
+                     (c.label, c.extrapolated, c.status != "optimal") for c in expected.cells}
+    assert shown[(70.0, 300.0)][0] == "375 q4w"  # docs/binding.md: 375 mg every 28 days
+    heads = page.locator("#grid thead th").all_inner_texts()
+    assert heads[1:] == ["≤ 20 kg", "> 20–70 kg"]
+    assert page.locator("#grid tbody th").all_inner_texts() == ["≤ 30 IU/mL", "> 30–300 IU/mL"]
+    assert page.locator("#result-title").evaluate("el => el === document.activeElement")
+    assert "4 cells computed in" in page.locator("#elapsed").inner_text()
+    assert page.locator("#assumptions li").count() > 0
+    assert "do not replace, clinical" in page.locator("#result").inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    csv_path = tmp_path / "grid.csv"
+    download.value.save_as(csv_path)
+    got = [line.split(",") for line in csv_path.read_text().splitlines()]
+    want = [line.split(",") for line in expected.to_csv().splitlines()]
+    assert got[0] == want[0] and len(got) == len(want) == 5
+    for g_row, w_row in zip(got[1:], want[1:], strict=True):
+        # Same cells; the free-IgE column (3 decimals) may differ in its last digit.
+        assert g_row[:5] + g_row[6:] == w_row[:5] + w_row[6:]
+        assert abs(float(g_row[5]) - float(w_row[5])) <= 1.5e-3
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ige.png"), full_page=True)
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "ige-print.pdf").write_bytes(pdf)
+    assert _pdf_pages(pdf) == 1
+    page.emulate_media(media="screen")
+
+    ige.fill("300,30")
+    page.get_by_role("button", name="Compute the grid").click()
+    page.locator("#ige_iu_per_ml-error").filter(has_text="increasing order").wait_for()
+    assert ige.get_attribute("aria-invalid") == "true"
+    assert weights.get_attribute("aria-invalid") is None
+    assert "ige_iu_per_ml" in page.locator("#errors").inner_text()
+    assert page.locator("#result").is_hidden()
+
+    # A band edge outside the approved tables is reported for one patient's field: it is
+    # still shown next to the band input it came from.
+    for weight_text, ige_text, bad, good in (("20, 70", "10, 300", ige, weights),
+                                             ("10, 70", "30, 300", weights, ige)):
+        weights.fill(weight_text)
+        ige.fill(ige_text)
+        page.get_by_role("button", name="Compute the grid").click()
+        bad_id = bad.get_attribute("id")
+        page.locator(f"#{bad_id}-error").filter(has_text="allow_extrapolation").wait_for()
+        assert bad.get_attribute("aria-invalid") == "true"
+        assert good.get_attribute("aria-invalid") is None

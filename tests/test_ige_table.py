@@ -110,8 +110,8 @@ def test_csv_has_one_row_per_cell(default_grid: DosingGrid) -> None:
     ((70.0,), (400.0, 300.0), "ige_iu_per_ml"),
     ((70.0,), (), "ige_iu_per_ml"),
     (tuple(np.linspace(20.0, 150.0, 50)), tuple(np.linspace(30.0, 1500.0, 41)), "weights_kg"),
-    ((10.0, 70.0), (100.0,), "patient.weight_kg"),
-    ((70.0,), (100.0, 2000.0), "patient.baseline_ige_iu_per_ml"),
+    ((10.0, 70.0), (100.0,), "weights_kg[0]"),
+    ((70.0,), (100.0, 2000.0), "ige_iu_per_ml[1]"),
 ])
 def test_bad_edges_are_refused(weights: tuple[float, ...], iges: tuple[float, ...],
                                field: str) -> None:

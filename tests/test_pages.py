@@ -205,3 +205,82 @@ def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
     for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
                     "Probability controlled"):
         assert heading not in html
+
+
+class _Controls(_Inputs):
+    """_Inputs, with selects counted as inputs, and every control's data-field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data_fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if tag == "select" and not self.template_depth:
+            self.inputs.append(str(a.get("id")))
+        if tag in ("input", "textarea", "select") and a.get("data-field"):
+            self.data_fields[str(a.get("id"))] = str(a["data-field"])
+
+
+def test_the_dosing_grid_page_is_linked_labelled_and_starts_from_the_grid_defaults() -> None:
+    from optimizer.ige_schemas import DosingGridRequest, FreeIgETargetIn
+    from optimizer.ige_table import DEFAULT_IGE_EDGES_IU_PER_ML, DEFAULT_WEIGHT_EDGES_KG
+    from optimizer.ige_target import (
+        DEFAULT_INTERVALS_DAYS,
+        DEFAULT_MAX_DOSE_MG,
+        DEFAULT_TARGET_NG_PER_ML,
+    )
+
+    assert 'href="/ige"' in client.get("/").text
+    assert 'href="/ige"' in client.get("/compare").text
+    r = client.get("/ige")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    controls, values = _Controls(), _Values()
+    controls.feed(r.text)
+    values.feed(r.text)
+    assert {"weights_kg", "ige_iu_per_ml", "target_ng_per_ml", "parameter_set", "max_dose_mg",
+            "intervals_days", "allow_extrapolation", "api_key"} <= set(controls.inputs)
+    assert [i for i in controls.inputs if i not in controls.label_for] == []
+    # Every data-field names a field of the request (so a 422 finds its input), or the key.
+    for input_id, field in controls.data_fields.items():
+        head, _, tail = field.partition(".")
+        if field == "X-API-Key":
+            continue
+        if head == "target":
+            assert tail in FreeIgETargetIn.model_fields, input_id
+        else:
+            assert head in DosingGridRequest.model_fields and not tail, input_id
+
+    def edges(input_id: str) -> list[float]:
+        return [float(x) for x in values.values[input_id].split(",")]
+
+    assert edges("weights_kg") == list(DEFAULT_WEIGHT_EDGES_KG)
+    # The IgE default is the grid's first bands up to 700 IU/mL, kept short for the screen.
+    assert edges("ige_iu_per_ml") == [g for g in DEFAULT_IGE_EDGES_IU_PER_ML if g <= 700]
+    assert edges("intervals_days") == list(DEFAULT_INTERVALS_DAYS)
+    assert float(values.values["target_ng_per_ml"]) == DEFAULT_TARGET_NG_PER_ML
+    assert float(values.values["max_dose_mg"]) == DEFAULT_MAX_DOSE_MG
+    for name in ("hayashi2007", "lowe2009"):
+        assert f'value="{name}"' in r.text
+    assert "14 (Lowe 2009) and 50" in r.text and "transcribed, unverified" in r.text
+    assert "does not replace, clinical\n    judgement" in r.text
+    for name in ("ige.html", "ige.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
+    js = client.get("/static/ige.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+
+
+def test_the_dosing_grid_page_is_public_while_its_data_call_needs_the_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSEOPT_API_KEY", "grid-page-key-123")
+    get_settings.cache_clear()
+    assert client.get("/ige").status_code == 200
+    assert client.get("/static/ige.js").status_code == 200
+    small = {"weights_kg": [70], "ige_iu_per_ml": [300]}
+    refused = client.post("/v1/ige-table", json=small)
+    assert refused.status_code == 401 and refused.json()["detail"][0]["field"] == "X-API-Key"
+    answered = client.post("/v1/ige-table", json=small,
+                           headers={"X-API-Key": "grid-page-key-123"})
+    assert answered.status_code == 200 and answered.json()["cells"][0]["label"] == "375 q4w"

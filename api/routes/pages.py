@@ -49,6 +49,12 @@ def compare_page() -> HTMLResponse:
     return HTMLResponse(render_compare_page())
 
 
+@router.get("/ige", include_in_schema=False)
+def ige_page() -> FileResponse:
+    """The dosing grid by weight and baseline IgE (free-IgE target, POST /v1/ige-table)."""
+    return FileResponse(STATIC / "ige.html", media_type="text/html")
+
+
 def render_compare_page() -> str:
     """compare.html with the default price list (optimizer.costs.DEFAULT_PRICES) filled in."""
     text = (STATIC / "compare.html").read_text(encoding="utf-8")
