@@ -50,7 +50,7 @@ def surrogate_auc(pk: PKParameters, weight_kg: float, end_day: float) -> float:
 
 def test_surrogate_curve_is_pk_modules_own(report: SurrogateCheck) -> None:
     assert report.t_days[0] == 0.0 and report.t_days[-1] == 364.0
-    assert np.allclose(np.diff(report.t_days), 1.0 / 8.0, rtol=0, atol=1e-12)  # finer than daily
+    assert np.allclose(np.diff(report.t_days), 1.0 / 4.0, rtol=0, atol=1e-12)  # finer than daily
     for j, (w, _) in enumerate(DEFAULT_PATIENTS):
         own = concentration_mg_per_l(PKModel.from_parameters(PKParameters(), w), DOSE_DAYS,
                                      DOSES, report.t_days)
@@ -69,7 +69,7 @@ def test_binding_curve_is_simulate_regimens_own(report: SurrogateCheck) -> None:
     for j in (0, 4, 6):
         w, ige = DEFAULT_PATIENTS[j]
         p = individual_parameters(w, ige * NG_PER_ML_PER_IU, PARAMETER_SETS["hayashi2007"])
-        own = simulate_regimen(p, 300.0, 28.0, 364.0, steps_per_day=8)
+        own = simulate_regimen(p, 300.0, 28.0, 364.0, steps_per_day=4)
         np.testing.assert_array_equal(own.t_days, report.t_days)
         np.testing.assert_allclose(report.binding_mg_per_l[:, j], own.total_drug_mg_per_l[:, 0],
                                    rtol=1e-12, atol=0)
@@ -127,7 +127,7 @@ def test_json_and_csv_outputs(report: SurrogateCheck) -> None:
     d = json.loads(json.dumps(report.to_dict()))
     assert d["worst_weight_kg"] == report.worst.weight_kg
     assert d["regimen"] == {"dose_mg": 300.0, "interval_days": 28.0, "horizon_days": 364.0,
-                            "parameter_set": "hayashi2007", "from_day": 7.0, "steps_per_day": 8}
+                            "parameter_set": "hayashi2007", "from_day": 7.0, "steps_per_day": 4}
     assert "t_days" not in d
     curves = json.loads(json.dumps(surrogate_check([(50, 100)], horizon_days=28,
                                                    steps_per_day=1).to_dict(True)))
