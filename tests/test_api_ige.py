@@ -213,3 +213,14 @@ def test_a_stored_free_ige_answer_plots_free_ige_against_the_target() -> None:
     assert free.max() == pytest.approx(body["free_ige"]["max_free_ige_ng_per_ml"], rel=1e-5)
     wrong = client.get(f"/v1/recommendations/{body['id']}/plot?kind=concentration")
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "target.kind"
+
+
+def test_the_printable_report_of_a_free_ige_answer_shows_its_figures_and_plot() -> None:
+    body = client.post("/v1/recommendations", json=ISSUE_EXAMPLE).json()
+    r = client.get(f"/v1/recommendations/{body['id']}/report")
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert "375 mg every 28 days" in html and "Highest free IgE" in html
+    assert f"{body['free_ige']['max_free_ige_ng_per_ml']:.1f} ng/mL" in html
+    assert "binding model" in html and "judgement" in html
+    assert 'alt="Predicted free IgE' in html and "data:image/svg+xml;base64," in html

@@ -21,6 +21,7 @@ from api.deps import SettingsDep
 from api.routes.audit import load_record
 from optimizer.audit import StoredRecommendation
 from optimizer.costs import DEFAULT_PRICES
+from optimizer.ige_plots import free_ige_plot_svg
 from optimizer.plots import score_plot_svg
 from optimizer.schemas import FitPublic, MissedDosePublic, PlanPublic
 
@@ -117,11 +118,32 @@ def _answer(record: StoredRecommendation) -> str:
     out = record.response
     if out.status == "optimal":
         return f"{out.dose_mg:g} mg every {out.interval_days} days"
+    if out.free_ige is not None:
+        return ("No allowed option keeps free IgE at or below "
+                f"{out.free_ige.target_ng_per_ml:g} ng/mL")
     return f"No allowed option keeps the predicted score at or below {out.threshold_score:g}"
+
+
+def _free_ige_figures(record: StoredRecommendation) -> list[tuple[str, str]]:
+    fi = record.response.free_ige
+    assert fi is not None
+    pairs = [("Highest free IgE", f"{fi.max_free_ige_ng_per_ml:.1f} ng/mL (target "
+                                  f"{fi.target_ng_per_ml:g} ng/mL)"),
+             ("Margin", f"{fi.margin_ng_per_ml:.1f} ng/mL"),
+             ("Baseline IgE", f"{fi.baseline_ige_iu_per_ml:g} IU/mL"),
+             ("Binding model", f"{fi.parameter_set} ({fi.citation})")]
+    if fi.next_longer is not None:
+        n = fi.next_longer
+        pairs.append(("Why not longer", f"{n.dose_mg:g} mg every {n.interval_days} days: "
+                                        f"free IgE {n.max_free_ige_ng_per_ml:.1f} ng/mL"))
+    pairs.extend(("Warning", w) for w in record.response.warnings)
+    return pairs
 
 
 def _figures(record: StoredRecommendation) -> list[tuple[str, str]]:
     out = record.response
+    if out.free_ige is not None:
+        return _free_ige_figures(record)
     pairs = [("Worst-case score", f"{out.max_score:.2f} (threshold {out.threshold_score:g})"),
              ("Margin", f"{out.margin_score:.2f}")]
     if out.next_longer is not None:
@@ -205,14 +227,19 @@ def _record_rows(record: StoredRecommendation) -> list[tuple[str, str]]:
     model = ", ".join(f"{k} {v:.4g}" for k, v in record.model.items())
     return [("Recommendation id", record.id),
             ("Date", record.created_utc.strftime("%Y-%m-%d %H:%M:%S UTC")),
-            ("Model", "one-compartment PK with first-order absorption; sigmoid Emax score"),
+            ("Model", "omalizumab-IgE binding model (free IgE target)"
+             if record.response.free_ige is not None else
+             "one-compartment PK with first-order absorption; sigmoid Emax score"),
             ("Model parameters", model), ("Software", versions),
             ("Solver", f"{record.solver_name} {record.solver_version}")]
 
 
 def render_report(record: StoredRecommendation) -> str:
     """The printable report as one self-contained HTML document."""
-    svg = score_plot_svg(record.request, record.response)
+    free_ige = record.response.free_ige is not None
+    svg = (free_ige_plot_svg if free_ige else score_plot_svg)(record.request, record.response)
+    alt = ("Predicted free IgE over three steady-state cycles with the target" if free_ige
+           else "Predicted symptom score over time with the threshold and the doses")
     plot_uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     request = record.request.model_dump(mode="json")
     css = (STATIC / "report.css").read_text(encoding="utf-8")
@@ -233,8 +260,7 @@ replace, clinical judgement.</strong></p>
 <dl class="pairs">{_rows(_figures(record))}</dl>
 <ul class="why">{items}</ul>
 {_individual(record)}
-<figure><img src="{plot_uri}" alt="Predicted symptom score over time with the threshold and
-the doses"></figure>
+<figure><img src="{plot_uri}" alt="{alt}"></figure>
 <h2>Inputs</h2>
 <dl class="pairs inputs">{_rows(_flatten("", request))}</dl>
 <h2>Assumptions</h2>
