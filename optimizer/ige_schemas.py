@@ -33,6 +33,7 @@ __all__ = [
     "FreeIgECandidatePublic",
     "FreeIgEPublic",
     "FreeIgETargetIn",
+    "MAX_CHECK_PATIENT_DAYS",
     "PatientPointIn",
     "ScoreTargetIn",
     "SurrogateCheckRequest",
@@ -149,7 +150,7 @@ class DosingGridRequest(_In):
     weights_kg: list[Annotated[float, Field(ge=1, le=300)]] = Field(
         default_factory=lambda: list(DEFAULT_WEIGHT_EDGES_KG), min_length=1, max_length=100,
         description="Upper edges of the weight bands, kg, increasing.")
-    ige_iu_per_ml: list[Annotated[float, Field(gt=0, le=10_000)]] = Field(
+    ige_iu_per_ml: list[Annotated[float, Field(ge=0.1, le=10_000)]] = Field(
         default_factory=lambda: list(DEFAULT_IGE_EDGES_IU_PER_ML), min_length=1,
         max_length=100, description="Upper edges of the baseline-IgE bands, IU/mL, increasing.")
     target: FreeIgETargetIn = Field(
@@ -206,11 +207,13 @@ class DosingGridPublic(BaseModel):
 
 class PatientPointIn(_In):
     weight_kg: float = Field(ge=1, le=300, description="Body weight, kg.")
-    baseline_ige_iu_per_ml: float = Field(gt=0, le=10_000, description="Baseline IgE, IU/mL.")
+    baseline_ige_iu_per_ml: float = Field(ge=0.1, le=10_000, description="Baseline IgE, IU/mL.")
 
 
-#: Most patients in one HTTP surrogate check (bounds memory and time: ~50 MB, ~1 s a year).
+#: Most patients in one HTTP surrogate check, and patients x horizon days (bounds memory and
+#: time: about 3 s and 60 MB at the limit).
 MAX_CHECK_PATIENTS = 50
+MAX_CHECK_PATIENT_DAYS = 18_250
 
 
 class SurrogateCheckRequest(_In):

@@ -7,6 +7,7 @@ from typing import Any
 
 from optimizer.binding_params import individual_parameters
 from optimizer.ige_schemas import (
+    MAX_CHECK_PATIENT_DAYS,
     DosingGridPublic,
     DosingGridRequest,
     FreeIgEPublic,
@@ -125,17 +126,37 @@ def dosing_grid_public(request: DosingGridRequest,
 
 
 def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:
-    """The surrogate check as a JSON-ready dict (and the fits, when asked)."""
-    from optimizer.surrogate_check import DEFAULT_PATIENTS, fit_surrogate, surrogate_check
+    """The surrogate check as a JSON-ready dict; with ``fit``, each patient's fit against the
+    binding curve the check already simulated."""
+    import numpy as np
+
+    from optimizer.errors import InputError
+    from optimizer.surrogate_check import (
+        DEFAULT_PATIENTS,
+        SurrogateFit,
+        fit_surrogate_to_curve,
+        surrogate_check,
+    )
 
     pts = (DEFAULT_PATIENTS if request.patients is None else
            tuple((p.weight_kg, p.baseline_ige_iu_per_ml) for p in request.patients))
-    kw: dict[str, Any] = dict(dose_mg=request.dose_mg, interval_days=request.interval_days,
-                              horizon_days=request.horizon_days,
-                              parameter_set=request.parameter_set, from_day=request.from_day)
-    out = surrogate_check(pts, **kw).to_dict()
+    if len(pts) * request.horizon_days > MAX_CHECK_PATIENT_DAYS:
+        raise InputError("horizon_days", request.horizon_days,
+                         f"patients x horizon_days at most {MAX_CHECK_PATIENT_DAYS:,} "
+                         f"per request ({len(pts)} patients given)")
+    check = surrogate_check(pts, dose_mg=request.dose_mg, interval_days=request.interval_days,
+                            horizon_days=request.horizon_days,
+                            parameter_set=request.parameter_set, from_day=request.from_day)
+    out = check.to_dict()
     if request.fit:
-        out["fits"] = [fit_surrogate(w, g, **kw).to_dict() for w, g in pts]
+        days = check.regimen.dose_days()
+        doses = np.full(days.size, float(request.dose_mg))
+        out["fits"] = [SurrogateFit(weight_kg=w, baseline_ige_iu_per_ml=g, regimen=check.regimen,
+                                    fit=fit_surrogate_to_curve(
+                                        check.t_days, check.binding_mg_per_l[:, j], weight_kg=w,
+                                        dose_days=days, doses_mg=doses,
+                                        from_day=request.from_day)).to_dict()
+                       for j, (w, g) in enumerate(pts)]
     out["assumptions"] = [
         "The binding model (total = free + bound omalizumab) is the reference; relative "
         "differences are |surrogate - binding| / binding.",

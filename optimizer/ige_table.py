@@ -42,6 +42,8 @@ DEFAULT_WEIGHT_EDGES_KG: tuple[float, ...] = (20, 25, 30, 40, 50, 60, 70, 80, 90
 DEFAULT_IGE_EDGES_IU_PER_ML: tuple[float, ...] = (
     30, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1500)
 MAX_CELLS = 2_000
+#: Most steady states one grid may simulate (about 15 s on one core at the limit).
+MAX_SIMULATIONS = 40_000
 #: Candidates simulated per vectorised pass (bounds memory: ~40 MB per pass).
 _CHUNK = 6_000
 
@@ -142,6 +144,11 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
         raise InputError("weights_kg", len(weights) * len(iges),
                          f"at most {MAX_CELLS} cells (weights x IgE bands)")
     doses = tuple(doses_mg) if doses_mg is not None else default_doses_mg(max_dose_mg)
+    work = len(weights) * len(iges) * len(set(doses)) * len(set(intervals_days))
+    if work > MAX_SIMULATIONS:
+        raise InputError("weights_kg", len(weights) * len(iges),
+                         f"cells x candidates (doses x intervals) at most {MAX_SIMULATIONS:,}; "
+                         f"this grid needs {work:,}")
     problems = [_cell_problem(i, w, j, g, target_ng_per_ml=target_ng_per_ml, doses_mg=doses,
                               intervals_days=tuple(intervals_days), parameter_set=parameter_set,
                               ige_production=ige_production,

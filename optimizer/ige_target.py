@@ -101,9 +101,9 @@ class FreeIgEProblem:
         w, ige = self.weight_kg, self.baseline_ige_iu_per_ml
         if not (math.isfinite(w) and 1.0 <= w <= 300.0):
             raise InputError("patient.weight_kg", w, "a number in [1, 300] kg")
-        if not (math.isfinite(ige) and 0.0 < ige <= 10_000.0):
+        if not (math.isfinite(ige) and 0.1 <= ige <= 10_000.0):
             raise InputError("patient.baseline_ige_iu_per_ml", ige,
-                             "a number in (0, 10000] IU/mL")
+                             "a number in [0.1, 10000] IU/mL")
         if not self.allow_extrapolation:
             lo, hi = LABEL_WEIGHT_KG
             if not lo <= w <= hi:

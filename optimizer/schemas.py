@@ -62,11 +62,11 @@ class PatientIn(_In):
         description="Optional free-text reference; stored with the audit record only, "
                     "never logged. Do not put names or identifiers here.")
     baseline_ige_iu_per_ml: float | None = Field(
-        default=None, gt=0, le=10_000,
+        default=None, ge=0.1, le=10_000,
         description="Total serum IgE before omalizumab, IU/mL (needed by target.kind = "
                     "free_ige; 1 IU/mL = 2.42 ng/mL).")
     baseline_ige_ng_per_ml: float | None = Field(
-        default=None, gt=0, le=24_200,
+        default=None, ge=0.242, le=24_200,
         description="The same in ng/mL; give one of the two.")
 
 

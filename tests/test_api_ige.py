@@ -8,8 +8,9 @@ import io
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.main import app
@@ -96,6 +97,9 @@ def test_a_target_no_dose_reaches_is_an_answer_with_the_closest_option() -> None
       "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 300}},
      "min_probability", "free_ige"),
     ({"target": {"kind": "ige"}, "patient": {"weight_kg": 70}}, "target", "free_ige"),
+    ({"target": {"kind": "free_ige", "allow_extrapolation": True},
+      "patient": {"weight_kg": 70, "baseline_ige_iu_per_ml": 5e-324}},
+     "patient.baseline_ige_iu_per_ml", "0.1"),
 ])
 def test_bad_free_ige_questions_get_a_422_naming_the_field(body: dict[str, Any], field: str,
                                                            words: str) -> None:
@@ -160,6 +164,8 @@ def test_ige_table_route_equals_the_domain_grid_in_json_and_csv() -> None:
     ({"ige_iu_per_ml": [0]}, "ige_iu_per_ml[0]"),
     ({"weights_kg": [70], "ige_iu_per_ml": [30, 5000]}, "ige_iu_per_ml[1]"),
     ({"interval_options_days": [0]}, "interval_options_days[0]"),
+    ({"weights_kg": list(range(21, 71)), "ige_iu_per_ml": list(range(31, 51)),
+      "dose_options_mg": [75.0 * k for k in range(1, 33)]}, "weights_kg"),
 ])
 def test_bad_grid_requests_get_a_422_naming_the_field(body: dict[str, Any], field: str) -> None:
     r = client.post("/v1/ige-table", json=body)
@@ -191,6 +197,8 @@ def test_surrogate_check_route_equals_the_domain_report() -> None:
     ({"horizon_days": 7}, "horizon_days"),
     ({"patients": [{"weight_kg": 70, "baseline_ige_iu_per_ml": 30}] * 51}, "patients"),
     ({"parameter_set": "x"}, "parameter_set"),
+    ({"patients": [{"weight_kg": 70, "baseline_ige_iu_per_ml": 30}] * 50,
+      "horizon_days": 3650}, "horizon_days"),
 ])
 def test_bad_surrogate_checks_get_a_422_naming_the_field(body: dict[str, Any],
                                                          field: str) -> None:
@@ -224,3 +232,13 @@ def test_the_printable_report_of_a_free_ige_answer_shows_its_figures_and_plot() 
     assert f"{body['free_ige']['max_free_ige_ng_per_ml']:.1f} ng/mL" in html
     assert "binding model" in html and "judgement" in html
     assert 'alt="Predicted free IgE' in html and "data:image/svg+xml;base64," in html
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@schema.include(path_regex="^/v1/(ige-table|surrogate-check)$").parametrize()
+@settings(max_examples=25, suppress_health_check=list(HealthCheck))
+def test_openapi_schema_fuzz_of_the_binding_routes_never_5xx(case: Any) -> None:
+    response = case.call()
+    assert response.status_code < 500, response.text
