@@ -30,7 +30,8 @@ from optimizer.results import CandidateScore, Recommendation, SolveOutcome, Stat
 from optimizer.schemas import RecommendationPublic, RecommendationRequest
 from optimizer.service import recommend
 from optimizer.settings import Settings, get_settings
-from optimizer.surrogate_check import fit_surrogate, surrogate_check
+from optimizer.surrogate_check import surrogate_check
+from optimizer.surrogate_fit import fit_surrogate
 from optimizer.symptoms import score, threshold_concentration_mg_per_l
 
 __all__ = [

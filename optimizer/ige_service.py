@@ -131,12 +131,8 @@ def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:
     import numpy as np
 
     from optimizer.errors import InputError
-    from optimizer.surrogate_check import (
-        DEFAULT_PATIENTS,
-        SurrogateFit,
-        fit_surrogate_to_curve,
-        surrogate_check,
-    )
+    from optimizer.surrogate_check import DEFAULT_PATIENTS, surrogate_check
+    from optimizer.surrogate_fit import SurrogateFit, fit_surrogate_to_curve
 
     pts = (DEFAULT_PATIENTS if request.patients is None else
            tuple((p.weight_kg, p.baseline_ige_iu_per_ml) for p in request.patients))

@@ -174,7 +174,8 @@ def test_bad_grid_requests_get_a_422_naming_the_field(body: dict[str, Any], fiel
 
 
 def test_surrogate_check_route_equals_the_domain_report() -> None:
-    from optimizer.surrogate_check import fit_surrogate, surrogate_check
+    from optimizer.surrogate_check import surrogate_check
+    from optimizer.surrogate_fit import fit_surrogate
 
     body = {"patients": [{"weight_kg": 30, "baseline_ige_iu_per_ml": 300},
                          {"weight_kg": 70, "baseline_ige_iu_per_ml": 100}],

@@ -20,13 +20,8 @@ from optimizer.binding_params import NG_PER_ML_PER_IU, PARAMETER_SETS, individua
 from optimizer.errors import InputError
 from optimizer.pk import PKModel, concentration_mg_per_l
 from optimizer.problem import PKParameters
-from optimizer.surrogate_check import (
-    DEFAULT_PATIENTS,
-    SurrogateCheck,
-    fit_surrogate,
-    fit_surrogate_to_curve,
-    surrogate_check,
-)
+from optimizer.surrogate_check import DEFAULT_PATIENTS, SurrogateCheck, surrogate_check
+from optimizer.surrogate_fit import fit_surrogate, fit_surrogate_to_curve
 
 DOSE_DAYS = np.arange(0.0, 364.0, 28.0)  # 13 doses of 300 mg, written out independently
 DOSES = np.full(DOSE_DAYS.size, 300.0)
