@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from optimizer.errors import InputError, SolverError
-from optimizer.validation import describe_error
+from optimizer.validation import describe_error, ordered_errors
 
 __all__ = ["install_error_handlers", "validation_items"]
 
@@ -36,10 +36,7 @@ def _jsonable(value: Any) -> Any:
 def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, Any]]:
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
     items = []
-    # An unknown key (often a quantity written without its unit) explains the rest, such as
-    # a "field required" for the name it stands for: it comes first.
-    errors = sorted(errors, key=lambda e: e.get("type") != "extra_forbidden")
-    for err in errors:
+    for err in ordered_errors(errors):
         field, allowed = describe_error(err, drop_root=drop_first)
         value = _jsonable(err.get("input"))
         items.append({"field": field, "value": value, "allowed": allowed,

@@ -90,13 +90,11 @@ def _register_grid(app: typer.Typer) -> None:
     ) -> None:
         """Dosing grid: the dose and interval keeping free IgE under the target, for each
         weight band x baseline-IgE band (binding model; decision support only)."""
-        from pydantic import ValidationError
-
         from optimizer.cli import fail
-        from optimizer.errors import DoseOptError, InputError
+        from optimizer.errors import DoseOptError
         from optimizer.ige_schemas import DosingGridRequest
         from optimizer.ige_service import dosing_grid_public
-        from optimizer.validation import describe_error
+        from optimizer.validation import validate
 
         try:
             body = {"weights_kg": parse_numbers("--weights", weights),
@@ -107,12 +105,7 @@ def _register_grid(app: typer.Typer) -> None:
                     "target": {"kind": "free_ige", "max_ng_per_ml": target_ng_per_ml,
                                "parameter_set": parameter_set, "max_dose_mg": max_dose_mg,
                                "allow_extrapolation": allow_extrapolation}}
-            try:
-                request = DosingGridRequest.model_validate(body)
-            except ValidationError as exc:
-                field, allowed = describe_error(exc.errors()[0], drop_root=False)
-                raise InputError(field, exc.errors()[0].get("input"), allowed) from None
-            out = dosing_grid_public(request)
+            out = dosing_grid_public(validate(DosingGridRequest, body))
         except DoseOptError as exc:
             raise fail(exc) from None
         if csv_path is not None:
@@ -211,13 +204,11 @@ def _register_check(app: typer.Typer) -> None:
         import csv
         import json
 
-        from pydantic import ValidationError
-
         from optimizer.cli import fail
-        from optimizer.errors import DoseOptError, InputError
+        from optimizer.errors import DoseOptError
         from optimizer.ige_schemas import SurrogateCheckRequest
         from optimizer.ige_service import surrogate_check_public
-        from optimizer.validation import describe_error
+        from optimizer.validation import validate
 
         try:
             body: dict[str, Any] = {
@@ -225,12 +216,7 @@ def _register_check(app: typer.Typer) -> None:
                 "horizon_days": horizon_days, "parameter_set": parameter_set,
                 "from_day": from_day, "fit": fit,
                 "patients": parse_patients(patients) if patients else None}
-            try:
-                request = SurrogateCheckRequest.model_validate(body)
-            except ValidationError as exc:
-                field, allowed = describe_error(exc.errors()[0], drop_root=False)
-                raise InputError(field, exc.errors()[0].get("input"), allowed) from None
-            out = surrogate_check_public(request)
+            out = surrogate_check_public(validate(SurrogateCheckRequest, body))
         except DoseOptError as exc:
             raise fail(exc) from None
         if csv_path is not None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from optimizer.errors import InputError, ScenarioError
 from optimizer.schemas import RecommendationRequest
-from optimizer.validation import describe_error
+from optimizer.validation import first_input_error
 
 __all__ = ["KINDS", "load_recommendation", "load_request", "read_toml", "validation_error"]
 
@@ -46,11 +46,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def validation_error(path: str | Path, exc: ValidationError) -> ScenarioError:
     """The first pydantic error of a file as a ScenarioError (file, key, allowed)."""
-    errors = exc.errors()
-    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
-    key, allowed = describe_error(err, drop_root=False)
-    return ScenarioError(str(path), "(top level)" if key == "body" else key, err.get("input"),
-                         allowed)
+    err = first_input_error(exc)
+    key = "(top level)" if err.field == "body" else err.field
+    return ScenarioError(str(path), key, err.value, err.allowed)
 
 
 def load_request(path: str | Path, kind: str, schema: type[RequestT], *,

@@ -7,11 +7,16 @@ answered with the name that carries one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from optimizer.errors import InputError
 from optimizer.ige_schemas import UNIT_HINTS
 
-__all__ = ["describe_error"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+__all__ = ["describe_error", "first_input_error", "ordered_errors", "validate"]
 
 _ROOTS = ("body", "query", "path", "header")
 #: Tags of discriminated unions, which pydantic puts into error paths.
@@ -38,3 +43,24 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
         allowed = (f"no field {key!r} here; a quantity is written with its unit: {hint}"
                    if hint else f"no field {key!r} here (unknown field; check the spelling)")
     return field, allowed
+
+
+def ordered_errors(errors: Any) -> list[Any]:
+    """Unknown keys first: one (often a quantity written without its unit) explains the rest,
+    such as the "field required" of the name it stands for."""
+    return sorted(errors, key=lambda e: e.get("type") != "extra_forbidden")
+
+
+def first_input_error(exc: ValidationError) -> InputError:
+    """The error a user should read first, as an :class:`InputError`."""
+    err = ordered_errors(exc.errors())[0]
+    field, allowed = describe_error(err, drop_root=False)
+    return InputError(field, err.get("input"), allowed)
+
+
+def validate(model: type[ModelT], data: Any) -> ModelT:
+    """``model.model_validate(data)``, failing with :func:`first_input_error`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise first_input_error(exc) from None
