@@ -226,34 +226,36 @@ class RecommendationRequest(PatientModelIn):
             extra["max_candidates"] = max_candidates
         if self.is_free_ige:
             self.to_free_ige_problem(max_candidates=max_candidates)
-        iv = self.interval_options_days or IntervalOptionsIn()
+        doses, iv = self._options()
         return RecommendationProblem(
             patient=Patient(weight_kg=self.patient.weight_kg),
             pk=PKParameters(**self.pk.model_dump()),
             response=ResponseParameters(**self.response.model_dump()),
             threshold_score=self.threshold_score,
-            dose_options_mg=tuple(self.dose_options_mg or (300.0,)),
+            dose_options_mg=tuple(doses),
             interval_options=IntervalOptions(min_days=iv.min, max_days=iv.max,
                                              step_days=iv.step),
             **extra,
         )
 
+    def _options(self) -> tuple[list[float], IntervalOptionsIn]:
+        """Dose and interval options as given, else the target's defaults (one place)."""
+        target = self.target
+        if isinstance(target, FreeIgETargetIn):
+            lo, hi = DEFAULT_INTERVALS_DAYS[0], DEFAULT_INTERVALS_DAYS[-1]
+            doses = list(default_doses_mg(target.max_dose_mg))
+            iv = IntervalOptionsIn(min=lo, max=hi, step=hi - lo)
+        else:
+            doses, iv = [300.0], IntervalOptionsIn()
+        return (self.dose_options_mg if self.dose_options_mg is not None else doses,
+                self.interval_options_days or iv)
 
     def with_defaults(self) -> RecommendationRequest:
         """A copy with the target's dose and interval options written out."""
         if self.dose_options_mg is not None and self.interval_options_days is not None:
             return self
-        target = self.target
-        if isinstance(target, FreeIgETargetIn):
-            doses = list(default_doses_mg(target.max_dose_mg))
-            lo, hi = DEFAULT_INTERVALS_DAYS[0], DEFAULT_INTERVALS_DAYS[-1]
-            iv = IntervalOptionsIn(min=lo, max=hi, step=hi - lo)
-        else:
-            doses, iv = [300.0], IntervalOptionsIn()
-        return self.model_copy(update={
-            "dose_options_mg": self.dose_options_mg if self.dose_options_mg is not None
-            else doses,
-            "interval_options_days": self.interval_options_days or iv})
+        doses, iv = self._options()
+        return self.model_copy(update={"dose_options_mg": doses, "interval_options_days": iv})
 
     def baseline_ige_iu_per_ml(self) -> float:
         """The patient's baseline IgE in IU/mL, whichever unit it was given in."""
@@ -277,19 +279,16 @@ class RecommendationRequest(PatientModelIn):
             if getattr(self, name) is not None:
                 raise InputError(name, "(given)", 'left out when target.kind = "free_ige": the '
                                  "individual fit uses the symptom-score model")
-        iv = self.interval_options_days
+        doses, iv = self._options()
         extra: dict[str, Any] = {}
         if max_candidates is not None:
             extra["max_candidates"] = max_candidates
         return FreeIgEProblem(
             weight_kg=self.patient.weight_kg,
             baseline_ige_iu_per_ml=self.baseline_ige_iu_per_ml(),
-            target_ng_per_ml=target.max_ng_per_ml,
-            doses_mg=tuple(self.dose_options_mg) if self.dose_options_mg
-            else default_doses_mg(target.max_dose_mg),
+            target_ng_per_ml=target.max_ng_per_ml, doses_mg=tuple(doses),
             intervals_days=IntervalOptions(min_days=iv.min, max_days=iv.max,
-                                           step_days=iv.step).days if iv is not None
-            else DEFAULT_INTERVALS_DAYS,
+                                           step_days=iv.step).days,
             parameter_set=target.parameter_set, ige_production=target.ige_production,
             allow_extrapolation=target.allow_extrapolation, **extra)
 
