@@ -65,9 +65,12 @@ def explain_free_ige(rec: FreeIgERecommendation) -> list[str]:
                 f"Closest option: {c.dose_mg:g} mg every {c.interval_days} days, free IgE up "
                 f"to {c.max_free_ige_ng_per_ml:.1f} ng/mL.",
                 "Consider shorter intervals, larger doses, or a higher target."]
+    day, tau = rec.worst_day_in_cycle, rec.interval_days
+    when = ("just before a dose" if day is None or tau is None or tau - day < 0.5
+            else f"on day {day:.1f} of the cycle")
     out = [f"{rec.dose_mg:g} mg every {rec.interval_days} days keeps free IgE at or below "
            f"{t:g} ng/mL for the whole steady-state cycle (highest "
-           f"{rec.max_free_ige_ng_per_ml:.1f} ng/mL, just before a dose).",
+           f"{rec.max_free_ige_ng_per_ml:.1f} ng/mL, {when}).",
            f"Margin to the target: {rec.margin_ng_per_ml:.1f} ng/mL."]
     nl = rec.next_longer
     if nl is None:
@@ -92,8 +95,8 @@ def recommend_free_ige_public(request: RecommendationRequest,
     params = problem.parameters
     return RecommendationPublic(
         target_kind="free_ige", status=rec.status.value, interval_days=rec.interval_days,
-        dose_mg=rec.dose_mg, max_score=None, margin_score=None, worst_day_in_cycle=(
-            float(rec.interval_days) if rec.interval_days is not None else None),
+        dose_mg=rec.dose_mg, max_score=None, margin_score=None,
+        worst_day_in_cycle=rec.worst_day_in_cycle,
         threshold_score=None, threshold_conc_mg_per_l=None,
         trough_conc_mg_per_l=rec.trough_total_drug_mg_per_l, peak_conc_mg_per_l=None,
         next_longer=cand(rec.next_longer), late_dose_tolerance_days=None,

@@ -15,21 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
-from optimizer.binding import steady_state_cycle
-from optimizer.binding_params import NG_PER_ML_PER_IU, IgEProduction, individual_parameters
+from optimizer.binding_params import IgEProduction
 from optimizer.errors import InputError
 from optimizer.ige_target import (
-    _STEPS_PER_DAY,
     DEFAULT_INTERVALS_DAYS,
     DEFAULT_MAX_DOSE_MG,
     DEFAULT_TARGET_NG_PER_ML,
     FreeIgEProblem,
     FreeIgERecommendation,
-    FreeIgETable,
     decide,
     default_doses_mg,
+    evaluate_free_ige_many,
 )
 from optimizer.results import Status
 
@@ -44,8 +40,6 @@ DEFAULT_IGE_EDGES_IU_PER_ML: tuple[float, ...] = (
 MAX_CELLS = 2_000
 #: Most steady states one grid may simulate (about 15 s on one core at the limit).
 MAX_SIMULATIONS = 40_000
-#: Candidates simulated per vectorised pass (bounds memory: ~40 MB per pass).
-_CHUNK = 6_000
 
 
 @dataclass(frozen=True)
@@ -154,36 +148,15 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
                               ige_production=ige_production,
                               allow_extrapolation=allow_extrapolation)
                 for j, g in enumerate(iges) for i, w in enumerate(weights)]
-    iv = np.array(sorted(set(intervals_days)), dtype=np.int64)
-    ds = np.array(sorted(set(doses)), dtype=np.float64)
-    tau, dose = (a.reshape(-1) for a in np.meshgrid(iv.astype(np.float64), ds, indexing="ij"))
-    n_cand = tau.size
-    w_arr = np.array([p.weight_kg for p in problems])
-    g_arr = np.array([p.baseline_ige_iu_per_ml for p in problems]) * NG_PER_ML_PER_IU
-    pop = individual_parameters(w_arr, g_arr, problems[0].parameters, ige_production)
-    subj = np.repeat(np.arange(len(problems)), n_cand)
-    max_free = np.empty(subj.size)
-    trough = np.empty(subj.size)
-    for start in range(0, subj.size, _CHUNK):
-        sl = slice(start, start + _CHUNK)
-        ss = steady_state_cycle(pop.take(subj[sl]), np.tile(dose, len(problems))[sl],
-                                np.tile(tau, len(problems))[sl],
-                                steps_per_cycle=_STEPS_PER_DAY * int(iv.max()))
-        max_free[sl] = ss.max_free_ige_ng_per_ml
-        trough[sl] = ss.profile.total_drug_mg_per_l[-1]
+    tables = evaluate_free_ige_many(problems)
     per_ms = (time.perf_counter() - t0) * 1e3 / len(problems)
-    cells = []
-    for k, prob in enumerate(problems):
-        sl = slice(k * n_cand, (k + 1) * n_cand)
-        table = FreeIgETable(intervals_days=iv, doses_mg=ds,
-                             max_free=max_free[sl].reshape(iv.size, ds.size),
-                             trough_total_drug=trough[sl].reshape(iv.size, ds.size),
-                             target_ng_per_ml=target_ng_per_ml)
-        cells.append(_cell(prob, decide(prob, table, per_ms, time_limit_s)))
+    cells = [_cell(prob, decide(prob, table, per_ms, time_limit_s))
+             for prob, table in zip(problems, tables, strict=True)]
+    first = tables[0]
     return DosingGrid(weights_kg=weights, ige_iu_per_ml=iges, cells=tuple(cells),
                       target_ng_per_ml=target_ng_per_ml, parameter_set=parameter_set,
-                      doses_mg=tuple(float(d) for d in ds),
-                      intervals_days=tuple(int(i) for i in iv),
+                      doses_mg=tuple(float(d) for d in first.doses_mg),
+                      intervals_days=tuple(int(i) for i in first.intervals_days),
                       elapsed_ms=(time.perf_counter() - t0) * 1e3)
 
 

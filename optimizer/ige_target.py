@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.binding import SteadyState, steady_state_cycle
+from optimizer.binding import steady_state_cycle
 from optimizer.binding_params import (
     NG_PER_ML_PER_IU,
     PARAMETER_SETS,
@@ -52,6 +53,7 @@ __all__ = [
     "decide",
     "default_doses_mg",
     "evaluate_free_ige",
+    "evaluate_free_ige_many",
     "recommend_free_ige",
 ]
 
@@ -195,6 +197,7 @@ class FreeIgETable:
     doses_mg: NDArray[np.float64]
     max_free: NDArray[np.float64]
     trough_total_drug: NDArray[np.float64]
+    day_of_max: NDArray[np.float64]
     target_ng_per_ml: float
 
     def model_data(self) -> IntervalModelData:
@@ -210,21 +213,42 @@ class FreeIgETable:
 
 def evaluate_free_ige(problem: FreeIgEProblem) -> FreeIgETable:
     """Steady-state worst free IgE of every candidate, all simulated together."""
-    iv = np.array(sorted(set(problem.intervals_days)), dtype=np.int64)
-    doses = np.array(sorted(set(problem.doses_mg)), dtype=np.float64)
-    p = individual_parameters(problem.weight_kg, problem.baseline_ige_ng_per_ml,
-                              problem.parameters, problem.ige_production)
-    tau, dose = np.meshgrid(iv.astype(np.float64), doses, indexing="ij")
-    ss = steady_state_cycle(p.take(np.zeros(tau.size, dtype=np.int64)), dose.reshape(-1),
-                            tau.reshape(-1), steps_per_cycle=_STEPS_PER_DAY * int(iv.max()))
-    return FreeIgETable(intervals_days=iv, doses_mg=doses,
-                        max_free=ss.max_free_ige_ng_per_ml.reshape(tau.shape),
-                        trough_total_drug=_trough(ss).reshape(tau.shape),
-                        target_ng_per_ml=problem.target_ng_per_ml)
+    return evaluate_free_ige_many([problem])[0]
 
 
-def _trough(ss: SteadyState) -> NDArray[np.float64]:
-    return np.asarray(ss.profile.total_drug_mg_per_l[-1], dtype=np.float64)
+def evaluate_free_ige_many(problems: Sequence[FreeIgEProblem],
+                           chunk: int = 6_000) -> list[FreeIgETable]:
+    """:func:`evaluate_free_ige` for many patients asked the same question (same options,
+    parameter set and production): every patient x candidate simulated in vectorised passes
+    of at most ``chunk`` steady states (bounds memory, ~40 MB a pass)."""
+    first = problems[0]
+    same = ("doses_mg", "intervals_days", "parameter_set", "ige_production")
+    if any(getattr(p, a) != getattr(first, a) for p in problems for a in same):
+        raise ValueError("problems evaluated together must share options and parameters")
+    iv = np.array(sorted(set(first.intervals_days)), dtype=np.int64)
+    doses = np.array(sorted(set(first.doses_mg)), dtype=np.float64)
+    tau, dose = (a.reshape(-1) for a in np.meshgrid(iv.astype(np.float64), doses,
+                                                     indexing="ij"))
+    n, n_cand = len(problems), tau.size
+    pop = individual_parameters([p.weight_kg for p in problems],
+                                [p.baseline_ige_ng_per_ml for p in problems],
+                                first.parameters, first.ige_production)
+    subject = np.repeat(np.arange(n), n_cand)
+    taus, ds = np.tile(tau, n), np.tile(dose, n)
+    max_free, trough, day = (np.empty(subject.size) for _ in range(3))
+    for start in range(0, subject.size, chunk):
+        sl = slice(start, start + chunk)
+        ss = steady_state_cycle(pop.take(subject[sl]), ds[sl], taus[sl],
+                                steps_per_cycle=_STEPS_PER_DAY * int(iv.max()))
+        max_free[sl] = ss.max_free_ige_ng_per_ml
+        trough[sl] = ss.profile.total_drug_mg_per_l[-1]
+        day[sl] = ss.day_of_max
+    shape = (n, iv.size, doses.size)
+    free3, trough3, day3 = (a.reshape(shape) for a in (max_free, trough, day))
+    return [FreeIgETable(intervals_days=iv, doses_mg=doses, max_free=free3[k],
+                         trough_total_drug=trough3[k], day_of_max=day3[k],
+                         target_ng_per_ml=p.target_ng_per_ml)
+            for k, p in enumerate(problems)]
 
 
 @dataclass(frozen=True)
@@ -235,6 +259,7 @@ class FreeIgERecommendation:
     max_free_ige_ng_per_ml: float
     target_ng_per_ml: float
     trough_total_drug_mg_per_l: float | None
+    worst_day_in_cycle: float | None
     next_longer: FreeIgECandidate | None
     closest_option: FreeIgECandidate | None
     candidates: int
@@ -279,7 +304,8 @@ def decide(problem: FreeIgEProblem, table: FreeIgETable, exposure_ms: float,
         return FreeIgERecommendation(
             status=Status.INFEASIBLE, interval_days=None, dose_mg=None,
             max_free_ige_ng_per_ml=closest.max_free_ige_ng_per_ml,
-            trough_total_drug_mg_per_l=None, next_longer=None, closest_option=closest,
+            trough_total_drug_mg_per_l=None, worst_day_in_cycle=None, next_longer=None,
+            closest_option=closest,
             **common)
     i, j = divmod(outcome.chosen, n_j)
     if not ok[i, j]:
@@ -290,5 +316,7 @@ def decide(problem: FreeIgEProblem, table: FreeIgETable, exposure_ms: float,
         status=Status.OPTIMAL, interval_days=chosen.interval_days, dose_mg=chosen.dose_mg,
         max_free_ige_ng_per_ml=chosen.max_free_ige_ng_per_ml,
         trough_total_drug_mg_per_l=float(table.trough_total_drug[i, j]),
+        # day 0 of a periodic cycle is its end: the moment just before the next dose
+        worst_day_in_cycle=float(table.day_of_max[i, j]) or float(chosen.interval_days),
         next_longer=table.option(i + 1, n_j - 1) if i + 1 < n_i else None,
         closest_option=None, **common)

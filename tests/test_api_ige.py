@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+import numpy as np
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -220,6 +221,9 @@ def test_a_stored_free_ige_answer_plots_free_ige_against_the_target() -> None:
     # the plotted cycle is the answer's: its highest value is the reported one (4x finer grid)
     assert days[-1] == 3 * 28
     assert free.max() == pytest.approx(body["free_ige"]["max_free_ige_ng_per_ml"], rel=1e-5)
+    # ... and so is its worst moment: at a dose, reported as the cycle's last day
+    assert days[int(np.argmax(free))] % 28 == pytest.approx(0.0)
+    assert body["worst_day_in_cycle"] == 28.0
     wrong = client.get(f"/v1/recommendations/{body['id']}/plot?kind=concentration")
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "target.kind"
 
