@@ -8,27 +8,15 @@ grid, and the surrogate check. Run: ``.venv/bin/python benchmarks/bench_binding.
 from __future__ import annotations
 
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
+from timing import median_ms  # benchmarks/timing.py
 
 from optimizer.binding import simulate_regimen
 from optimizer.binding_params import NG_PER_ML_PER_IU, individual_parameters
 from optimizer.ige_table import dosing_grid
 from optimizer.ige_target import FreeIgEProblem, recommend_free_ige
 from optimizer.surrogate_check import surrogate_check
-
-
-def median_ms(fn: Callable[[], object], reps: int) -> float:
-    fn()  # warm-up: imports, caches, the compiled model
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> None:

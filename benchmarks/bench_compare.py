@@ -6,24 +6,13 @@ population comparison). Run: ``.venv/bin/python benchmarks/bench_compare.py``
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
+from timing import median_ms  # benchmarks/timing.py
 
 from optimizer.compare_schemas import ComparisonRequest
 from optimizer.compare_service import compare
 
 SCHEDULES = ["300 mg q4w", "300 mg q5w", "300 mg q6w", "300 mg q8w", "150 mg q2w"]
 
-
-def median_ms(fn: Callable[[], object], reps: int) -> float:
-    fn()  # warm-up: imports and caches
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def request(n: int | None, start: str = "steady_state", optimal: bool = False,

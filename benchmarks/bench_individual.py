@@ -6,13 +6,11 @@ Prints medians over a few repetitions (wall-clock, this machine). Run:
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from timing import median_ms  # benchmarks/timing.py
 
 from optimizer.chance import recommend_with_probability
 from optimizer.fit import _Objective, fit_individual
@@ -25,14 +23,6 @@ from optimizer.scenario import load_recommendation
 REPO = Path(__file__).resolve().parent.parent
 
 
-def median_ms(fn: Callable[[], object], reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
 
 def main() -> None:
     request = load_recommendation(REPO / "scenarios" / "reference-case-history.toml")
@@ -43,9 +33,10 @@ def main() -> None:
     fit = fit_individual(history, problem, priors)
     samples = fit.samples(200, seed=0)
     chance = recommend_with_probability(problem, samples, 0.9)   # warm-up (imports, HiGHS)
-    fit_ms = median_ms(lambda: fit_individual(history, problem, priors), 5)
-    sample_ms = median_ms(lambda: fit.samples(200, seed=0), 5)
-    chance_ms = median_ms(lambda: recommend_with_probability(problem, samples, 0.9), 5)
+    fit_ms = median_ms(lambda: fit_individual(history, problem, priors), 5, warm_up=False)
+    sample_ms = median_ms(lambda: fit.samples(200, seed=0), 5, warm_up=False)
+    chance_ms = median_ms(lambda: recommend_with_probability(problem, samples, 0.9), 5,
+                          warm_up=False)
     print(f"reference history: {len(history.doses)} doses, {len(history.observations)} "
           f"observations; fit status {fit.status}")
     print(f"fit (MAP + Laplace)                      {fit_ms:8.1f} ms")
@@ -53,7 +44,7 @@ def main() -> None:
                                                             problem.patient.weight_kg), priors)
     for m in (1, 144):
         z = np.zeros((m, len(priors.fitted)))
-        obj_ms = median_ms(lambda z=z: objective.values_and_gradients(z), 20)  # type: ignore[misc]
+        obj_ms = median_ms(lambda z=z: objective.values_and_gradients(z), 20, warm_up=False)  # type: ignore[misc]
         print(f"  objective + gradient, {m:3d} parameter set(s) in one pass {obj_ms:6.2f} ms")
     print(f"200 posterior samples                    {sample_ms:8.1f} ms")
     print(f"probability model, 200 samples x {problem.interval_options.days.__len__()} "
@@ -61,7 +52,7 @@ def main() -> None:
           f"p = {chance.probability}")
     print(f"fit + samples + probability              {fit_ms + sample_ms + chance_ms:8.1f} ms")
     daily = replace(problem, interval_options=IntervalOptions(14, 84, 1))
-    daily_ms = median_ms(lambda: recommend_with_probability(daily, samples, 0.9), 5)
+    daily_ms = median_ms(lambda: recommend_with_probability(daily, samples, 0.9), 5, warm_up=False)
     answer = recommend_with_probability(daily, samples, 0.9)
     print(f"probability model, 200 samples x 71 candidates (daily) {daily_ms:8.1f} ms  -> "
           f"{answer.interval_days} days, p = {answer.probability}")
@@ -76,7 +67,7 @@ def main() -> None:
                           current_interval_days=35,
                           options=PlanOptions(horizon_weeks=26, clinic_weekdays=weekdays))
         plan = plan_transition(ctx)
-        ms = median_ms(lambda c=ctx: plan_transition(c), 3)  # type: ignore[misc]
+        ms = median_ms(lambda c=ctx: plan_transition(c), 3, warm_up=False)  # type: ignore[misc]
         print(f"26-week plan, {label:18s}      {ms:8.1f} ms  -> {plan.injections} injections "
               f"(greedy {plan.greedy_injections}), {plan.slots} slots, status "
               f"{plan.status.value}, gap {plan.mip_gap}")
