@@ -50,9 +50,12 @@ from optimizer.problem import PKParameters
 
 __all__ = [
     "DEFAULT_PATIENTS",
+    "LN2",
     "PatientComparison",
     "Regimen",
     "SurrogateCheck",
+    "checked_number",
+    "relative_difference",
     "surrogate_check",
 ]
 
@@ -63,10 +66,11 @@ DEFAULT_PATIENTS: tuple[tuple[float, float], ...] = (
     (20, 30), (30, 300), (45, 100), (70, 300), (70, 1000), (90, 700), (120, 1000))
 DEFAULT_FROM_DAY = 7.0
 MAX_PATIENTS = 200
-_LN2 = math.log(2.0)
+LN2 = math.log(2.0)
 
 
-def _number(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+def checked_number(name: str, value: object, low: float, high: float, low_open: bool) -> float:
+    """``value`` as a float in the range, else an InputError naming ``name``."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     v = float(value) if ok else math.nan  # type: ignore[arg-type]
     if not (math.isfinite(v) and (v > low if low_open else v >= low) and v <= high):
@@ -89,15 +93,15 @@ class Regimen:
         steps = self.steps_per_day
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 48:
             raise InputError("steps_per_day", steps, "a whole number in [1, 48]")
-        _number("dose_mg", self.dose_mg, 1.0, 2400.0, False)
-        tau = _number("interval_days", self.interval_days, 1.0, 365.0, False)
-        if _number("horizon_days", self.horizon_days, 0.0, 3650.0, True) < tau:
+        checked_number("dose_mg", self.dose_mg, 1.0, 2400.0, False)
+        tau = checked_number("interval_days", self.interval_days, 1.0, 365.0, False)
+        if checked_number("horizon_days", self.horizon_days, 0.0, 3650.0, True) < tau:
             raise InputError("horizon_days", self.horizon_days,
                              f"at least interval_days ({tau:g}), so that a trough exists")
         if self.parameter_set not in PARAMETER_SETS:
             raise InputError("parameter_set", self.parameter_set,
                              f"one of {sorted(PARAMETER_SETS)}")
-        _number("from_day", self.from_day, 0.0, float(self.trough_days()[-1]), True)
+        checked_number("from_day", self.from_day, 0.0, float(self.trough_days()[-1]), True)
 
     def dose_days(self) -> FloatArray:
         """Dose days exactly as simulate_regimen steps through them."""
@@ -179,8 +183,9 @@ def _check_patients(patients: Sequence[tuple[float, float]]) -> FloatArray:
     for i, pair in enumerate(patients):
         if not isinstance(pair, (tuple, list, np.ndarray)) or len(pair) != 2:
             raise InputError(f"patients[{i}]", pair, "a (weight_kg, baseline_ige_iu_per_ml) pair")
-        out[i, 0] = _number(f"patients[{i}].weight_kg", pair[0], 1.0, 300.0, False)
-        out[i, 1] = _number(f"patients[{i}].baseline_ige_iu_per_ml", pair[1], 0.1, 1e4, False)
+        out[i, 0] = checked_number(f"patients[{i}].weight_kg", pair[0], 1.0, 300.0, False)
+        out[i, 1] = checked_number(f"patients[{i}].baseline_ige_iu_per_ml", pair[1], 0.1, 1e4,
+                                   False)
     return out
 
 
@@ -189,12 +194,13 @@ def _surrogate(pk: PKParameters, weight_kg: FloatArray, reg: Regimen,
     """Surrogate concentration (mg/L), rows ``t_days``, one column per weight."""
     ka = absorption_rate_per_day(pk.half_life_days, pk.tmax_days)
     days = reg.dose_days()
-    return superposition_mg_per_l(_LN2 / pk.half_life_days, ka,
+    return superposition_mg_per_l(LN2 / pk.half_life_days, ka,
                                   pk.apparent_volume_l_per_kg * weight_kg, days,
                                   np.full(days.size, float(reg.dose_mg)), t_days[:, None])
 
 
-def _relative(s: FloatArray, b: FloatArray) -> FloatArray:
+def relative_difference(s: FloatArray, b: FloatArray) -> FloatArray:
+    """``|s - b| / b``: the surrogate's distance from the binding model, as a fraction."""
     out: FloatArray = np.abs(s - b) / b
     return out
 
@@ -202,7 +208,8 @@ def _relative(s: FloatArray, b: FloatArray) -> FloatArray:
 def _compare(pts: FloatArray, t: FloatArray, s: FloatArray, b: FloatArray, window: IndexArray,
              troughs: IndexArray, half_life_days: float, outside: bool) -> PatientComparison:
     """One patient's figures from its curves; ``window``, ``troughs`` are row indices."""
-    rel, rel_t = _relative(s[window], b[window]), _relative(s[troughs], b[troughs])
+    rel = relative_difference(s[window], b[window])
+    rel_t = relative_difference(s[troughs], b[troughs])
     k, kt = int(window[np.argmax(rel)]), int(troughs[np.argmax(rel_t)])
     auc_s, auc_b = float(trapezoid(s, t)), float(trapezoid(b, t))
     return PatientComparison(
@@ -234,7 +241,7 @@ def surrogate_check(patients: Sequence[tuple[float, float]] = DEFAULT_PATIENTS, 
     window = np.flatnonzero(t >= from_day - 1e-9)
     troughs = np.array([np.argmin(np.abs(t - d)) for d in reg.trough_days()
                         if d >= from_day - 1e-9], dtype=np.intp)
-    half_lives = _LN2 * ind.volume_l / ind.cl_drug_l_per_day
+    half_lives = LN2 * ind.volume_l / ind.cl_drug_l_per_day
     (wlo, whi), (ilo, ihi) = pset.studied_weight_kg, pset.studied_ige_iu_per_ml
     rows = tuple(_compare(pts[j], t, s[:, j], b[:, j], window, troughs, float(half_lives[j]),
                           not (wlo <= pts[j, 0] <= whi and ilo <= pts[j, 1] <= ihi))

@@ -21,12 +21,12 @@ from optimizer.errors import InputError
 from optimizer.pk import absorption_rate_per_day, superposition_mg_per_l
 from optimizer.problem import PKParameters
 from optimizer.surrogate_check import (
-    _LN2,
     DEFAULT_FROM_DAY,
+    LN2,
     FloatArray,
     Regimen,
-    _number,
-    _relative,
+    checked_number,
+    relative_difference,
 )
 
 __all__ = ["CurveFit", "SurrogateFit", "fit_surrogate", "fit_surrogate_to_curve"]
@@ -92,9 +92,9 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
     """Surrogate t½ and V/F (tmax fixed) minimising the squared log differences to
     ``conc_mg_per_l`` at the ``t_days`` at or after ``from_day``, within the ranges
     PKParameters accepts. Starts from the label values (``before`` refers to them)."""
-    w = _number("weight_kg", weight_kg, 1.0, 300.0, False)
-    tmax = _number("tmax_days", tmax_days, 0.01, 26.0 / _LN2 - 1e-6, False)
-    start = _number("from_day", from_day, 0.0, 3650.0, True)
+    w = checked_number("weight_kg", weight_kg, 1.0, 300.0, False)
+    tmax = checked_number("tmax_days", tmax_days, 0.01, 26.0 / LN2 - 1e-6, False)
+    start = checked_number("from_day", from_day, 0.0, 3650.0, True)
     t, ref, days, mg = _check_curve(t_days, conc_mg_per_l, dose_days, doses_mg, start)
     if t.size > _MAX_FIT_POINTS:  # thin long curves: the fit's cost grows with points x doses
         keep = np.unique(np.linspace(0, t.size - 1, _MAX_FIT_POINTS).round().astype(np.intp))
@@ -104,9 +104,9 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
     def curve(theta: FloatArray) -> FloatArray:
         half_life, volume = (float(v) for v in np.exp(theta))
         ka = absorption_rate_per_day(half_life, tmax)
-        return superposition_mg_per_l(_LN2 / half_life, ka, volume * w, days, mg, t)
+        return superposition_mg_per_l(LN2 / half_life, ka, volume * w, days, mg, t)
 
-    low = np.log([max(0.5, tmax * _LN2) * (1.0 + 1e-6), 0.005])
+    low = np.log([max(0.5, tmax * LN2) * (1.0 + 1e-6), 0.005])
     high = np.log([365.0, 5.0])
     theta0 = np.clip(np.log([initial.half_life_days, initial.apparent_volume_l_per_kg]),
                      low + 1e-9, high - 1e-9)
@@ -115,8 +115,8 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
     half_life, volume = (float(v) for v in np.exp(res.x))
     return CurveFit(
         half_life_days=half_life, apparent_volume_l_per_kg=volume, tmax_days=tmax,
-        max_relative_difference_before=float(_relative(curve(theta0), ref).max()),
-        max_relative_difference_after=float(_relative(curve(res.x), ref).max()),
+        max_relative_difference_before=float(relative_difference(curve(theta0), ref).max()),
+        max_relative_difference_after=float(relative_difference(curve(res.x), ref).max()),
         rms_log_residual=float(np.sqrt(np.mean(res.fun ** 2))), converged=bool(res.success),
         at_bound=bool(np.any(res.active_mask != 0)), optimizer_message=str(res.message),
         evaluations=int(res.nfev))
@@ -128,9 +128,9 @@ def fit_surrogate(weight_kg: float, baseline_ige_iu_per_ml: float, *, dose_mg: f
                   from_day: float = DEFAULT_FROM_DAY, steps_per_day: int = 4) -> SurrogateFit:
     """Surrogate t½ and V/F closest to one patient's binding-model total drug curve."""
     reg = Regimen(dose_mg, interval_days, horizon_days, parameter_set, from_day, steps_per_day)
-    w = _number("weight_kg", weight_kg, 1.0, 300.0, False)
-    ige = _number("baseline_ige_iu_per_ml", baseline_ige_iu_per_ml, 0.1, 1e4, False)
-    _number("tmax_days", tmax_days, 0.01, 26.0 / _LN2 - 1e-6, False)
+    w = checked_number("weight_kg", weight_kg, 1.0, 300.0, False)
+    ige = checked_number("baseline_ige_iu_per_ml", baseline_ige_iu_per_ml, 0.1, 1e4, False)
+    checked_number("tmax_days", tmax_days, 0.01, 26.0 / LN2 - 1e-6, False)
     ind = individual_parameters(w, ige * NG_PER_ML_PER_IU, PARAMETER_SETS[parameter_set])
     prof = simulate_regimen(ind, float(dose_mg), float(interval_days), float(horizon_days),
                             steps_per_day=steps_per_day)
