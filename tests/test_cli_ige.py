@@ -107,3 +107,14 @@ def test_surrogate_check_prints_the_report_and_writes_csv(tmp_path: Path) -> Non
         p.max_relative_difference for p in direct.patients]
     bad = runner.invoke(app, ["surrogate-check", "--patients", "30-300"])
     assert bad.exit_code == 2 and "--patients[0]" in bad.output
+
+
+def test_free_ige_target_asks_almost_nothing_of_the_reference_child() -> None:
+    """Her IgE was normal (11 IU/mL): 25 ng/mL free IgE allows the longest interval offered,
+    twice the six weeks at which she relapsed — and the answer says why it is the wrong lens."""
+    result = runner.invoke(app, ["recommend", str(REPO / "scenarios" /
+                                                  "reference-case-free-ige.toml"), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert (body["interval_days"], body["dose_mg"]) == (84, 300)
+    assert any("little suppression" in w for w in body["warnings"])
