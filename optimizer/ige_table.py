@@ -38,8 +38,9 @@ DEFAULT_WEIGHT_EDGES_KG: tuple[float, ...] = (20, 25, 30, 40, 50, 60, 70, 80, 90
 DEFAULT_IGE_EDGES_IU_PER_ML: tuple[float, ...] = (
     30, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1500)
 MAX_CELLS = 2_000
-#: Most steady states one grid may simulate (about 15 s on one core at the limit).
-MAX_SIMULATIONS = 40_000
+#: Most steady states one grid may simulate (about 4 s on one core at the limit: an HTTP
+#: answer, not a job; larger grids run as several requests or a batch).
+MAX_SIMULATIONS = 10_000
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ __all__ = [
     "series_concentration_mg_per_l",
     "single_dose_concentration_mg_per_l",
     "steady_state_concentration_mg_per_l",
+    "regular_series_mg_per_l",
     "steady_state_trough_mg_per_l",
     "superposition_mg_per_l",
 ]
@@ -115,6 +116,21 @@ def series_concentration_mg_per_l(ke_per_day: ArrayLike, ka_per_day: ArrayLike,
     unit = ka / (np.asarray(volume_l, dtype=np.float64) * (ka - ke))
     out: FloatArray = np.asarray(dose_mg, dtype=np.float64) * unit * (
         np.exp(-ke * s) * _geometric(ke, n, tau) - np.exp(-ka * s) * _geometric(ka, n, tau))
+    return out
+
+
+def regular_series_mg_per_l(ke_per_day: ArrayLike, ka_per_day: ArrayLike, volume_l: ArrayLike,
+                            dose_mg: float, interval_days: float, first_day: float,
+                            n_doses: int, t_days: ArrayLike) -> FloatArray:
+    """``n_doses`` of ``dose_mg`` every ``interval_days`` from ``first_day``, at ``t_days``:
+    :func:`superposition_mg_per_l` of a regular schedule at the cost of one dose (the closed
+    form counts the doses given by each time). 0 before the first dose."""
+    t = np.asarray(t_days, dtype=np.float64)
+    since_first = t - first_day
+    given = np.clip(np.floor(since_first / interval_days + 1e-9) + 1.0, 1.0, float(n_doses))
+    since_last = np.maximum(since_first - (given - 1.0) * interval_days, 0.0)
+    out: FloatArray = np.where(since_first >= 0.0, series_concentration_mg_per_l(
+        ke_per_day, ka_per_day, volume_l, dose_mg, interval_days, since_last, given), 0.0)
     return out
 
 

@@ -238,7 +238,8 @@ def surrogate_check(patients: Sequence[tuple[float, float]] = DEFAULT_PATIENTS, 
     t = np.asarray(prof.t_days, dtype=np.float64)
     b = np.asarray(prof.total_drug_mg_per_l, dtype=np.float64)
     s = _surrogate(pk, pts[:, 0], reg, t)
-    window = np.flatnonzero(t >= from_day - 1e-9)
+    # never the first dose's instant itself, where both curves are 0 (0/0)
+    window = np.flatnonzero((t >= from_day - 1e-9) & (t > 0.0))
     troughs = np.array([np.argmin(np.abs(t - d)) for d in reg.trough_days()
                         if d >= from_day - 1e-9], dtype=np.intp)
     half_lives = LN2 * ind.volume_l / ind.cl_drug_l_per_day

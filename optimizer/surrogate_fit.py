@@ -18,7 +18,11 @@ from scipy.optimize import least_squares
 from optimizer.binding import simulate_regimen
 from optimizer.binding_params import NG_PER_ML_PER_IU, PARAMETER_SETS, individual_parameters
 from optimizer.errors import InputError
-from optimizer.pk import absorption_rate_per_day, superposition_mg_per_l
+from optimizer.pk import (
+    absorption_rate_per_day,
+    regular_series_mg_per_l,
+    superposition_mg_per_l,
+)
 from optimizer.problem import PKParameters
 from optimizer.surrogate_check import (
     DEFAULT_FROM_DAY,
@@ -77,7 +81,10 @@ def _check_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, dose_days: ArrayLi
     days, mg = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (dose_days, doses_mg))
     if days.size == 0 or days.shape != mg.shape or not np.all(np.isfinite(mg) & (mg > 0)):
         raise InputError("doses_mg", mg.tolist()[:5], "positive doses, one per dose day")
-    w = (t >= from_day - 1e-9) if t.ndim == 1 and c.shape == t.shape else np.zeros(0, bool)
+    first = float(days.min())
+    # after the first dose only: before and at it the curve is 0 and its log undefined
+    w = ((t >= from_day - 1e-9) & (t > first) if t.ndim == 1 and c.shape == t.shape
+         else np.zeros(0, bool))
     if np.count_nonzero(w) < 3 or not np.all(np.isfinite(c[w]) & (c[w] > 0.0)):
         raise InputError("conc_mg_per_l", f"shape {c.shape}", "one positive value per t_days "
                          "(one-dimensional), three or more of them at or after from_day")
@@ -101,9 +108,15 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
         t, ref = t[keep], ref[keep]
     initial = PKParameters(tmax_days=tmax)
 
+    gaps = np.diff(days)
+    regular = days.size > 1 and np.allclose(gaps, gaps[0]) and np.all(mg == mg[0])
+
     def curve(theta: FloatArray) -> FloatArray:
         half_life, volume = (float(v) for v in np.exp(theta))
         ka = absorption_rate_per_day(half_life, tmax)
+        if regular:  # the closed form: the cost of one dose however many there are
+            return regular_series_mg_per_l(LN2 / half_life, ka, volume * w, float(mg[0]),
+                                           float(gaps[0]), float(days[0]), days.size, t)
         return superposition_mg_per_l(LN2 / half_life, ka, volume * w, days, mg, t)
 
     low = np.log([max(0.5, tmax * LN2) * (1.0 + 1e-6), 0.005])

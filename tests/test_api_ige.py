@@ -247,3 +247,13 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 def test_openapi_schema_fuzz_of_the_binding_routes_never_5xx(case: Any) -> None:
     response = case.call()
     assert response.status_code < 500, response.text
+
+
+def test_a_check_counted_from_just_after_the_first_dose_is_answered() -> None:
+    """Found by the schema fuzz: from_day a hair above 0 put day 0 (0 / 0) in the window."""
+    r = client.post("/v1/surrogate-check", json={"dose_mg": 1.0, "from_day": 1e-264,
+                                                 "horizon_days": 56, "fit": True})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert all(0 < p["day_of_max_relative_difference"] <= 56 for p in out["patients"])
+    assert all(f["fit"]["max_relative_difference_after"] >= 0 for f in out["fits"])

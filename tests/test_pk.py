@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
@@ -14,9 +14,11 @@ from optimizer.pk import (
     PKModel,
     absorption_rate_per_day,
     concentration_mg_per_l,
+    regular_series_mg_per_l,
     single_dose_concentration_mg_per_l,
     steady_state_concentration_mg_per_l,
     steady_state_trough_mg_per_l,
+    superposition_mg_per_l,
 )
 from optimizer.problem import PKParameters
 
@@ -105,3 +107,18 @@ def test_no_concentration_before_the_first_dose() -> None:
     m = model()
     assert float(concentration_mg_per_l(m, [10.0], [300.0], 5.0)) == 0.0
     assert float(concentration_mg_per_l(m, [], [], 5.0)) == 0.0
+
+
+@settings(max_examples=60)
+@given(tau=st.floats(1.0, 60.0), first=st.floats(0.0, 30.0), n=st.integers(1, 300),
+       half_life=st.floats(5.0, 60.0), tmax=st.floats(0.5, 6.0))
+def test_regular_series_equals_the_superposition_of_its_doses(
+        tau: float, first: float, n: int, half_life: float, tmax: float) -> None:
+    ke = math.log(2.0) / half_life
+    ka = absorption_rate_per_day(half_life, tmax)
+    t = np.linspace(0.0, first + tau * (n + 2), 801)
+    days = first + tau * np.arange(n)
+    closed = regular_series_mg_per_l(ke, ka, 4.0, 150.0, tau, first, n, t)
+    summed = superposition_mg_per_l(ke, ka, 4.0, days, np.full(n, 150.0), t)
+    np.testing.assert_allclose(closed, summed, rtol=1e-9, atol=1e-12 * summed.max())
+    assert np.all(closed[t < first] == 0.0)
