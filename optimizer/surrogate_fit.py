@@ -35,6 +35,8 @@ from optimizer.surrogate_check import (
 
 __all__ = ["CurveFit", "SurrogateFit", "fit_surrogate", "fit_surrogate_to_curve"]
 
+#: Lowest fitted t½ as a multiple of tmax·ln 2 (keeps ka at least ~2 % above ke).
+_T_HALF_MARGIN = 1.01
 #: Most curve points a fit uses (evenly thinned beyond): 2 a day over two years.
 _MAX_FIT_POINTS = 1_460
 
@@ -119,7 +121,9 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
                                            float(gaps[0]), float(days[0]), days.size, t)
         return superposition_mg_per_l(LN2 / half_life, ka, volume * w, days, mg, t)
 
-    low = np.log([max(0.5, tmax * LN2) * (1.0 + 1e-6), 0.005])
+    # t½ stays 1 % above tmax·ln 2, where ka -> ke: there every form of the one-compartment
+    # curve loses digits (about eps / (ka/ke - 1); 5e-10 at 1e-6 above it, 1e-13 here).
+    low = np.log([max(0.5, tmax * LN2) * _T_HALF_MARGIN, 0.005])
     high = np.log([365.0, 5.0])
     theta0 = np.clip(np.log([initial.half_life_days, initial.apparent_volume_l_per_kg]),
                      low + 1e-9, high - 1e-9)
