@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from optimizer.errors import InputError, SolverError
-from optimizer.validation import describe_error, ordered_errors
+from optimizer.schemas.validation import describe_error, ordered_errors
 
 __all__ = ["install_error_handlers", "validation_items"]
 

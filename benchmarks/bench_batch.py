@@ -13,12 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from optimizer.batch import BatchSummary, run_batch
-from optimizer.batch_store import export_results
-from optimizer.grid import Scenario, expand_file
-from optimizer.schemas import RecommendationRequest
-from optimizer.service import recommend
-from optimizer.store import get_engine
+from optimizer.batch.grid import Scenario, expand_file
+from optimizer.batch.runner import BatchSummary, run_batch
+from optimizer.schemas.recommendation import RecommendationRequest
+from optimizer.services.recommendation import recommend
+from optimizer.storage.batches import export_results
+from optimizer.storage.engine import get_engine
 
 REPEATS = 3
 GRID = Path(__file__).resolve().parent.parent / "scenarios" / "bench-grid-2000.toml"

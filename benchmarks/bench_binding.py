@@ -12,11 +12,11 @@ import os
 import numpy as np
 from timing import median_ms  # benchmarks/timing.py
 
-from optimizer.binding import simulate_regimen
-from optimizer.binding_params import NG_PER_ML_PER_IU, individual_parameters
-from optimizer.ige_table import dosing_grid
-from optimizer.ige_target import FreeIgEProblem, recommend_free_ige
-from optimizer.surrogate_check import surrogate_check
+from optimizer.free_ige.binding import simulate_regimen
+from optimizer.free_ige.dosing_grid import dosing_grid
+from optimizer.free_ige.params import NG_PER_ML_PER_IU, individual_parameters
+from optimizer.free_ige.surrogate_check import surrogate_check
+from optimizer.free_ige.target import FreeIgEProblem, recommend_free_ige
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from timing import median_ms  # benchmarks/timing.py
 
-from optimizer.compare_schemas import ComparisonRequest
-from optimizer.compare_service import compare
+from optimizer.schemas.comparison import ComparisonRequest
+from optimizer.services.comparison import compare
 
 SCHEDULES = ["300 mg q4w", "300 mg q5w", "300 mg q6w", "300 mg q8w", "150 mg q2w"]
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 from timing import median_ms  # benchmarks/timing.py
 
-from optimizer.chance import recommend_with_probability
-from optimizer.fit import _Objective, fit_individual
-from optimizer.individual import _history, _priors
-from optimizer.pk import PKModel
-from optimizer.plan import PlanContext, PlanOptions, plan_transition
-from optimizer.problem import IntervalOptions
-from optimizer.scenario import load_recommendation
+from optimizer.batch.scenario_files import load_recommendation
+from optimizer.core.problem import IntervalOptions
+from optimizer.exposure.pk import PKModel
+from optimizer.individual.fit import _Objective, fit_individual
+from optimizer.individual.plan import PlanContext, PlanOptions, plan_transition
+from optimizer.individual.probability import recommend_with_probability
+from optimizer.services.individual import _history, _priors
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.pk import PKModel
-from optimizer.problem import Patient, RecommendationProblem
-from optimizer.recommend import evaluate_candidates, recommend_interval
+from optimizer.core.problem import Patient, RecommendationProblem
+from optimizer.exposure.pk import PKModel
+from optimizer.score_target.interval_search import evaluate_candidates, recommend_interval
 
 REPO = Path(__file__).resolve().parent.parent
 

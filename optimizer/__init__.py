@@ -4,35 +4,35 @@ Numbers in, recommendation out. The public API is listed in ``__all__`` (kept co
 sorted by a test); everything else is internal.
 """
 
-from optimizer.binding import simulate_regimen, steady_state_cycle
-from optimizer.binding_params import individual_parameters
-from optimizer.compare_schemas import ComparisonPublic, ComparisonRequest
-from optimizer.compare_service import compare
-from optimizer.errors import DoseOptError, InputError, ScenarioError, SolverError
-from optimizer.ige_table import dosing_grid
-from optimizer.ige_target import FreeIgEProblem, FreeIgERecommendation, recommend_free_ige
-from optimizer.pk import (
-    PKModel,
-    concentration_mg_per_l,
-    steady_state_concentration_mg_per_l,
-    steady_state_trough_mg_per_l,
-)
-from optimizer.problem import (
+from optimizer.core.problem import (
     IntervalOptions,
     Patient,
     PKParameters,
     RecommendationProblem,
     ResponseParameters,
 )
-from optimizer.recommend import recommend_interval
-from optimizer.regimen import DoseList, RegularSchedule, parse_schedule
-from optimizer.results import CandidateScore, Recommendation, SolveOutcome, Status
-from optimizer.schemas import RecommendationPublic, RecommendationRequest
-from optimizer.service import recommend
+from optimizer.core.regimen import DoseList, RegularSchedule, parse_schedule
+from optimizer.core.results import CandidateScore, Recommendation, SolveOutcome, Status
+from optimizer.errors import DoseOptError, InputError, ScenarioError, SolverError
+from optimizer.exposure.pk import (
+    PKModel,
+    concentration_mg_per_l,
+    steady_state_concentration_mg_per_l,
+    steady_state_trough_mg_per_l,
+)
+from optimizer.exposure.symptoms import score, threshold_concentration_mg_per_l
+from optimizer.free_ige.binding import simulate_regimen, steady_state_cycle
+from optimizer.free_ige.dosing_grid import dosing_grid
+from optimizer.free_ige.params import individual_parameters
+from optimizer.free_ige.surrogate_check import surrogate_check
+from optimizer.free_ige.surrogate_fit import fit_surrogate
+from optimizer.free_ige.target import FreeIgEProblem, FreeIgERecommendation, recommend_free_ige
+from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
+from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
+from optimizer.score_target.interval_search import recommend_interval
+from optimizer.services.comparison import compare
+from optimizer.services.recommendation import recommend
 from optimizer.settings import Settings, get_settings
-from optimizer.surrogate_check import surrogate_check
-from optimizer.surrogate_fit import fit_surrogate
-from optimizer.symptoms import score, threshold_concentration_mg_per_l
 
 __all__ = [
     "CandidateScore",

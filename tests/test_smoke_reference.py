@@ -1,7 +1,7 @@
 """Story: the clinician of the reference case asks for the longest safe interval."""
 
-from optimizer.problem import IntervalOptions, Patient, RecommendationProblem
-from optimizer.recommend import recommend_interval
+from optimizer.core.problem import IntervalOptions, Patient, RecommendationProblem
+from optimizer.score_target.interval_search import recommend_interval
 
 
 def test_reference_case_daily_steps_gives_36_days() -> None:

@@ -13,12 +13,12 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
-from optimizer.audit import StoredRecommendation, get_recommendation
-from optimizer.ige_plots import free_ige_plot_svg
-from optimizer.plots import concentration_plot_svg, score_plot_svg
-from optimizer.schemas import RecommendationPublic
+from optimizer.plots.free_ige import free_ige_plot_svg
+from optimizer.plots.recommendation import concentration_plot_svg, score_plot_svg
+from optimizer.schemas.recommendation import RecommendationPublic
 from optimizer.settings import Settings
-from optimizer.store import get_engine
+from optimizer.storage.audit import StoredRecommendation, get_recommendation
+from optimizer.storage.engine import get_engine
 
 __all__ = ["load_record", "router"]
 

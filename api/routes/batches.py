@@ -2,7 +2,8 @@
 
 ``POST /v1/batches`` validates every scenario (inline, or files under ``scenarios/``), stores
 the batch and returns its id at once (202); one background thread runs queued batches one
-after another, each on worker processes (:mod:`optimizer.batch`), so no Pyomo work runs in the
+after another, each on worker processes (:mod:`optimizer.batch.runner`), so no Pyomo work runs in
+the
 server's own threads. State lives in the database: when the service starts, a batch left
 pending or running by a previous process is marked ``interrupted``, and
 ``POST /v1/batches/{id}/resume`` runs what it still lacks.
@@ -33,8 +34,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
-from optimizer.batch import run_stored_batch
-from optimizer.batch_store import (
+from optimizer.batch.grid import Scenario, expand_document, expand_file
+from optimizer.batch.runner import run_stored_batch
+from optimizer.errors import InputError, ScenarioError
+from optimizer.settings import Settings, get_settings
+from optimizer.storage.batches import (
     BatchInfo,
     create_batch,
     flat_columns,
@@ -45,10 +49,7 @@ from optimizer.batch_store import (
     mark_unfinished_interrupted,
     set_status,
 )
-from optimizer.errors import InputError, ScenarioError
-from optimizer.grid import Scenario, expand_document, expand_file
-from optimizer.settings import Settings, get_settings
-from optimizer.store import get_engine
+from optimizer.storage.engine import get_engine
 
 __all__ = ["MAX_FILES", "MAX_SCENARIOS_PER_BATCH", "SCENARIOS_DIR", "lifespan", "router"]
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import SettingsDep
-from optimizer.compare_plots import comparison_plot
-from optimizer.compare_schemas import ComparisonPublic, ComparisonRequest
-from optimizer.compare_service import compare, run_comparison
+from optimizer.plots.comparison import comparison_plot
+from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
+from optimizer.services.comparison import compare, run_comparison
 
 router = APIRouter(tags=["comparisons"])
 

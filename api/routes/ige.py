@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import SettingsDep
-from optimizer.ige_schemas import DosingGridPublic, DosingGridRequest, SurrogateCheckRequest
-from optimizer.ige_service import dosing_grid_public, surrogate_check_public
+from optimizer.schemas.free_ige import DosingGridPublic, DosingGridRequest, SurrogateCheckRequest
+from optimizer.services.free_ige import dosing_grid_public, surrogate_check_public
 
 router = APIRouter(tags=["free IgE"])
 

@@ -19,11 +19,11 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import SettingsDep
 from api.routes.audit import load_record
-from optimizer.audit import StoredRecommendation
-from optimizer.costs import DEFAULT_PRICES
-from optimizer.ige_plots import free_ige_plot_svg
-from optimizer.plots import score_plot_svg
-from optimizer.schemas import FitPublic, MissedDosePublic, PlanPublic
+from optimizer.comparison.costs import DEFAULT_PRICES
+from optimizer.plots.free_ige import free_ige_plot_svg
+from optimizer.plots.recommendation import score_plot_svg
+from optimizer.schemas.recommendation import FitPublic, MissedDosePublic, PlanPublic
+from optimizer.storage.audit import StoredRecommendation
 
 __all__ = ["render_compare_page", "render_report", "router"]
 
@@ -32,7 +32,7 @@ router = APIRouter(tags=["pages"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Next dose dates listed in the report when the request holds a dose history.
 NEXT_DATES = 6
-#: Readable names and units of the fitted parameters (optimizer/fit.py).
+#: Readable names and units of the fitted parameters (optimizer/individual/fit.py).
 PARAMETER_NAMES = {"ec50_mg_per_l": ("EC50", " mg/L"), "baseline_score": ("Untreated score", ""),
                    "clearance_factor": ("Clearance (× population)", ""),
                    "hill": ("Hill coefficient", "")}
@@ -57,7 +57,8 @@ def ige_page() -> FileResponse:
 
 
 def render_compare_page() -> str:
-    """compare.html with the default price list (optimizer.costs.DEFAULT_PRICES) filled in."""
+    """compare.html with the default price list (optimizer.comparison.costs.DEFAULT_PRICES) filled
+    in."""
     text = (STATIC / "compare.html").read_text(encoding="utf-8")
     prices = DEFAULT_PRICES.syringe_price
     values = {"{{currency}}": DEFAULT_PRICES.currency,

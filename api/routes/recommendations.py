@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
-from optimizer.audit import store_recommendation
-from optimizer.schemas import RecommendationPublic, RecommendationRequest
-from optimizer.service import recommend
-from optimizer.store import get_engine
+from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
+from optimizer.services.recommendation import recommend
+from optimizer.storage.audit import store_recommendation
+from optimizer.storage.engine import get_engine
 
 router = APIRouter(tags=["recommendations"])
 log = logging.getLogger("doseopt.api")

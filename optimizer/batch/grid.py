@@ -1,0 +1,272 @@
+"""Scenario batches: expand scenario files (single or ``[grid]``) into checked scenarios.
+
+A file holds ``kind`` and the request's fields at top level (the API's request schema, one
+definition). A ``[grid]`` table maps dotted field paths to lists and expands to their product,
+the last key varying fastest::
+
+    kind = "recommendation"
+    [patient]
+    [grid]
+    "patient.weight_kg" = [20, 30, 40]
+    threshold_score = [1, 2, 3]          # -> 9 scenarios
+
+Every expanded scenario is validated (schema limits and the cross-field checks of the domain)
+before any work starts; the first problem raises :class:`~optimizer.errors.ScenarioError`
+naming the file, the key and what is allowed.
+
+Each scenario has a stable id: the first 16 hex digits of the SHA-256 of its canonical JSON
+(kind plus the validated request with every default filled in, keys sorted), so the same
+question written two ways has one id, and a rerun finds the results it already has.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import inspect
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from optimizer.batch.scenario_files import KINDS, read_toml
+from optimizer.errors import InputError, ScenarioError
+
+__all__ = [
+    "ID_HEX_DIGITS",
+    "MAX_SCENARIOS_PER_FILE",
+    "Scenario",
+    "batch_id_of",
+    "expand_document",
+    "expand_file",
+    "expand_files",
+    "request_model",
+    "scenario_id",
+    "service_function",
+]
+
+#: Hex digits kept of a scenario's SHA-256 (64 bits: no collision expected below ~10^8).
+ID_HEX_DIGITS = 16
+#: Largest expansion of one file (modelling choice: a typo such as a 1,000-value list in three
+#: grid keys is refused before it fills memory).
+MAX_SCENARIOS_PER_FILE = 1_000_000
+_RESERVED = ("kind", "description", "grid")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One checked question: ``request`` is the canonical JSON object of the validated request."""
+
+    id: str
+    kind: str
+    source: str
+    request: dict[str, Any]
+
+    def canonical_json(self) -> str:
+        return canonical_json(self.kind, self.request)
+
+    def request_json(self) -> str:
+        """The validated request alone, as compact JSON with sorted keys."""
+        return json.dumps(self.request, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_json(kind: str, request: dict[str, Any]) -> str:
+    return json.dumps({"kind": kind, "request": request}, sort_keys=True,
+                      separators=(",", ":"), allow_nan=False)
+
+
+def scenario_id(kind: str, request: dict[str, Any]) -> str:
+    """Stable id: SHA-256 of the canonical JSON, first :data:`ID_HEX_DIGITS` hex digits."""
+    digest = hashlib.sha256(canonical_json(kind, request).encode("utf-8")).hexdigest()
+    return digest[:ID_HEX_DIGITS]
+
+
+def batch_id_of(scenarios: Sequence[Scenario]) -> str:
+    """Content id of a whole batch (the ordered scenario ids): the same files, the same id."""
+    h = hashlib.sha256()
+    for s in scenarios:
+        h.update(s.id.encode("ascii") + b"\n")
+    return h.hexdigest()[:32]
+
+
+def request_model(kind: str) -> type[BaseModel]:
+    """The request schema of ``kind`` (comparison is imported only when asked for)."""
+    if kind == "recommendation":
+        from optimizer.schemas.recommendation import RecommendationRequest
+
+        return RecommendationRequest
+    if kind == "comparison":
+        try:
+            module = importlib.import_module("optimizer.schemas.comparison")
+            model: type[BaseModel] = module.ComparisonRequest
+        except (ImportError, AttributeError) as exc:
+            raise InputError("kind", kind, "a kind available in this installation: "
+                             "recommendation") from exc
+        return model
+    raise InputError("kind", kind, " or ".join(f'"{k}"' for k in KINDS))
+
+
+def service_function(kind: str) -> Callable[[Any], BaseModel]:
+    """The domain entry point answering one request of ``kind`` (same as the API's)."""
+    if kind == "recommendation":
+        from optimizer.services.recommendation import recommend
+
+        return recommend
+    for name in ("optimizer.comparison.schedules", "optimizer.services.comparison"):
+        try:
+            fn: Callable[[Any], BaseModel] = importlib.import_module(name).compare
+        except (ImportError, AttributeError):
+            continue
+        return fn
+    raise InputError("kind", kind, "a kind available in this installation: recommendation")
+
+
+def _cross_check(request: BaseModel) -> None:
+    """Checks that involve several fields (the domain problem's own validation)."""
+    to_problem = getattr(request, "to_problem", None)
+    if not callable(to_problem):
+        return
+    try:
+        params = inspect.signature(to_problem).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in params):
+        if any(p.name == "max_candidates" for p in params):
+            from optimizer.settings import get_settings
+
+            to_problem(max_candidates=get_settings().max_candidates)
+        else:
+            to_problem()
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(where, f'grid."{path}"', path,
+                                f"a path through tables; {part!r} holds a value")
+        node = child
+    if parts[-1] in node:
+        raise ScenarioError(where, f'grid."{path}"', path,
+                            "a field set either at top level or in [grid], not both")
+    node[parts[-1]] = value
+
+
+def _grid_axes(grid: Any, where: str) -> list[tuple[str, list[Any]]]:
+    if not isinstance(grid, dict):
+        raise ScenarioError(where, "grid", grid, 'a table: "dotted.field.path" = [values...]')
+    axes: list[tuple[str, list[Any]]] = []
+    for key, values in grid.items():
+        if not key or any(not p for p in key.split(".")) or key.split(".")[0] in _RESERVED:
+            raise ScenarioError(where, f'grid."{key}"', key,
+                                "a dotted path of a request field, e.g. patient.weight_kg")
+        if not isinstance(values, list) or not values:
+            raise ScenarioError(where, f'grid."{key}"', values, "a non-empty list of values")
+        axes.append((key, values))
+    count = math.prod(len(v) for _, v in axes)
+    if count > MAX_SCENARIOS_PER_FILE:
+        raise ScenarioError(where, "grid", f"{count} scenarios",
+                            f"at most {MAX_SCENARIOS_PER_FILE:,} scenarios per file")
+    return axes
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[Any]) -> str:
+    """Field names accepted where an unknown key was found (for a helpful message)."""
+    current: Any = model
+    for part in loc[:-1]:
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return "a field of the request schema"
+        current = fields[part].annotation
+    names = sorted(getattr(current, "model_fields", {}))
+    return "one of: " + ", ".join(names) if names else "a field of the request schema"
+
+
+def _error(where: str, exc: ValidationError | InputError, model: type[BaseModel],
+           axes: Iterable[str]) -> ScenarioError:
+    if isinstance(exc, InputError):
+        field, value, allowed = exc.field, exc.value, exc.allowed
+    else:
+        errors = exc.errors()
+        # An unknown key (often a typo) explains the rest, e.g. a "required" for the real name.
+        err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
+        loc = list(err.get("loc", ()))
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        value = err.get("input")
+        allowed = str(err.get("msg"))
+        if err.get("type") == "extra_forbidden":
+            allowed = f"{_allowed_keys(model, loc)} (unknown key)"
+    for key in axes:
+        if field == key or field.startswith(key + "."):
+            field = f'grid."{key}" ({field})' if field != key else f'grid."{key}"'
+            break
+    return ScenarioError(where, field, value, allowed)
+
+
+def _check_one(data: dict[str, Any], kind: str, model: type[BaseModel], where: str,
+               axes: Sequence[str]) -> Scenario:
+    try:
+        request = model.model_validate(data)
+        _cross_check(request)
+    except (ValidationError, InputError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        raise _error(where, exc, model, axes) from exc
+    # Defaults that depend on other fields (a target's dose and interval options) are filled
+    # in, so the same question written two ways has one id.
+    with_defaults = getattr(request, "with_defaults", None)
+    if callable(with_defaults):
+        request = with_defaults()
+    dumped = request.model_dump(mode="json")
+    return Scenario(id=scenario_id(kind, dumped), kind=kind, source=where, request=dumped)
+
+
+def expand_document(document: dict[str, Any], where: str) -> list[Scenario]:
+    """Expand one parsed scenario document (a file's table, or one inline API item)."""
+    if not isinstance(document, dict):
+        raise ScenarioError(where, "(top level)", document, "a table of request fields")
+    data = dict(document)
+    kind = data.pop("kind", "recommendation")
+    data.pop("description", None)
+    grid = data.pop("grid", None)
+    try:
+        model = request_model(kind if isinstance(kind, str) else repr(kind))
+    except InputError as exc:
+        raise ScenarioError(where, "kind", kind, exc.allowed) from exc
+    if grid is None:
+        return [_check_one(data, kind, model, where, ())]
+    axes = _grid_axes(grid, where)
+    keys = [k for k, _ in axes]
+    out: list[Scenario] = []
+    for combo in itertools.product(*(values for _, values in axes)):
+        item = copy.deepcopy(data)
+        for key, value in zip(keys, combo, strict=True):
+            _set_path(item, key, value, where)
+        out.append(_check_one(item, kind, model, where, keys))
+    return out
+
+
+def expand_file(path: str | Path) -> list[Scenario]:
+    """All scenarios of one TOML file, each validated; raises ScenarioError on the first problem."""
+    return expand_document(read_toml(path), str(path))
+
+
+def expand_files(paths: Iterable[str | Path]) -> list[Scenario]:
+    """The scenarios of several files in order, each id once (a repeated question runs once)."""
+    seen: set[str] = set()
+    out: list[Scenario] = []
+    for path in paths:
+        for s in expand_file(path):
+            if s.id not in seen:
+                seen.add(s.id)
+                out.append(s)
+    return out

@@ -1,0 +1,157 @@
+"""``doseopt batch`` and ``doseopt validate``: scenario files in, a results file out.
+
+Every file is expanded and validated before any work starts; a broken file prints one line
+naming the file, the key and what is allowed, and the command exits with status 2.
+``doseopt batch`` exits 0 when every scenario was answered, 1 when some failed (their errors
+are in the results), 130 when interrupted (rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from optimizer.batch.grid import expand_file, expand_files
+from optimizer.errors import DoseOptError
+from optimizer.storage.batches import ResultRow
+
+__all__ = ["register"]
+
+err_console = Console(stderr=True, soft_wrap=True)
+_OUT_TYPES = (".parquet", ".csv", ".jsonl")
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("--/s" if speed is None else f"{speed:,.0f}/s", style="cyan")
+
+
+class RichProgress:
+    """done / failed / rate / ETA on standard error (see
+    :class:`optimizer.batch.runner.Progress`)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.failed = 0
+        self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("failed [red]{task.fields[failed]}"), _RateColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            console=err_console, disable=not enabled, transient=False)
+        self.task = self.bar.add_task("batch", total=0, failed=0)
+
+    def start(self, total: int, finished: int) -> None:
+        self.bar.reset(self.task, total=total, completed=finished, failed=0)
+        self.bar.start()
+
+    def advance(self, rows: Sequence[ResultRow]) -> None:
+        self.failed += sum(r.status == "failed" for r in rows)
+        self.bar.update(self.task, advance=len(rows), failed=self.failed)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def _fail(exc: DoseOptError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+Paths = Annotated[list[Path], typer.Argument(help="Scenario files (TOML), single or [grid].")]
+
+
+def validate(paths: Paths) -> None:
+    """Check scenario files without running them: the scenario count per file, or the error."""
+    bad = 0
+    for path in paths:
+        try:
+            scenarios = expand_file(path)
+        except DoseOptError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            bad += 1
+            continue
+        kinds = sorted({s.kind for s in scenarios})
+        sys.stdout.write(f"{path}: {len(scenarios)} scenario"
+                         f"{'' if len(scenarios) == 1 else 's'} ({', '.join(kinds)})\n")
+    if bad:
+        raise typer.Exit(code=2)
+
+
+def batch(
+    paths: Paths,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Results file: .parquet, .csv or .jsonl (written at the end).")] = None,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (0 = DOSEOPT_WORKERS, or one per core).", min=0)] = 0,
+    engine: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler tcp://host:port (DOSEOPT_SCHEDULER); implies --engine dask.")]
+    = None,
+    database: Annotated[str | None, typer.Option(
+        "--database", help="SQLAlchemy URL of the store (DOSEOPT_DATABASE_URL).")] = None,
+    chunk_size: Annotated[int | None, typer.Option(
+        help="Scenarios per task sent to a worker (default: automatic).", min=1)] = None,
+    progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+) -> None:
+    """Run every scenario of the files; rerunning the same command resumes the batch."""
+    from optimizer.batch.runner import run_batch
+    from optimizer.settings import get_settings
+    from optimizer.storage.batches import export_results
+    from optimizer.storage.engine import get_engine
+
+    if engine not in ("local", "dask"):
+        raise _fail(DoseOptError(f"--engine: got {engine!r}; allowed: local or dask"))
+    if out is not None and out.suffix.lower() not in _OUT_TYPES:
+        raise _fail(DoseOptError(f"--out: got {str(out)!r}; allowed: a file ending in "
+                                 + ", ".join(_OUT_TYPES)))
+    try:
+        scenarios = expand_files(paths)
+    except DoseOptError as exc:
+        raise _fail(exc) from None
+    settings = get_settings()
+    url = database or settings.database_url
+    scheduler = scheduler or settings.scheduler
+    bar = RichProgress(progress and err_console.is_terminal)
+    try:
+        summary = run_batch(scenarios, database_url=url, workers=workers or None,
+                            engine="dask" if scheduler or engine == "dask" else "local",
+                            scheduler=scheduler, chunk_size=chunk_size, progress=bar,
+                            source=json.dumps([str(p) for p in paths]))
+    except KeyboardInterrupt:
+        bar.stop()
+        err_console.print("interrupted: finished results are stored; rerun to resume")
+        raise typer.Exit(code=130) from None
+    finally:
+        bar.stop()
+    rows = None
+    if out is not None:
+        rows = export_results(get_engine(url), summary.batch_id, out)
+    err_console.print(
+        f"batch {summary.batch_id}: {summary.total} scenarios, {summary.done} done, "
+        f"{summary.failed} failed; this run {summary.ran} in {summary.elapsed_s:.1f} s "
+        f"({summary.rate_per_s:,.0f}/s), {summary.skipped} already stored"
+        + (f"; {rows} rows written to {out}" if out is not None else ""), highlight=False)
+    if summary.failed:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``batch`` and ``validate`` to the ``doseopt`` command."""
+    app.command("validate")(validate)
+    app.command("batch")(batch)

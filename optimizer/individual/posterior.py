@@ -1,0 +1,236 @@
+"""The posterior of the individual fit: its optima (a vectorised Newton search), Laplace
+approximations there, a mixture of them when several optima carry weight, the report of each
+parameter and the posterior samples.
+
+Everything works on the standardised log scale ``z`` of :mod:`optimizer.individual.priors`. The
+Laplace
+approximation at an optimum ``z*`` is ``N(z*, H^-1)`` with ``H`` the finite-difference Hessian
+of the negative log posterior there; 95 % intervals are ``exp(log theta +/- 1.96 sd)``. Distinct
+optima are weighted by their Laplace mass ``exp(-f) sqrt(det cov)`` (modelling choice: the
+mixture is the simplest honest answer when the data fit more than one explanation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.individual.priors import IndividualParameters, LogNormalPrior, Priors, params_from_z
+
+__all__ = ["FitResult", "Mode", "ParameterFit", "draw_z", "find_modes", "hessian",
+           "newton_minimise", "prior_result", "report"]
+
+FloatArray = NDArray[np.float64]
+#: A posterior mode: weight, z mean, z covariance.
+Mode = tuple[float, FloatArray, FloatArray]
+#: Many points in, one value each out: ``(m, n) -> (m,)``.
+BatchObjective = Callable[[FloatArray], FloatArray]
+_Z95 = 1.959963984540054
+#: Two optima closer than this on the standardised scale (prior SDs) are the same mode.
+SAME_MODE_Z = 0.25
+#: A mode carrying less of the posterior weight than this is ignored (modelling choice).
+MIN_MODE_WEIGHT = 0.02
+#: Finite-difference step of the Hessian on the standardised scale (prior SDs).
+HESSIAN_STEP_Z = 1e-3
+#: Vectorised Newton (``newton_minimise``): difference step of the Hessian, smallest curvature used,
+#: trial step lengths of the line search, iteration cap and convergence tolerance (all on the
+#: standardised scale; numerical choices).
+NEWTON_H = 1e-6
+NEWTON_MIN_CURVATURE = 1e-3
+NEWTON_STEPS = 0.5 ** np.arange(12)
+NEWTON_ITERATIONS = 50
+NEWTON_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class ParameterFit:
+    name: str
+    estimate: float
+    lower_95: float
+    upper_95: float
+    prior_median: float
+    prior_lower_95: float
+    prior_upper_95: float
+    shift_prior_sd: float
+    sd_ratio: float
+    source: str
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """``status``: "fitted", "prior" (no observations) or "not_converged"."""
+
+    status: str
+    message: str
+    n_observations: int
+    parameters: tuple[ParameterFit, ...]
+    point: IndividualParameters
+    fitted: tuple[str, ...]
+    z_mean: FloatArray
+    z_cov: FloatArray
+    priors: Priors
+    #: Dates of observations the fitted model gives less than the surprise probability.
+    unexplained: tuple[str, ...] = ()
+    #: Distinct posterior modes (weight, z mean, z covariance) when more than one carries
+    #: weight; the samples are then drawn from this mixture of Laplace approximations.
+    modes: tuple[Mode, ...] = ()
+
+    def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
+        """``n`` draws from the posterior (Laplace, or a mixture of Laplace approximations
+        when the posterior has several modes), or from the prior when not fitted."""
+        rng = np.random.default_rng(seed)
+        z = draw_z(rng, n, self.modes or ((1.0, self.z_mean, self.z_cov),))
+        zb = self.priors.z_bounds()
+        return [params_from_z(self.priors, np.clip(row, zb[:, 0], zb[:, 1])) for row in z]
+
+
+def draw_z(rng: np.random.Generator, n: int, modes: Sequence[Mode]) -> FloatArray:
+    """``n`` draws on the z scale from one Gaussian or a mixture of them."""
+    if len(modes) == 1:
+        out: FloatArray = rng.multivariate_normal(modes[0][1], modes[0][2], size=n,
+                                                  method="cholesky")
+        return out
+    pick = rng.choice(len(modes), size=n, p=[w for w, _, _ in modes])
+    out = np.empty((n, modes[0][1].size))
+    for k, (_, mean, cov) in enumerate(modes):
+        rows = np.flatnonzero(pick == k)
+        out[rows] = rng.multivariate_normal(mean, cov, size=rows.size, method="cholesky")
+    return out
+
+
+def hessian(fn: BatchObjective, z: FloatArray, h: float = HESSIAN_STEP_Z) -> FloatArray:
+    """Central four-point finite-difference Hessian of ``fn`` at ``z``; all points in one call."""
+    n = z.size
+    eye = np.eye(n) * h
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    points = np.array([z + si * eye[i] + sj * eye[j] for i, j in pairs
+                       for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1))])
+    f = fn(points).reshape(len(pairs), 4)
+    vals = (f[:, 0] - f[:, 1] - f[:, 2] + f[:, 3]) / (4 * h * h)
+    hess = np.zeros((n, n))
+    for (i, j), val in zip(pairs, vals, strict=True):
+        hess[i, j] = hess[j, i] = val
+    return hess
+
+
+def report(priors: Priors, z: FloatArray, cov: FloatArray, draws: FloatArray | None = None
+           ) -> tuple[ParameterFit, ...]:
+    """Estimates at ``z``; 95 % intervals from the Laplace covariance, or from the 2.5 and
+    97.5 % quantiles of ``draws`` (a mixture's samples, on the z scale) when given."""
+    out = []
+    for k, name in enumerate(priors.fitted):
+        p = priors.get(name)
+        sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
+        lo_z, hi_z = float(z[k]) - _Z95 * sd_z, float(z[k]) + _Z95 * sd_z
+        if draws is not None:
+            sd_z = float(np.std(draws[:, k]))
+            lo_z, hi_z = (float(q) for q in np.quantile(draws[:, k], [0.025, 0.975]))
+        low, cap = priors.natural_bounds(name)
+
+        def value(zk: float, p: LogNormalPrior = p, low: float = low, cap: float = cap) -> float:
+            return min(max(p.median * math.exp(p.log_sd * zk), low), cap)
+        out.append(ParameterFit(
+            name=name, estimate=value(float(z[k])), lower_95=value(lo_z),
+            upper_95=value(hi_z), prior_median=p.median,
+            prior_lower_95=math.exp(math.log(p.median) - _Z95 * p.log_sd),
+            prior_upper_95=min(math.exp(math.log(p.median) + _Z95 * p.log_sd), cap),
+            shift_prior_sd=float(z[k]), sd_ratio=sd_z, source=p.source))
+    return tuple(out)
+
+
+def prior_result(priors: Priors, n_obs: int, status: str, message: str) -> FitResult:
+    """The population prior itself, reported as the answer."""
+    n = len(priors.fitted)
+    z0, cov0 = np.zeros(n), np.eye(n)
+    return FitResult(status=status, message=message, n_observations=n_obs,
+                     parameters=report(priors, z0, cov0),
+                     point=params_from_z(priors, z0), fitted=priors.fitted,
+                     z_mean=z0, z_cov=cov0, priors=priors)
+
+
+class BatchObjectiveWithGradient(Protocol):
+    """Values ``(m,)`` and gradients ``(m, n)`` at many points ``(m, n)`` in one call."""
+
+    def values(self, z: FloatArray) -> FloatArray: ...
+
+    def values_and_gradients(self, z: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+
+
+class OptimiserRun(Protocol):
+    """What :func:`find_modes` reads of an optimiser's answer (scipy's ``OptimizeResult``)."""
+
+    x: FloatArray
+    fun: float
+
+
+def find_modes(fn: BatchObjective, runs: Sequence[OptimiserRun]) -> tuple[Mode, ...]:
+    """Distinct local optima with a positive curvature, best first, each weighted by its
+    Laplace mass ``exp(-f) sqrt(det cov)``; modes under ``MIN_MODE_WEIGHT`` are dropped.
+    Empty when the best optimum has no positive curvature."""
+    found: list[Mode] = []
+    for r in sorted(runs, key=lambda r: float(r.fun)):
+        z = np.asarray(r.x, dtype=np.float64)
+        if any(np.max(np.abs(z - m)) < SAME_MODE_Z for _, m, _ in found):
+            continue
+        hess = hessian(fn, z)
+        if not np.all(np.isfinite(hess)) or np.linalg.eigvalsh(hess).min() <= 1e-8:
+            if not found:
+                return ()
+            continue
+        cov = np.linalg.inv(hess)
+        cov = 0.5 * (cov + cov.T)
+        found.append((-float(r.fun) + 0.5 * float(np.linalg.slogdet(cov)[1]), z, cov))
+    if not found:
+        return ()
+    logw = np.array([w for w, _, _ in found])
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    keep = [k for k in range(len(found)) if w[k] >= MIN_MODE_WEIGHT]
+    total = float(w[keep].sum())
+    return tuple((float(w[k]) / total, found[k][1], found[k][2]) for k in keep)
+
+
+def newton_minimise(objective: BatchObjectiveWithGradient, start: FloatArray, free: list[int],
+                    zb: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Minimise over the ``free`` coordinates from every row of ``start`` at once (the other
+    coordinates stay put): projected Newton steps with the Hessian from differences of the
+    analytic gradient, its eigenvalues made positive, and a backtracking line search whose
+    trial steps are all evaluated in one pass. Returns each row's minimum and minimiser."""
+    z = start.copy()
+    m, k = z.shape[0], len(free)
+    low, high = zb[free, 0], zb[free, 1]
+    eye = np.eye(z.shape[1])[free] * NEWTON_H
+    for _ in range(NEWTON_ITERATIONS):
+        probe = np.concatenate([z, *(z + e for e in eye)])
+        value, grad = objective.values_and_gradients(probe)
+        g = grad[:m, free]
+        hess = np.stack([(grad[(j + 1) * m:(j + 2) * m, free] - g) / NEWTON_H
+                         for j in range(k)], axis=2)
+        x = z[:, free]
+        held = ((x <= low) & (g > 0.0)) | ((x >= high) & (g < 0.0))   # pressed on a bound
+        move = ~held[:, :, None] & ~held[:, None, :]
+        hess = np.where(move, 0.5 * (hess + hess.transpose(0, 2, 1)), 0.0)
+        lam, vec = np.linalg.eigh(hess + held[:, :, None] * np.eye(k))
+        lam = np.maximum(np.abs(lam), NEWTON_MIN_CURVATURE)
+        step = -np.einsum("mij,mj,mlj,ml->mi", vec, 1.0 / lam, vec, np.where(held, 0.0, g))
+        trial = np.clip(x[:, None, :] + NEWTON_STEPS[None, :, None] * step[:, None, :],
+                        low, high)                                       # (m, T, k)
+        points = np.repeat(z[:, None, :], NEWTON_STEPS.size, axis=1)
+        points[:, :, free] = trial
+        f = objective.values(points.reshape(-1, z.shape[1])).reshape(m, -1)
+        drop = np.einsum("mk,mtk->mt", g, trial - x[:, None, :])
+        ok = np.isfinite(f) & (f <= value[:m, None] + 1e-4 * drop)
+        take = np.argmax(ok, axis=1)
+        moved = ok.any(axis=1)
+        new = np.where(moved[:, None], trial[np.arange(m), take], x)
+        done = np.max(np.abs(new - x)) < NEWTON_TOL
+        z[:, free] = new
+        if done:
+            break
+    return objective.values(z), z
+

@@ -1,0 +1,143 @@
+"""Probability of control: the longest interval that keeps the score down in at least a share
+``min_probability`` of the patient's plausible parameter sets.
+
+Flow: parameter samples (posterior, or population prior without history) -> ``control_matrix``
+(numpy: for every candidate and sample, is the steady-state trough at or above that sample's
+threshold concentration? The trough is the worst moment of the cycle, see
+:mod:`optimizer.exposure.pk`)
+-> :func:`optimizer.solve.chance_model.build_chance_model` -> HiGHS -> read back.
+``brute_force_choice``
+counts the same matrix directly; tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.core.problem import RecommendationProblem
+from optimizer.core.results import Status
+from optimizer.errors import InputError, SolverError
+from optimizer.exposure.pk import PKModel
+from optimizer.individual.fit import IndividualParameters
+from optimizer.solve.chance_model import ChanceModelData, build_chance_model
+from optimizer.solve.highs import pyomo_section, run_highs
+
+__all__ = ["ChanceRecommendation", "brute_force_choice", "control_matrix",
+           "recommend_with_probability", "required_count", "solve_chance"]
+
+
+#: Largest candidates x samples product one question may ask for (model size guard:
+#: 71 candidates x 200 samples is 14,200; the Pyomo build grows linearly with it).
+MAX_CANDIDATE_SAMPLES = 150_000
+
+
+@dataclass(frozen=True)
+class ChanceRecommendation:
+    status: Status
+    interval_days: int | None
+    dose_mg: float | None
+    probability: float | None
+    next_longer_interval_days: int | None
+    next_longer_probability: float | None
+    best_option: tuple[int, float, float]  # (interval, dose, probability) most often controlled
+    feasible_candidates: int
+    min_probability: float
+    samples: int
+    solver_status: str
+    solver_version: str
+    solve_ms: float
+
+
+def required_count(min_probability: float, n_samples: int) -> int:
+    """Fewest controlled samples whose share reaches ``min_probability``."""
+    return int(math.ceil(min_probability * n_samples - 1e-9))
+
+
+def control_matrix(problem: RecommendationProblem, samples: list[IndividualParameters]
+                   ) -> NDArray[np.bool_]:
+    """``ok[c, k]`` for candidates ``c = i * n_doses + j`` (interval i, dose j ascending)."""
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    tau = np.asarray(problem.interval_options.days, dtype=np.float64)[None, :, None]
+    dose = np.asarray(problem.doses_sorted_mg, dtype=np.float64)[None, None, :]
+    ke = np.array([base.ke_per_day * s.clearance_factor for s in samples])[:, None, None]
+    ka, vol = base.ka_per_day, base.volume_l
+    unit = ka / (vol * (ka - ke))
+    trough = dose * unit * (1.0 / -np.expm1(-ke * tau) - 1.0 / -np.expm1(-ka * tau))
+    c_star = np.array([s.threshold_conc_mg_per_l(problem.threshold_score) for s in samples])
+    ok = trough >= c_star[:, None, None]
+    out: NDArray[np.bool_] = ok.reshape(len(samples), -1).T.copy()
+    return out
+
+
+def _rank(n_intervals: int, n_doses: int) -> NDArray[np.float64]:
+    i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
+    out: NDArray[np.float64] = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
+    return out
+
+
+def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], required: int
+                       ) -> int | None:
+    """The best-ranked candidate controlling at least ``required`` samples, by counting."""
+    feasible = np.flatnonzero(ok.sum(axis=1) >= required)
+    if feasible.size == 0:
+        return None
+    return int(feasible[np.argmax(rank[feasible])])
+
+
+def solve_chance(data: ChanceModelData, *, time_limit_s: float = 10.0
+                 ) -> tuple[int | None, str, str, float]:
+    """Build and solve the chance model; (chosen candidate or None, status, version, ms)."""
+    with pyomo_section():
+        model = build_chance_model(data)
+        run = run_highs(model, time_limit_s=time_limit_s)
+        if run.status is not Status.OPTIMAL:
+            return None, run.raw_status, run.version, run.solve_ms
+        values = run.primals()
+        picked = [c for c in model.C if values[model.x[c]] > 0.5]
+    if len(picked) != 1:
+        raise SolverError(f"solution selects {len(picked)} candidates, expected 1", run.raw_status)
+    return int(picked[0]), run.raw_status, run.version, run.solve_ms
+
+
+def recommend_with_probability(problem: RecommendationProblem,
+                               samples: list[IndividualParameters], min_probability: float,
+                               *, time_limit_s: float = 10.0) -> ChanceRecommendation:
+    """Longest interval, then smallest dose, controlled in >= ``min_probability`` of samples."""
+    n_i, n_j = len(problem.interval_options.days), len(problem.doses_sorted_mg)
+    if n_i * n_j * len(samples) > MAX_CANDIDATE_SAMPLES:
+        raise InputError("samples", len(samples),
+                         f"at most {MAX_CANDIDATE_SAMPLES // (n_i * n_j)} samples for "
+                         f"{n_i * n_j} dose x interval candidates (fewer samples or candidates)")
+    ok = control_matrix(problem, samples)
+    rank = _rank(n_i, n_j)
+    required = required_count(min_probability, len(samples))
+    chosen, raw, version, ms = solve_chance(ChanceModelData(ok=ok, rank=rank, required=required),
+                                            time_limit_s=time_limit_s)
+    share = ok.mean(axis=1).reshape(n_i, n_j)
+    if chosen is not None and share.reshape(-1)[chosen] * len(samples) < required - 1e-9:
+        raise SolverError("solver chose an option below the required share of samples", raw)
+    top = np.unravel_index(int(np.argmax(share[::-1].reshape(-1))), share.shape)
+    ti = n_i - 1 - int(top[0])
+    best = (problem.interval_options.days[ti], problem.doses_sorted_mg[int(top[1])],
+            float(share[ti, int(top[1])]))
+    n_ok = int((ok.sum(axis=1) >= required).sum())
+    common = dict(best_option=best, feasible_candidates=n_ok,
+                  min_probability=min_probability, samples=len(samples),
+                  solver_status=raw, solver_version=version, solve_ms=ms)
+    if chosen is None:
+        return ChanceRecommendation(status=Status.INFEASIBLE, interval_days=None, dose_mg=None,
+                                    probability=None, next_longer_interval_days=None,
+                                    next_longer_probability=None, **common)  # type: ignore[arg-type]
+    i, j = divmod(chosen, n_j)
+    nl_days = problem.interval_options.days[i + 1] if i + 1 < n_i else None
+    nl_p = float(share[i + 1].max()) if i + 1 < n_i else None
+    return ChanceRecommendation(status=Status.OPTIMAL,
+                                interval_days=problem.interval_options.days[i],
+                                dose_mg=problem.doses_sorted_mg[j],
+                                probability=float(share[i, j]),
+                                next_longer_interval_days=nl_days, next_longer_probability=nl_p,
+                                **common)  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+"""pydantic errors in the project's words: the field's dotted path, the value, what is allowed.
+
+Shared by the HTTP API (422 bodies) and scenario files (CLI and batches), so a mistake reads the
+same wherever it is made. A key written without its unit (``baseline_ige``, ``weight``) is
+answered with the name that carries one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from optimizer.errors import InputError
+from optimizer.schemas.free_ige import UNIT_HINTS
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+__all__ = ["describe_error", "first_input_error", "ordered_errors", "validate"]
+
+_ROOTS = ("body", "query", "path", "header")
+#: Tags of discriminated unions, which pydantic puts into error paths.
+_UNION_TAGS = {"target": ("score", "free_ige")}
+
+
+def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
+    """``(field, allowed)`` for one pydantic error dict."""
+    loc = list(err.get("loc", ()))
+    if drop_root and loc and loc[0] in _ROOTS:
+        loc = loc[1:]
+    clean: list[Any] = []
+    for part in loc:
+        if clean and clean[-1] in _UNION_TAGS and part in _UNION_TAGS[clean[-1]]:
+            continue
+        clean.append(part)
+    field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in clean)
+    field = field.replace(".[", "[") or "body"
+    allowed = str(err.get("msg", "a valid value"))
+    key = str(clean[-1]) if clean else ""
+    parent = str(clean[-2]) if len(clean) > 1 else ""
+    if err.get("type") == "extra_forbidden":
+        hint = UNIT_HINTS.get(f"{parent}.{key}", UNIT_HINTS.get(key))
+        allowed = (f"no field {key!r} here; a quantity is written with its unit: {hint}"
+                   if hint else f"no field {key!r} here (unknown field; check the spelling)")
+    return field, allowed
+
+
+def ordered_errors(errors: Any) -> list[Any]:
+    """Unknown keys first: one (often a quantity written without its unit) explains the rest,
+    such as the "field required" of the name it stands for."""
+    return sorted(errors, key=lambda e: e.get("type") != "extra_forbidden")
+
+
+def first_input_error(exc: ValidationError) -> InputError:
+    """The error a user should read first, as an :class:`InputError`."""
+    err = ordered_errors(exc.errors())[0]
+    field, allowed = describe_error(err, drop_root=False)
+    return InputError(field, err.get("input"), allowed)
+
+
+def validate(model: type[ModelT], data: Any) -> ModelT:
+    """``model.model_validate(data)``, failing with :func:`first_input_error`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise first_input_error(exc) from None

@@ -1,0 +1,229 @@
+"""Recommend the longest controlled interval: exposures (numpy) -> model (Pyomo) -> HiGHS.
+
+The flow is ``evaluate_candidates`` (all troughs at once, numpy) -> ``build_interval_model``
+-> ``solve_choice`` -> read back and explain. The solver's choice is re-checked in numpy
+before it is returned: a recommendation is never less safe than the model says.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.core.problem import RecommendationProblem
+from optimizer.core.results import CandidateScore, Recommendation, SolveOutcome, Status, Timings
+from optimizer.errors import SolverError
+from optimizer.exposure.pk import (
+    PKModel,
+    steady_state_concentration_mg_per_l,
+    steady_state_trough_mg_per_l,
+)
+from optimizer.exposure.symptoms import score, threshold_concentration_mg_per_l
+from optimizer.solve.compiled import CompiledLinearModel, compile_model
+from optimizer.solve.highs import pyomo_section, solve_choice, solve_compiled
+from optimizer.solve.interval_model import IntervalModelData, build_interval_model
+
+__all__ = [
+    "ASSUMPTIONS",
+    "Backend",
+    "CandidateTable",
+    "choose_candidate",
+    "evaluate_candidates",
+    "late_dose_tolerance_days",
+    "recommend_interval",
+]
+
+ASSUMPTIONS: tuple[str, ...] = (
+    "Steady state on a regular schedule: the same dose at the same interval for several "
+    "half-lives (about 4 months at a 26-day half-life).",
+    "One-compartment pharmacokinetics with first-order subcutaneous absorption and linear "
+    "elimination; clearance and volume scale with body weight (label).",
+    "Symptom score follows an inhibitory sigmoid Emax curve of serum concentration with no "
+    "delay; the worst moment of each cycle is just before the next dose.",
+    "Parameters are population values unless stated otherwise; an individual patient may be "
+    "more or less sensitive.",
+    "This result supports, and does not replace, the clinician's judgement.",
+)
+
+Backend = Literal["compiled", "pyomo"]
+
+#: Late-dose search horizon beyond the interval, days: 10 half-lives of the default 26 days.
+_LATE_SEARCH_DAYS = 260.0
+#: Resolution of the late-dose tolerance, days.
+_LATE_STEP_DAYS = 0.1
+
+
+@dataclass(frozen=True)
+class CandidateTable:
+    """All options ordered by preference index ``c = i * n_doses + j``.
+
+    ``intervals_days[i]`` ascending, ``doses_mg[j]`` ascending; ``trough[i, j]`` in mg/L and
+    ``max_score[i, j]`` the worst-case steady-state score of that option.
+    """
+
+    intervals_days: NDArray[np.int64]
+    doses_mg: NDArray[np.float64]
+    trough: NDArray[np.float64]
+    max_score: NDArray[np.float64]
+    threshold_conc_mg_per_l: float
+
+    @property
+    def controlled(self) -> NDArray[np.bool_]:
+        return self.trough >= self.threshold_conc_mg_per_l
+
+    def model_data(self) -> IntervalModelData:
+        n_i, n_j = self.trough.shape
+        margin = (self.trough / self.threshold_conc_mg_per_l - 1.0).reshape(-1)
+        i, j = np.divmod(np.arange(n_i * n_j), n_j)
+        rank = (i * n_j + (n_j - 1 - j)).astype(np.float64)
+        return IntervalModelData(margin=margin, rank=rank)
+
+    def option(self, i: int, j: int) -> CandidateScore:
+        return CandidateScore(interval_days=int(self.intervals_days[i]),
+                              dose_mg=float(self.doses_mg[j]),
+                              max_score=float(self.max_score[i, j]))
+
+
+def evaluate_candidates(problem: RecommendationProblem, model: PKModel) -> CandidateTable:
+    """Steady-state trough and worst-case score of every (interval, dose) option, in one pass."""
+    intervals = np.asarray(problem.interval_options.days, dtype=np.int64)
+    doses = np.asarray(problem.doses_sorted_mg, dtype=np.float64)
+    trough = steady_state_trough_mg_per_l(model, doses[None, :], intervals[:, None])
+    c_star = threshold_concentration_mg_per_l(problem.response, problem.threshold_score)
+    return CandidateTable(intervals_days=intervals, doses_mg=doses, trough=trough,
+                          max_score=score(problem.response, trough),
+                          threshold_conc_mg_per_l=c_star)
+
+
+def late_dose_tolerance_days(model: PKModel, dose_mg: float, interval_days: float,
+                             threshold_conc_mg_per_l: float) -> float:
+    """Days after the due date at which the steady-state concentration falls to the threshold,
+    rounded down to 0.1 day so the figure never overstates the tolerance.
+
+    Past the due date (no further dose) the concentration only falls: the cycle's single peak
+    lies before it (see :mod:`optimizer.exposure.pk`). So the last point of a 0.1-day grid still
+    at or
+    above the threshold is the answer, found with one vectorised evaluation.
+    """
+    delays = np.arange(0.0, _LATE_SEARCH_DAYS + 0.05, _LATE_STEP_DAYS)
+    c = steady_state_concentration_mg_per_l(model, dose_mg, interval_days,
+                                            interval_days + delays)
+    below = np.flatnonzero(c < threshold_conc_mg_per_l)
+    if below.size == 0:
+        return _LATE_SEARCH_DAYS
+    first = int(below[0])
+    return 0.0 if first == 0 else round(float(delays[first - 1]), 1)
+
+
+def _peak_conc(model: PKModel, dose_mg: float, interval_days: float) -> float:
+    ke, ka = model.ke_per_day, model.ka_per_day
+    # Css'(t) = 0 where exp((ka-ke) t) = ka (1 - e^{-ke tau}) / (ke (1 - e^{-ka tau})).
+    t_peak = math.log(ka * -math.expm1(-ke * interval_days)
+                      / (ke * -math.expm1(-ka * interval_days))) / (ka - ke)
+    t_peak = min(max(t_peak, 0.0), interval_days)
+    return float(steady_state_concentration_mg_per_l(model, dose_mg, interval_days, t_peak))
+
+
+@lru_cache(maxsize=64)
+def _compiled_interval_model(n_candidates: int) -> tuple[CompiledLinearModel, NDArray[np.int64]]:
+    """The interval model for ``n_candidates`` compiled once; and the column of each ``x[c]``."""
+    placeholder = IntervalModelData(margin=np.zeros(n_candidates), rank=np.zeros(n_candidates))
+    with pyomo_section():
+        model = build_interval_model(placeholder)
+        compiled = compile_model(model)
+        cols = np.array([compiled.col_of[model.x[c].name] for c in model.C], dtype=np.int64)
+    return compiled, cols
+
+
+def _solve_compiled_choice(data: IntervalModelData, time_limit_s: float) -> SolveOutcome:
+    compiled, cols = _compiled_interval_model(int(data.margin.size))
+    run = solve_compiled(compiled, data.param_values(), time_limit_s=time_limit_s)
+    chosen = None
+    if run.status is Status.OPTIMAL and run.col_value is not None:
+        picked = np.flatnonzero(run.col_value[cols] > 0.5)
+        if picked.size != 1:
+            raise SolverError(f"solution selects {picked.size} candidates, expected exactly 1",
+                              run.raw_status)
+        chosen = int(picked[0])
+    return SolveOutcome(status=run.status, raw_status=run.raw_status, solver_name="highs",
+                        solver_version=run.version, solve_ms=run.solve_ms, chosen=chosen,
+                        objective=run.objective)
+
+
+def choose_candidate(data: IntervalModelData, time_limit_s: float = 10.0) -> SolveOutcome:
+    """The most preferred candidate with a non-negative margin, by the interval model compiled
+    once per size and solved by HiGHS (shared by every target: score, free IgE)."""
+    return _solve_compiled_choice(data, time_limit_s)
+
+
+def recommend_interval(problem: RecommendationProblem, *, time_limit_s: float = 10.0,
+                       backend: Backend = "compiled") -> Recommendation:
+    """The longest allowed interval, and for it the smallest allowed dose, that keeps the
+    steady-state score at or below ``problem.threshold_score`` over the whole cycle.
+
+    ``backend="compiled"`` (default) solves the Pyomo model compiled once per size, refilled
+    with this question's numbers and handed to highspy directly; ``backend="pyomo"`` builds and
+    solves the Pyomo model through Pyomo's HiGHS interface. Both give the same answer (tested).
+    """
+    t0 = time.perf_counter()
+    pk = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    table = evaluate_candidates(problem, pk)
+    data = table.model_data()
+    t1 = time.perf_counter()
+    if backend == "compiled":
+        _compiled_interval_model(int(data.margin.size))
+        t2 = time.perf_counter()
+        outcome = _solve_compiled_choice(data, time_limit_s)
+    else:
+        with pyomo_section():
+            model = build_interval_model(data)
+            t2 = time.perf_counter()
+            outcome = solve_choice(model, time_limit_s=time_limit_s)
+    t3 = time.perf_counter()
+    timings = Timings(exposure_ms=(t1 - t0) * 1e3, build_ms=(t2 - t1) * 1e3,
+                      solve_ms=(t3 - t2) * 1e3, total_ms=(t3 - t0) * 1e3)
+    return read_back(problem, pk, table, outcome, timings)
+
+
+def read_back(problem: RecommendationProblem, pk: PKModel, table: CandidateTable,
+              outcome: SolveOutcome, timings: Timings) -> Recommendation:
+    """Turn the solver's choice into an explained recommendation (numpy re-check included)."""
+    n_i, n_j = table.trough.shape
+    ok = table.controlled
+    thr = problem.threshold_score
+    c_star = table.threshold_conc_mg_per_l
+    common = dict(threshold_score=thr, threshold_conc_mg_per_l=c_star, candidates=n_i * n_j,
+                  feasible_candidates=int(ok.sum()), solve=outcome, timings=timings,
+                  assumptions=ASSUMPTIONS)
+    if outcome.status is Status.INFEASIBLE or outcome.chosen is None:
+        if ok.any():
+            raise SolverError("solver reports infeasible but a controlled option exists",
+                              outcome.raw_status)
+        best = np.unravel_index(int(np.argmin(table.max_score)), table.max_score.shape)
+        closest = table.option(int(best[0]), int(best[1]))
+        return Recommendation(status=Status.INFEASIBLE, interval_days=None, dose_mg=None,
+                              max_score=closest.max_score, margin_score=thr - closest.max_score,
+                              worst_day_in_cycle=None, trough_conc_mg_per_l=None,
+                              peak_conc_mg_per_l=None, next_longer=None,
+                              late_dose_tolerance_days=None, closest_option=closest, **common)
+    i, j = divmod(outcome.chosen, n_j)
+    if not ok[i, j]:
+        raise SolverError("solver chose an option that fails the numpy control check",
+                          outcome.raw_status)
+    chosen = table.option(i, j)
+    next_longer = table.option(i + 1, n_j - 1) if i + 1 < n_i else None
+    tau = float(table.intervals_days[i])
+    dose = float(table.doses_mg[j])
+    return Recommendation(
+        status=Status.OPTIMAL, interval_days=chosen.interval_days, dose_mg=chosen.dose_mg,
+        max_score=chosen.max_score, margin_score=thr - chosen.max_score,
+        worst_day_in_cycle=tau, trough_conc_mg_per_l=float(table.trough[i, j]),
+        peak_conc_mg_per_l=_peak_conc(pk, dose, tau), next_longer=next_longer,
+        late_dose_tolerance_days=late_dose_tolerance_days(pk, dose, tau, c_star),
+        closest_option=None, **common)

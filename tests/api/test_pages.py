@@ -1,0 +1,286 @@
+"""Story: a clinician opens the page without any outside network, and prints a one-page
+report of a stored recommendation for the patient's record."""
+
+from __future__ import annotations
+
+import base64
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from api.main import app
+from api.routes.pages import render_report
+from optimizer.comparison.costs import DEFAULT_PRICES
+from optimizer.settings import get_settings
+from optimizer.storage.audit import get_recommendation
+
+client = TestClient(app)
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+
+
+@pytest.fixture(autouse=True)
+def pages_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DOSEOPT_DATABASE_URL", f"sqlite:///{tmp_path / 'pages.db'}")
+    monkeypatch.delenv("DOSEOPT_API_KEY", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+class _Inputs(HTMLParser):
+    """Collects inputs outside <template> and the ids that labels point to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[str] = []
+        self.label_for: set[str] = set()
+        self.template_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "template":
+            self.template_depth += 1
+        elif tag == "label" and a.get("for"):
+            self.label_for.add(str(a["for"]))
+        elif tag in ("input", "textarea") and not self.template_depth:
+            self.inputs.append(str(a.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self.template_depth -= 1
+
+
+def test_the_page_is_served_at_the_root_with_a_label_on_every_input() -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    parser = _Inputs()
+    parser.feed(r.text)
+    assert len(parser.inputs) >= 14
+    assert [i for i in parser.inputs if i not in parser.label_for] == []
+    assert "does\n    not replace, your clinical judgement" in r.text
+    assert "does not replace, clinical\n    judgement" in r.text
+
+
+def test_the_page_needs_no_outside_network() -> None:
+    for name in ("index.html", "page.js", "individual.js", "page.css", "report.css",
+                 "compare.html", "compare.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
+        assert "@import" not in text
+    for path, kind in (("/static/page.js", "javascript"), ("/static/page.css", "text/css")):
+        r = client.get(path)
+        assert r.status_code == 200 and kind in r.headers["content-type"]
+
+
+def test_the_report_holds_inputs_answer_plot_assumptions_versions_date_and_id() -> None:
+    body = client.post("/v1/recommendations",
+                       json={"patient": {"weight_kg": 30}, "threshold_score": 2}).json()
+    r = client.get(f"/v1/recommendations/{body['id']}/report")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    stored = get_recommendation(body["id"])
+    assert stored is not None
+    assert body["id"] in html
+    assert stored.created_utc.strftime("%Y-%m-%d %H:%M UTC") in html
+    assert "300 mg every 36 days" in html
+    assert "patient.weight_kg</dt><dd>30" in html
+    for line in body["assumptions"]:
+        assert line.replace("'", "&#x27;") in html
+    for name, ver in stored.versions.items():
+        assert f"{name} {ver}" in html
+    assert f"highs {body['solver']['version']}" in html
+    assert "supports, and does not\nreplace, clinical judgement" in html
+    assert "@page" in html and "size: A4" in html
+    uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert uri is not None
+    assert ET.fromstring(base64.b64decode(uri.group(1))).tag.endswith("svg")
+
+
+def test_an_unknown_report_is_a_404() -> None:
+    r = client.get("/v1/recommendations/abc/report")
+    assert r.status_code == 404 and r.json()["detail"][0]["field"] == "id"
+
+
+class _Dose(BaseModel):
+    date: date
+    dose_mg: float
+
+
+class _History(BaseModel):
+    doses: list[_Dose]
+
+
+def test_the_report_lists_next_dose_dates_from_the_last_recorded_dose() -> None:
+    body = client.post("/v1/recommendations",
+                       json={"patient": {"weight_kg": 30}, "threshold_score": 2}).json()
+    stored = get_recommendation(body["id"])
+    assert stored is not None
+    no_history = render_report(stored)
+    assert "Next dose dates" not in no_history
+
+    class WithHistory(type(stored.request)):  # type: ignore[misc]
+        history: _History | None = None
+
+    request = WithHistory.model_validate({
+        **stored.request.model_dump(),
+        "history": {"doses": [{"date": "2020-03-02", "dose_mg": 300},
+                              {"date": "2020-02-03", "dose_mg": 300}]}})
+    html = render_report(type(stored)(**{**stored.__dict__, "request": request}))
+    # 2020-03-02 + 36 days = 2020-04-07, + 72 = 2020-05-13 (2020 is a leap year).
+    assert "Next dose dates</dt><dd>2020-04-07, 2020-05-13, 2020-06-18" in html
+
+
+class _Values(HTMLParser):
+    """Input id -> value attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "input" and a.get("id"):
+            self.values[str(a["id"])] = str(a.get("value") or "")
+
+
+def test_the_compare_page_is_linked_labelled_and_shows_the_default_prices() -> None:
+    assert 'href="/compare"' in client.get("/").text
+    r = client.get("/compare")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    labels, values = _Inputs(), _Values()
+    labels.feed(r.text)
+    values.feed(r.text)
+    assert {"schedules", "horizon_days", "population_n", "price_150"} <= set(labels.inputs)
+    assert [i for i in labels.inputs if i not in labels.label_for] == []
+    assert "{{" not in r.text
+    prices = DEFAULT_PRICES.syringe_price
+    assert values.values["currency"] == DEFAULT_PRICES.currency
+    for size in (75, 150, 300):
+        shown = values.values[f"price_{size}"]
+        assert (float(shown) == prices[size]) if size in prices else shown == ""
+    assert float(values.values["visit_cost"]) == DEFAULT_PRICES.visit_cost
+    assert "do not replace, clinical and\n    commissioning judgement" in r.text
+    assert client.get("/static/compare.js").status_code == 200
+
+
+HISTORY_REQUEST = {
+    "patient": {"weight_kg": 30}, "threshold_score": 2, "min_probability": 0.9,
+    "history": {"doses": [{"date": "2021-03-01", "dose_mg": 300},
+                          {"date": "2021-04-05", "dose_mg": 300}],
+                "observations": [{"date": "2021-04-05", "score": 0}]},
+    "evaluation_date": "2021-04-20", "plan": {"horizon_weeks": 12}}
+
+
+def test_the_report_of_a_fitted_answer_shows_the_fit_plan_and_missed_dose_advice() -> None:
+    body = client.post("/v1/recommendations", json=HISTORY_REQUEST).json()
+    html = client.get(f"/v1/recommendations/{body['id']}/report").text
+    fit = body["fit"]
+    assert "<h2>Fit to this patient's history</h2>" in html
+    for p in fit["parameters"]:
+        est = p["estimate"]
+        shown = f"{est:.0f}" if est >= 100 else f"{est:.1f}" if est >= 10 else f"{est:.2f}"
+        assert f"<td>{shown}" in html, p["name"]
+        assert f"{p['shift_prior_sd']:+.2f} prior SD" in html
+    assert f"Probability controlled</dt><dd>{body['probability_controlled']:.0%}" in html
+    assert f"Next longer interval</dt><dd>{body['next_longer_probability']:.0%}" in html
+    for dose in body["plan"]["doses"]:
+        assert f"<td>{dose['date']}</td><td>{dose['interval_days']}</td>" in html
+    for check in body["plan"]["checkpoints"]:
+        assert f"Score check {check['date']}" in html
+    for line in body["missed_dose"]["advice"]:
+        assert line in html
+    assert "supports, and does not\nreplace, clinical judgement" in html
+
+
+def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
+    body = client.post("/v1/recommendations", json={"patient": {"weight_kg": 30}}).json()
+    html = client.get(f"/v1/recommendations/{body['id']}/report").text
+    for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
+                    "Probability controlled"):
+        assert heading not in html
+
+
+class _Controls(_Inputs):
+    """_Inputs, with selects counted as inputs, and every control's data-field."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data_fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if tag == "select" and not self.template_depth:
+            self.inputs.append(str(a.get("id")))
+        if tag in ("input", "textarea", "select") and a.get("data-field"):
+            self.data_fields[str(a.get("id"))] = str(a["data-field"])
+
+
+def test_the_dosing_grid_page_is_linked_labelled_and_starts_from_the_grid_defaults() -> None:
+    from optimizer.free_ige.dosing_grid import DEFAULT_IGE_EDGES_IU_PER_ML, DEFAULT_WEIGHT_EDGES_KG
+    from optimizer.free_ige.target import (
+        DEFAULT_INTERVALS_DAYS,
+        DEFAULT_MAX_DOSE_MG,
+        DEFAULT_TARGET_NG_PER_ML,
+    )
+    from optimizer.schemas.free_ige import DosingGridRequest, FreeIgETargetIn
+
+    assert 'href="/ige"' in client.get("/").text
+    assert 'href="/ige"' in client.get("/compare").text
+    r = client.get("/ige")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    controls, values = _Controls(), _Values()
+    controls.feed(r.text)
+    values.feed(r.text)
+    assert {"weights_kg", "ige_iu_per_ml", "target_ng_per_ml", "parameter_set", "max_dose_mg",
+            "intervals_days", "allow_extrapolation", "api_key"} <= set(controls.inputs)
+    assert [i for i in controls.inputs if i not in controls.label_for] == []
+    # Every data-field names a field of the request (so a 422 finds its input), or the key.
+    for input_id, field in controls.data_fields.items():
+        head, _, tail = field.partition(".")
+        if field == "X-API-Key":
+            continue
+        if head == "target":
+            assert tail in FreeIgETargetIn.model_fields, input_id
+        else:
+            assert head in DosingGridRequest.model_fields and not tail, input_id
+
+    def edges(input_id: str) -> list[float]:
+        return [float(x) for x in values.values[input_id].split(",")]
+
+    assert edges("weights_kg") == list(DEFAULT_WEIGHT_EDGES_KG)
+    # The IgE default is the grid's first bands up to 700 IU/mL, kept short for the screen.
+    assert edges("ige_iu_per_ml") == [g for g in DEFAULT_IGE_EDGES_IU_PER_ML if g <= 700]
+    assert edges("intervals_days") == list(DEFAULT_INTERVALS_DAYS)
+    assert float(values.values["target_ng_per_ml"]) == DEFAULT_TARGET_NG_PER_ML
+    assert float(values.values["max_dose_mg"]) == DEFAULT_MAX_DOSE_MG
+    for name in ("hayashi2007", "lowe2009"):
+        assert f'value="{name}"' in r.text
+    assert "14 (Lowe 2009) and 50" in r.text and "transcribed, unverified" in r.text
+    assert "does not replace, clinical\n    judgement" in r.text
+    for name in ("ige.html", "ige.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
+    js = client.get("/static/ige.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+
+
+def test_the_dosing_grid_page_is_public_while_its_data_call_needs_the_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOSEOPT_API_KEY", "grid-page-key-123")
+    get_settings.cache_clear()
+    assert client.get("/ige").status_code == 200
+    assert client.get("/static/ige.js").status_code == 200
+    small = {"weights_kg": [70], "ige_iu_per_ml": [300]}
+    refused = client.post("/v1/ige-table", json=small)
+    assert refused.status_code == 401 and refused.json()["detail"][0]["field"] == "X-API-Key"
+    answered = client.post("/v1/ige-table", json=small,
+                           headers={"X-API-Key": "grid-page-key-123"})
+    assert answered.status_code == 200 and answered.json()["cells"][0]["label"] == "375 q4w"
