@@ -137,7 +137,7 @@ def _free_ige_figures(record: StoredRecommendation) -> list[tuple[str, str]]:
         n = fi.next_longer
         pairs.append(("Why not longer", f"{n.dose_mg:g} mg every {n.interval_days} days: "
                                         f"free IgE {n.max_free_ige_ng_per_ml:.1f} ng/mL"))
-    pairs.extend(("Warning", w) for w in record.response.warnings)
+    pairs.extend(("Warning", w.message) for w in record.response.warnings)
     return pairs
 
 

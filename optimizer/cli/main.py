@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.batch.scenario_files import load_recommendation
@@ -69,8 +70,8 @@ def print_recommendation(out: RecommendationPublic) -> None:
     console.print(table)
     for line in out.explanation:
         console.print(f"- {line}", highlight=False)
-    for line in out.warnings:
-        console.print(f"[yellow]! {line}[/]", highlight=False)
+    for w in out.warnings:
+        console.print(f"[yellow]! {escape(w.message)}[/]", highlight=False)
     console.print("[dim]Assumptions:[/]")
     for line in out.assumptions:
         console.print(f"[dim]  - {line}[/]", highlight=False)

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.core.results import SolveOutcome, Status, Timings
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError, SolverError
 from optimizer.free_ige.binding import steady_state_cycle
 from optimizer.free_ige.params import (
@@ -155,31 +156,42 @@ class FreeIgEProblem:
                     and p.studied_ige_iu_per_ml[0] <= self.baseline_ige_iu_per_ml
                     <= p.studied_ige_iu_per_ml[1])
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[AnswerWarning]:
         """Where the answer leans on extrapolation, in words a clinician can act on."""
-        p, out = self.parameters, []
+        p, out = self.parameters, list[AnswerWarning]()
         lo, hi = p.studied_weight_kg
         if not lo <= self.weight_kg <= hi:
-            out.append(f"Weight {self.weight_kg:g} kg lies outside the {lo:g}-{hi:g} kg of the "
-                       f"patients behind the {p.name} parameters: the prediction extrapolates.")
+            out.append(AnswerWarning(
+                "outside_studied_weight",
+                f"Weight {self.weight_kg:g} kg lies outside the {lo:g}-{hi:g} kg of the "
+                f"patients behind the {p.name} parameters: the prediction extrapolates.",
+                "patient.weight_kg"))
         lo, hi = p.studied_ige_iu_per_ml
         if not lo <= self.baseline_ige_iu_per_ml <= hi:
-            out.append(f"Baseline IgE {self.baseline_ige_iu_per_ml:g} IU/mL lies outside the "
-                       f"{lo:.0f}-{hi:.0f} IU/mL behind the {p.name} parameters: the prediction "
-                       "extrapolates.")
+            out.append(AnswerWarning(
+                "outside_studied_ige",
+                f"Baseline IgE {self.baseline_ige_iu_per_ml:g} IU/mL lies outside the "
+                f"{lo:.0f}-{hi:.0f} IU/mL behind the {p.name} parameters: the prediction "
+                "extrapolates.", "patient.baseline_ige_iu_per_ml"))
         wl, il = LABEL_WEIGHT_KG, LABEL_IGE_IU_PER_ML
         if not (wl[0] <= self.weight_kg <= wl[1] and il[0] <= self.baseline_ige_iu_per_ml
                 <= il[1]):
-            out.append("Outside the approved dosing tables (answered because "
-                       "allow_extrapolation is set).")
+            out.append(AnswerWarning("outside_label_table",
+                                     "Outside the approved dosing tables (answered because "
+                                     "allow_extrapolation is set).", "patient"))
         if self.target_ng_per_ml >= 0.5 * self.baseline_ige_ng_per_ml:
-            out.append(f"The target ({self.target_ng_per_ml:g} ng/mL) is at least half the "
-                       f"untreated free IgE ({self.baseline_ige_ng_per_ml:.0f} ng/mL): reaching "
-                       "it takes little suppression and says little about symptom control. "
-                       "The symptom-score target may serve this patient better.")
+            out.append(AnswerWarning(
+                "weak_free_ige_target",
+                f"The target ({self.target_ng_per_ml:g} ng/mL) is at least half the "
+                f"untreated free IgE ({self.baseline_ige_ng_per_ml:.0f} ng/mL): reaching "
+                "it takes little suppression and says little about symptom control. "
+                "The symptom-score target may serve this patient better.",
+                "target.max_ng_per_ml"))
         if self.parameter_set == "lowe2009":
-            out.append("The lowe2009 parameters were transcribed from a secondary source and "
-                       "not checked against the paper.")
+            out.append(AnswerWarning("unverified_parameters",
+                                     "The lowe2009 parameters were transcribed from a secondary "
+                                     "source and not checked against the paper.",
+                                     "target.parameter_set"))
         return out
 
 
@@ -267,7 +279,7 @@ class FreeIgERecommendation:
     feasible_candidates: int
     solve: SolveOutcome
     timings: Timings
-    warnings: tuple[str, ...]
+    warnings: tuple[AnswerWarning, ...]
     assumptions: tuple[str, ...] = FREE_IGE_ASSUMPTIONS
 
     @property

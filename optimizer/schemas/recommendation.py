@@ -21,6 +21,7 @@ from optimizer.core.problem import (
     ResponseParameters,
 )
 from optimizer.core.results import Recommendation
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
@@ -384,6 +385,19 @@ class MissedDosePublic(BaseModel):
     advice: list[str]
 
 
+class WarningPublic(BaseModel):
+    """A warning on an answer (see ``docs/warnings.md`` for the codes)."""
+
+    code: str = Field(description="Stable identifier, e.g. 'outside_studied_weight'.")
+    message: str = Field(description="What the clinician should know, in words.")
+    field: str | None = Field(default=None,
+                              description="Request field concerned (dotted path), if any.")
+
+    @classmethod
+    def from_domain(cls, w: AnswerWarning) -> WarningPublic:
+        return cls(code=w.code, message=w.message, field=w.field)
+
+
 class RecommendationPublic(BaseModel):
     """The answer, with its reasons, the model used and the solver's word."""
 
@@ -426,8 +440,9 @@ class RecommendationPublic(BaseModel):
     plan: PlanPublic | None = None
     missed_dose: MissedDosePublic | None = None
     free_ige: FreeIgEPublic | None = None
-    warnings: list[str] = Field(
-        default_factory=list, description="Where the answer extrapolates beyond its data.")
+    warnings: list[WarningPublic] = Field(
+        default_factory=list,
+        description="Where the answer leaves the label or its data, or stands on a thin margin.")
 
     @classmethod
     def from_domain(cls, request: RecommendationRequest, rec: Recommendation,

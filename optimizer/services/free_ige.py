@@ -27,6 +27,7 @@ from optimizer.schemas.recommendation import (
     RecommendationPublic,
     RecommendationRequest,
     SolverPublic,
+    WarningPublic,
 )
 from optimizer.settings import Settings, get_settings
 
@@ -110,7 +111,7 @@ def recommend_free_ige_public(request: RecommendationRequest,
         free_ige=FreeIgEPublic.of(rec, problem.baseline_ige_iu_per_ml,
                                   problem.baseline_ige_ng_per_ml, params.name, params.citation,
                                   problem.ige_production),
-        warnings=list(rec.warnings))
+        warnings=[WarningPublic.from_domain(w) for w in rec.warnings])
 
 
 def dosing_grid_public(request: DosingGridRequest,

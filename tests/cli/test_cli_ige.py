@@ -117,4 +117,4 @@ def test_free_ige_target_asks_almost_nothing_of_the_reference_child() -> None:
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert (body["interval_days"], body["dose_mg"]) == (84, 300)
-    assert any("little suppression" in w for w in body["warnings"])
+    assert any("little suppression" in w["message"] for w in body["warnings"])

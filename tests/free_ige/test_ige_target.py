@@ -200,8 +200,8 @@ def test_outside_the_label_needs_allow_extrapolation_and_then_warns(
     problem = FreeIgEProblem(weight_kg=weight, baseline_ige_iu_per_ml=ige,
                              allow_extrapolation=True)
     warnings = problem.warnings()
-    assert any("Outside the approved dosing tables" in w for w in warnings)
-    assert any(words in w for w in warnings)
+    assert any("Outside the approved dosing tables" in w.message for w in warnings)
+    assert any(words in w.message for w in warnings)
     assert problem.extrapolates()
 
 
@@ -213,7 +213,8 @@ def test_label_edges_are_accepted_and_only_the_study_range_warns() -> None:
         warnings = edge.warnings()
         # Hayashi 2007 studied 42-101 kg: the label's edges extrapolate the model, not the label.
         assert edge.extrapolates() and warnings
-        assert not any("Outside the approved dosing tables" in w for w in warnings)
+        assert not any("Outside the approved dosing tables" in w.message for w in warnings)
     lowe = FreeIgEProblem(weight_kg=70.0, baseline_ige_iu_per_ml=300.0, parameter_set="lowe2009")
     assert not lowe.extrapolates()
-    assert len(lowe.warnings()) == 1 and "lowe2009" in lowe.warnings()[0]
+    assert len(lowe.warnings()) == 1 and "lowe2009" in lowe.warnings()[0].message
+    assert lowe.warnings()[0].code == "unverified_parameters"
