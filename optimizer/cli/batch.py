@@ -29,12 +29,13 @@ from rich.progress import (
 from rich.text import Text
 
 from optimizer.batch.grid import expand_file, expand_files
+from optimizer.cli.output import EXIT_BAD_INPUT, fail
 from optimizer.errors import DoseOptError
 from optimizer.storage.batches import ResultRow
 
 __all__ = ["register"]
 
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 _OUT_TYPES = (".parquet", ".csv", ".jsonl")
 
 
@@ -68,62 +69,71 @@ class RichProgress:
         self.bar.stop()
 
 
-def _fail(exc: DoseOptError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-    return typer.Exit(code=2)
-
-
-Paths = Annotated[list[Path], typer.Argument(help="Scenario files (TOML), single or [grid].")]
+Paths = Annotated[list[Path], typer.Argument(
+    metavar="FILE", help="Scenario files (TOML): one question each, or a [grid] of them.")]
 
 
 def validate(paths: Paths) -> None:
-    """Check scenario files without running them: the scenario count per file, or the error."""
+    """Check scenario files without running them: the scenario count per file, or the error.
+
+    Exit status: 0 every file is valid; 2 at least one file has an error (printed).
+    """
     bad = 0
     for path in paths:
         try:
             scenarios = expand_file(path)
         except DoseOptError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            fail(exc)
             bad += 1
             continue
         kinds = sorted({s.kind for s in scenarios})
         sys.stdout.write(f"{path}: {len(scenarios)} scenario"
                          f"{'' if len(scenarios) == 1 else 's'} ({', '.join(kinds)})\n")
     if bad:
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=EXIT_BAD_INPUT)
 
 
 def batch(
     paths: Paths,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Results file: .parquet, .csv or .jsonl (written at the end).")] = None,
+        "--out", metavar="PATH",
+        help="Results file: .parquet, .csv or .jsonl (written at the end).")] = None,
     workers: Annotated[int, typer.Option(
-        help="Worker processes (0 = DOSEOPT_WORKERS, or one per core).", min=0)] = 0,
-    engine: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+        metavar="N", help="Worker processes (0 = DOSEOPT_WORKERS, or one per core).",
+        min=0)] = 0,
+    engine: Annotated[str, typer.Option(
+        metavar="local|dask", help="local (process pool) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Dask scheduler tcp://host:port (DOSEOPT_SCHEDULER); implies --engine dask.")]
     = None,
     database: Annotated[str | None, typer.Option(
-        "--database", help="SQLAlchemy URL of the store (DOSEOPT_DATABASE_URL).")] = None,
+        "--database", metavar="URL",
+        help="SQLAlchemy URL of the store (default: DOSEOPT_DATABASE_URL).")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        help="Scenarios per task sent to a worker (default: automatic).", min=1)] = None,
+        metavar="N", help="Scenarios per task sent to a worker (default: automatic).",
+        min=1)] = None,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
-    """Run every scenario of the files; rerunning the same command resumes the batch."""
+    """Run every scenario of the files; rerunning the same command resumes the batch.
+
+    Exit status: 0 every scenario answered; 1 some failed (their errors are in the results);
+    2 a file, field or option to fix; 130 interrupted (rerun the same command to resume).
+    """
     from optimizer.batch.runner import run_batch
     from optimizer.settings import get_settings
     from optimizer.storage.batches import export_results
     from optimizer.storage.engine import get_engine
 
     if engine not in ("local", "dask"):
-        raise _fail(DoseOptError(f"--engine: got {engine!r}; allowed: local or dask"))
+        raise fail(DoseOptError(f"--engine: got {engine!r}; allowed: local or dask"))
     if out is not None and out.suffix.lower() not in _OUT_TYPES:
-        raise _fail(DoseOptError(f"--out: got {str(out)!r}; allowed: a file ending in "
+        raise fail(DoseOptError(f"--out: got {str(out)!r}; allowed: a file ending in "
                                  + ", ".join(_OUT_TYPES)))
     try:
         scenarios = expand_files(paths)
     except DoseOptError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     settings = get_settings()
     url = database or settings.database_url
     scheduler = scheduler or settings.scheduler
@@ -146,7 +156,7 @@ def batch(
         f"batch {summary.batch_id}: {summary.total} scenarios, {summary.done} done, "
         f"{summary.failed} failed; this run {summary.ran} in {summary.elapsed_s:.1f} s "
         f"({summary.rate_per_s:,.0f}/s), {summary.skipped} already stored"
-        + (f"; {rows} rows written to {out}" if out is not None else ""), highlight=False)
+        + (f"; {rows} rows written to {out}" if out is not None else ""), markup=False)
     if summary.failed:
         raise typer.Exit(code=1)
 
