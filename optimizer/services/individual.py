@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.core.problem import RecommendationProblem, ResponseParameters
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
@@ -28,6 +29,7 @@ from optimizer.individual.history import (
 )
 from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
+from optimizer.individual.plan_reach import check_reach
 from optimizer.individual.probability import ChanceRecommendation, recommend_with_probability
 from optimizer.schemas.recommendation import (
     WEEKDAYS,
@@ -43,6 +45,7 @@ from optimizer.schemas.recommendation import (
     RecommendationPublic,
     RecommendationRequest,
     SolverPublic,
+    WarningPublic,
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
 from optimizer.settings import Settings
@@ -213,6 +216,7 @@ def recommend_individual(request: RecommendationRequest,
     c_star = pt.threshold_conc_mg_per_l(problem.threshold_score)
     fields = _point_fields(problem, chance, pk, pt.response(), c_star)
     plan_out = missed_out = None
+    warnings: list[WarningPublic] = []
     if history is not None and history.doses:
         weekdays = _weekdays(request)
         regular = regular_interval_days(history, chance.interval_days or 28)
@@ -229,6 +233,7 @@ def recommend_individual(request: RecommendationRequest,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
                                                   o.min_gap_days, o.time_limit_s))
             plan_out = _plan_public(plan_transition(ctx), ctx)
+            warnings += _reach_warnings(ctx, plan_out)
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
@@ -248,7 +253,22 @@ def recommend_individual(request: RecommendationRequest,
                     "plan_and_advice": (t3 - t2) * 1e3, "total": (t3 - t0) * 1e3},
         fit=_fit_public(fit, request.samples), probability_controlled=chance.probability,
         next_longer_probability=chance.next_longer_probability, plan=plan_out,
-        missed_dose=missed_out)
+        missed_dose=missed_out, warnings=warnings)
+
+
+def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[WarningPublic]:
+    """When the clinic days cannot hold the target interval: say so in the plan's notes and as
+    a warning naming the nearest interval and the days that would hold it."""
+    h, o = ctx.history, ctx.options
+    reach = check_reach(ctx.target_interval_days,
+                        o.clinic_weekdays or (h.doses[-1].date.weekday(),),
+                        h.date_of(max(0, ctx.anchor_day + o.min_gap_days)),
+                        h.date_of(ctx.horizon_day), o.min_gap_days)
+    if reach.reachable:
+        return []
+    plan.notes.append(reach.message())
+    return [WarningPublic.from_domain(AnswerWarning(
+        "plan_target_unreachable", reach.message(), "plan.clinic_weekdays"))]
 
 
 def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, pk: PKModel,
