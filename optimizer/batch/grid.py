@@ -49,6 +49,7 @@ __all__ = [
     "expand_file",
     "expand_files",
     "request_model",
+    "response_model",
     "scenario_id",
     "service_function",
 ]
@@ -108,6 +109,7 @@ class _Kind:
     request_model: Callable[[], type[BaseModel]]
     cross_check: Callable[[BaseModel], object]
     service: Callable[[], Callable[[Any], BaseModel]]
+    response_model: Callable[[], type[BaseModel]]
 
 
 def _recommendation_model() -> type[BaseModel]:
@@ -128,6 +130,18 @@ def _recommendation_service() -> Callable[[Any], BaseModel]:
     from optimizer.services.recommendation import recommend
 
     return recommend
+
+
+def _recommendation_response() -> type[BaseModel]:
+    from optimizer.schemas.recommendation import RecommendationPublic
+
+    return RecommendationPublic
+
+
+def _comparison_response() -> type[BaseModel]:
+    from optimizer.schemas.comparison import ComparisonPublic
+
+    return ComparisonPublic
 
 
 def _comparison_model() -> type[BaseModel]:
@@ -152,8 +166,9 @@ def _comparison_service() -> Callable[[Any], BaseModel]:
 #: Every kind a scenario may have, with its schema, cross-field check and service.
 _KINDS: dict[str, _Kind] = {
     "recommendation": _Kind(_recommendation_model, _recommendation_check,
-                            _recommendation_service),
-    "comparison": _Kind(_comparison_model, _comparison_check, _comparison_service),
+                            _recommendation_service, _recommendation_response),
+    "comparison": _Kind(_comparison_model, _comparison_check, _comparison_service,
+                        _comparison_response),
 }
 
 
@@ -167,6 +182,11 @@ def _kind(kind: str) -> _Kind:
 def request_model(kind: str) -> type[BaseModel]:
     """The request schema of ``kind``; raises InputError for an unknown kind."""
     return _kind(kind).request_model()
+
+
+def response_model(kind: str) -> type[BaseModel]:
+    """The response schema of ``kind``; raises InputError for an unknown kind."""
+    return _kind(kind).response_model()
 
 
 def service_function(kind: str) -> Callable[[Any], BaseModel]:

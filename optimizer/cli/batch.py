@@ -120,9 +120,9 @@ def batch(
     Exit status: 0 every scenario answered; 1 some failed (their errors are in the results);
     2 a file, field or option to fix; 130 interrupted (rerun the same command to resume).
     """
+    from optimizer.batch.export import export_batch
     from optimizer.batch.runner import run_batch
     from optimizer.settings import get_settings
-    from optimizer.storage.batches import export_results
     from optimizer.storage.engine import get_engine
 
     if engine not in ("local", "dask"):
@@ -151,7 +151,7 @@ def batch(
         bar.stop()
     rows = None
     if out is not None:
-        rows = export_results(get_engine(url), summary.batch_id, out)
+        rows = export_batch(get_engine(url), summary.batch_id, out)
     err_console.print(
         f"batch {summary.batch_id}: {summary.total} scenarios, {summary.done} done, "
         f"{summary.failed} failed; this run {summary.ran} in {summary.elapsed_s:.1f} s "
