@@ -7,7 +7,6 @@ prints one line naming the file, the key and what is allowed, and exits with sta
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,19 +17,10 @@ from optimizer.batch.scenario_files import load_request
 from optimizer.cli.output import data_table, print_lines, print_table, say
 from optimizer.errors import InputError, ScenarioError
 from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
+from optimizer.services.comparison_table import CSV_COLUMNS, comparison_csv
 from optimizer.services.format import format_money
 
 __all__ = ["CSV_COLUMNS", "load_comparison", "register", "write_csv"]
-
-CSV_COLUMNS: tuple[str, ...] = (
-    "schedule", "source", "interval_days", "dose_mg", "injections", "syringes_75",
-    "syringes_150", "syringes_300", "total_mg", "drug_cost", "visit_cost", "total_cost",
-    "days_above_threshold", "fraction_controlled", "max_score", "delta_injections",
-    "delta_total_cost", "delta_days_above_threshold", "delta_fraction_controlled",
-    "share_controlled", "mean_controlled_days", "cost_per_patient_year",
-    "cost_per_controlled_patient_year", "incremental_cost_per_controlled_patient_year",
-    "currency")
-
 
 def load_comparison(path: str | Path) -> ComparisonRequest:
     """Read a ``kind = "comparison"`` file into a checked request (same schema as the API)."""
@@ -38,16 +28,8 @@ def load_comparison(path: str | Path) -> ComparisonRequest:
 
 
 def write_csv(out: ComparisonPublic, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(CSV_COLUMNS))
-        writer.writeheader()
-        for row in out.rows:
-            record: dict[str, Any] = row.model_dump()
-            for size in ("75", "150", "300"):
-                record[f"syringes_{size}"] = row.syringes.get(size, 0)
-            record["currency"] = out.currency
-            writer.writerow({k: ("" if record.get(k) is None else record[k])
-                             for k in CSV_COLUMNS})
+    """The rows as CSV (:func:`optimizer.services.comparison_table.comparison_csv`)."""
+    path.write_text(comparison_csv(out), encoding="utf-8", newline="")
 
 
 def _per_patient_table(out: ComparisonPublic) -> Any:

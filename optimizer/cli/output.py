@@ -36,12 +36,12 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 if not console.is_terminal:
     console.width = PIPE_WIDTH
+_DEFAULT_WIDTH = console.width
 
 
 def set_width(width: int | None) -> None:
-    """Use ``width`` columns for standard output (``None`` keeps the detected width)."""
-    if width is not None:
-        console.width = width
+    """Use ``width`` columns for standard output (``None``: the width detected at start)."""
+    console.width = _DEFAULT_WIDTH if width is None else width
 
 
 def say(text: str, style: str = "") -> None:
