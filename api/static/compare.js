@@ -113,7 +113,7 @@
       cells.forEach((text, i) => {
         const cell = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) cell.scope = "row";
-        else cell.className = "num";
+        else cell.className = view.columns[i].field.startsWith("incremental") ? "words" : "num";
         cell.textContent = text;
         tr.appendChild(cell);
       });

@@ -85,9 +85,9 @@ def _cell(field: str, row: ComparisonRowPublic, out: ComparisonPublic) -> str:
     if field == "syringes":
         return ", ".join(f"{n} × {size} mg" for size, n in row.syringes.items())
     if field == "delta_total_cost":
-        return ("+" if row.delta_total_cost > 0 else "") + format_money(row.delta_total_cost, c)
+        return ("+" if row.delta_total_cost > 0 else "") + format_money(row.delta_total_cost)
     if field in ("total_cost", "cost_per_controlled_patient_year"):
-        return format_money(getattr(row, field), c)
+        return format_money(getattr(row, field))
     if field == "incremental_cost_per_controlled_patient_year":
         return incremental_text(row, out.rows[0], c)
     if field in ("fraction_controlled", "share_controlled"):
