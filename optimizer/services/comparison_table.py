@@ -45,8 +45,8 @@ COLUMN_MEANINGS: tuple[tuple[str, str, str], ...] = (
     ("share_controlled", "Patients controlled", "Share of the virtual patients with no day "
                                                 "above the threshold."),
     ("cost_per_controlled_patient_year", "Cost per controlled patient-year",
-     "Cost per patient-year divided by the share of the year controlled, averaged over the "
-     "virtual patients."),
+     "Cost of all virtual patients divided by their time without an excursion, in years; "
+     "empty if none is controlled."),
     ("incremental_cost_per_controlled_patient_year", "Incremental cost per controlled "
      "patient-year", "Difference in cost per patient-year divided by the difference in "
      "controlled patient-years, against the reference. Positive for a cheaper, less "
