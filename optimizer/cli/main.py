@@ -120,8 +120,7 @@ def serve(
 
     import uvicorn
 
-    from api.security import check_bind
-    from optimizer.settings import get_settings
+    from optimizer.settings import check_bind, get_settings
 
     s = get_settings()
     bind = host or s.host
