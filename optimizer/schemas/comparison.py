@@ -11,21 +11,28 @@ defaults are in :mod:`optimizer.comparison.costs`, :mod:`optimizer.comparison.sc
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from optimizer.comparison.costs import DEFAULT_PRICES, MAX_PRICE, PriceList
 from optimizer.comparison.population import MAX_PATIENTS, PopulationSpec
-from optimizer.comparison.schedules import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
+from optimizer.comparison.schedules import (
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    ComparisonSetup,
+)
 from optimizer.core.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
-from optimizer.core.regimen import MAX_DOSES
+from optimizer.core.regimen import MAX_DOSES, Schedule
+from optimizer.schemas.base import InputModel
 from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn
 
 __all__ = [
     "ComparisonPublic",
     "ComparisonRequest",
     "ComparisonRowPublic",
+    "ComparisonRun",
     "DoseAtDayIn",
     "DoseListIn",
     "OptimalOptionsIn",
@@ -45,11 +52,7 @@ def _default_syringe_price() -> dict[SyringeSize, float]:
     return {"75": prices[75], "150": prices[150]}
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-class PricesIn(_In):
+class PricesIn(InputModel):
     """Price list. Default: UK NHS list prices in GBP (BNF via NICE TA339), no visit cost."""
 
     currency: str = Field(default=DEFAULT_PRICES.currency, pattern=r"^[A-Z]{3}$",
@@ -70,7 +73,7 @@ class PricesIn(_In):
                          visit_cost=self.visit_cost, currency=self.currency)
 
 
-class PopulationIn(_In):
+class PopulationIn(InputModel):
     """Virtual patients around the request's patient (log-normal; sources in
     optimizer/comparison/population.py)."""
 
@@ -93,19 +96,19 @@ class PopulationIn(_In):
         return PopulationSpec(**self.model_dump())
 
 
-class DoseAtDayIn(_In):
+class DoseAtDayIn(InputModel):
     day: int = Field(ge=0, lt=MAX_HORIZON_DAYS, description="Day of the dose, from day 0.")
     dose_mg: float = Field(ge=1, le=2400, description="Dose, mg.")
 
 
-class DoseListIn(_In):
+class DoseListIn(InputModel):
     """An explicit schedule: doses on given days (needs start = "first_dose")."""
 
     name: str = Field(min_length=1, max_length=60, description="Label of the schedule's row.")
     doses: list[DoseAtDayIn] = Field(min_length=1, max_length=MAX_DOSES)
 
 
-class OptimalOptionsIn(_In):
+class OptimalOptionsIn(InputModel):
     """Options for the optimizer's row (``include_optimal``)."""
 
     dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] | None = Field(
@@ -205,3 +208,13 @@ class ComparisonPublic(BaseModel):
     model: dict[str, float]
     notes: list[str]
     assumptions: list[str]
+
+
+@dataclass(frozen=True)
+class ComparisonRun:
+    """The public answer plus the domain values the plots draw from: the setup and each
+    schedule, in the order of ``public.rows``."""
+
+    public: ComparisonPublic
+    setup: ComparisonSetup
+    schedules: tuple[Schedule, ...]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from optimizer.core.problem import (
     IntervalOptions,
@@ -25,6 +25,7 @@ from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
+from optimizer.schemas.base import InputModel as _In
 from optimizer.schemas.free_ige import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
 
 __all__ = [
@@ -50,10 +51,6 @@ __all__ = [
 _DEFAULT_PK = PKParameters()
 _DEFAULT_RESPONSE = ResponseParameters()
 _DEFAULT_INTERVALS = IntervalOptions()
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class PatientIn(_In):

@@ -28,10 +28,12 @@ from optimizer.schemas.comparison import (
     ComparisonPublic,
     ComparisonRequest,
     ComparisonRowPublic,
+    ComparisonRun,
     DoseListIn,
     OptimalPublic,
 )
 from optimizer.schemas.recommendation import RecommendationRequest
+from optimizer.services.recommendation import model_parameters, recommend
 from optimizer.settings import Settings
 
 __all__ = ["ASSUMPTIONS", "ComparisonRun", "compare", "run_comparison"]
@@ -57,15 +59,6 @@ class _Entry:
     source: str
 
 
-@dataclass(frozen=True)
-class ComparisonRun:
-    """The public answer plus what the plots need: the setup and each schedule."""
-
-    public: ComparisonPublic
-    setup: ComparisonSetup
-    schedules: tuple[Schedule, ...]
-
-
 def _given(request: ComparisonRequest) -> list[_Entry]:
     out = []
     for i, item in enumerate(request.schedules):
@@ -81,8 +74,6 @@ def _given(request: ComparisonRequest) -> list[_Entry]:
 
 def _optimal(request: ComparisonRequest, given: list[_Entry],
              settings: Settings | None) -> tuple[OptimalPublic, _Entry | None]:
-    from optimizer.services.recommendation import recommend
-
     doses = request.optimal.dose_options_mg
     if doses is None:
         regular = {e.schedule.dose_mg for e in given if isinstance(e.schedule, RegularSchedule)}
@@ -178,8 +169,6 @@ def _label(request: ComparisonRequest) -> str:
 
 def run_comparison(request: ComparisonRequest, settings: Settings | None = None) -> ComparisonRun:
     """Answer a comparison request (raises InputError on a question it cannot answer)."""
-    from optimizer.services.recommendation import model_parameters
-
     problem = request.to_problem()
     setup = ComparisonSetup(problem=problem, prices=request.prices.to_domain(),
                             horizon_days=request.horizon_days, start=request.start)

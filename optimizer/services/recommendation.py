@@ -10,6 +10,8 @@ from optimizer.core.results import Recommendation, Status
 from optimizer.exposure.pk import PKModel
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.score_target.interval_search import recommend_interval
+from optimizer.services.free_ige import recommend_free_ige_public
+from optimizer.services.individual import recommend_individual
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["explain", "model_parameters", "recommend"]
@@ -73,12 +75,8 @@ def recommend(request: RecommendationRequest,
     """
     settings = settings or get_settings()
     if request.is_free_ige:
-        from optimizer.services.free_ige import recommend_free_ige_public
-
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
-        from optimizer.services.individual import recommend_individual
-
         return recommend_individual(request, settings)
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
