@@ -33,7 +33,8 @@ from optimizer.schemas.comparison import (
     OptimalPublic,
 )
 from optimizer.schemas.recommendation import RecommendationRequest
-from optimizer.services.recommendation import model_parameters, recommend
+from optimizer.services.parameters import model_parameters
+from optimizer.services.recommendation import recommend
 from optimizer.settings import Settings
 
 __all__ = ["ASSUMPTIONS", "ComparisonRun", "compare", "run_comparison"]

@@ -45,6 +45,7 @@ from optimizer.schemas.recommendation import (
     SolverPublic,
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
+from optimizer.services.parameters import model_parameters
 from optimizer.settings import Settings
 
 __all__ = ["DEFAULT_MIN_PROBABILITY", "INDIVIDUAL_ASSUMPTIONS", "recommend_individual"]
@@ -233,12 +234,8 @@ def recommend_individual(request: RecommendationRequest,
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
     t3 = time.perf_counter()
-    model = {"weight_kg": problem.patient.weight_kg, "ec50_mg_per_l": pt.ec50_mg_per_l,
-             "baseline_score": min(pt.baseline_score, 10.0), "hill": pt.hill,
-             "clearance_factor": pt.clearance_factor, "ke_per_day": pk.ke_per_day,
-             "ka_per_day": pk.ka_per_day, "volume_l": pk.volume_l,
-             "half_life_days": math.log(2.0) / pk.ke_per_day,
-             "threshold_score": problem.threshold_score, "min_probability": p_min}
+    model = model_parameters(problem, pk, pt.response(), clearance_factor=pt.clearance_factor,
+                             min_probability=p_min)
     return RecommendationPublic(
         **fields, explanation=_explain(chance, fit, problem.threshold_score),
         assumptions=[*ASSUMPTIONS[:-1], *INDIVIDUAL_ASSUMPTIONS, ASSUMPTIONS[-1]],

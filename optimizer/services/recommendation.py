@@ -5,34 +5,15 @@ No logic lives in a route or a command: they all call these functions.
 
 from __future__ import annotations
 
-from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
-from optimizer.exposure.pk import PKModel
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.score_target.interval_search import recommend_interval
 from optimizer.services.free_ige import recommend_free_ige_public
 from optimizer.services.individual import recommend_individual
+from optimizer.services.parameters import model_parameters
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["explain", "model_parameters", "recommend"]
-
-
-def model_parameters(problem: RecommendationProblem) -> dict[str, float]:
-    """Every parameter actually used, with its unit in its name."""
-    pk = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-    return {
-        "weight_kg": problem.patient.weight_kg,
-        "half_life_days": problem.pk.half_life_days,
-        "tmax_days": problem.pk.tmax_days,
-        "apparent_volume_l_per_kg": problem.pk.apparent_volume_l_per_kg,
-        "volume_l": pk.volume_l,
-        "ke_per_day": pk.ke_per_day,
-        "ka_per_day": pk.ka_per_day,
-        "baseline_score": problem.response.baseline_score,
-        "ec50_mg_per_l": problem.response.ec50_mg_per_l,
-        "hill": problem.response.hill,
-        "threshold_score": problem.threshold_score,
-    }
 
 
 def explain(rec: Recommendation) -> list[str]:
