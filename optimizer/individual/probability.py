@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,13 +27,23 @@ from optimizer.individual.fit import IndividualParameters
 from optimizer.solve.chance_model import ChanceModelData, build_chance_model
 from optimizer.solve.highs import pyomo_section, run_highs
 
-__all__ = ["ChanceRecommendation", "brute_force_choice", "control_matrix",
+__all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
            "recommend_with_probability", "required_count", "solve_chance"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
 #: 71 candidates x 200 samples is 14,200; the Pyomo build grows linearly with it).
 MAX_CANDIDATE_SAMPLES = 150_000
+
+
+class ControlledOption(NamedTuple):
+    """The option controlled in the largest share of samples (on a tie the longest interval,
+    then the smallest dose): what an infeasible answer offers instead."""
+
+    interval_days: int
+    dose_mg: float
+    #: Share of the samples the option controls, 0..1.
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class ChanceRecommendation:
     probability: float | None
     next_longer_interval_days: int | None
     next_longer_probability: float | None
-    best_option: tuple[int, float, float]  # (interval, dose, probability) most often controlled
+    best_option: ControlledOption
     feasible_candidates: int
     min_probability: float
     samples: int
@@ -122,8 +133,9 @@ def recommend_with_probability(problem: RecommendationProblem,
         raise SolverError("solver chose an option below the required share of samples", raw)
     top = np.unravel_index(int(np.argmax(share[::-1].reshape(-1))), share.shape)
     ti = n_i - 1 - int(top[0])
-    best = (problem.interval_options.days[ti], problem.doses_sorted_mg[int(top[1])],
-            float(share[ti, int(top[1])]))
+    best = ControlledOption(interval_days=problem.interval_options.days[ti],
+                            dose_mg=problem.doses_sorted_mg[int(top[1])],
+                            probability=float(share[ti, int(top[1])]))
     n_ok = int((ok.sum(axis=1) >= required).sum())
     common = dict(best_option=best, feasible_candidates=n_ok,
                   min_probability=min_probability, samples=len(samples),

@@ -180,10 +180,11 @@ def _first_clinic_day(h: PatientHistory, weekdays: tuple[int, ...] | None) -> in
 def _explain(chance: ChanceRecommendation, fit: FitResult, thr: float) -> list[str]:
     out = [fit.message]
     if chance.interval_days is None:
-        iv, dose, p = chance.best_option
+        best = chance.best_option
         return [*out, f"No allowed dose and interval keeps the predicted score at or below "
                       f"{thr:g} with probability {chance.min_probability:g}. Most often "
-                      f"controlled: {dose:g} mg every {iv} days ({p:.0%} of samples)."]
+                      f"controlled: {best.dose_mg:g} mg every {best.interval_days} days "
+                      f"({best.probability:.0%} of samples)."]
     out.append(f"{chance.dose_mg:g} mg every {chance.interval_days} days keeps the predicted "
                f"score at or below {thr:g} for the whole steady-state cycle in "
                f"{chance.probability:.0%} of {chance.samples} plausible parameter sets "
@@ -260,12 +261,13 @@ def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, 
     common: dict[str, object] = dict(threshold_score=thr, threshold_conc_mg_per_l=c_star,
                                      candidates=n)
     if chance.interval_days is None or chance.dose_mg is None:
-        iv, dose, _ = chance.best_option
-        s = max_score(iv, dose)
+        best = chance.best_option
+        s = max_score(best.interval_days, best.dose_mg)
         return dict(common, status="infeasible", interval_days=None, dose_mg=None, max_score=s,
                     margin_score=thr - s, worst_day_in_cycle=None, trough_conc_mg_per_l=None,
                     peak_conc_mg_per_l=None, next_longer=None, late_dose_tolerance_days=None,
-                    closest_option=CandidatePublic(interval_days=iv, dose_mg=dose, max_score=s),
+                    closest_option=CandidatePublic(interval_days=best.interval_days,
+                                                   dose_mg=best.dose_mg, max_score=s),
                     feasible_candidates=0)
     tau, dose = float(chance.interval_days), chance.dose_mg
     s = max_score(tau, dose)
