@@ -46,6 +46,7 @@ from optimizer.schemas.recommendation import (
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
 from optimizer.services.parameters import model_parameters
+from optimizer.services.wording import regimen_phrase
 from optimizer.settings import Settings
 
 __all__ = ["DEFAULT_MIN_PROBABILITY", "INDIVIDUAL_ASSUMPTIONS", "recommend_individual"]
@@ -183,7 +184,7 @@ def _explain(chance: ChanceRecommendation, fit: FitResult, thr: float) -> list[s
         best = chance.best_option
         return [*out, f"No allowed dose and interval keeps the predicted score at or below "
                       f"{thr:g} with probability {chance.min_probability:g}. Most often "
-                      f"controlled: {best.dose_mg:g} mg every {best.interval_days} days "
+                      f"controlled: {regimen_phrase(best.dose_mg, best.interval_days)} "
                       f"({best.probability:.0%} of samples)."]
     out.append(f"{chance.dose_mg:g} mg every {chance.interval_days} days keeps the predicted "
                f"score at or below {thr:g} for the whole steady-state cycle in "

@@ -11,6 +11,7 @@ from optimizer.score_target.interval_search import recommend_interval
 from optimizer.services.free_ige import recommend_free_ige_public
 from optimizer.services.individual import recommend_individual
 from optimizer.services.parameters import model_parameters
+from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["explain", "model_parameters", "recommend"]
@@ -24,7 +25,7 @@ def explain(rec: Recommendation) -> list[str]:
         assert c is not None
         return [
             f"No allowed dose and interval keeps the predicted score at or below {thr:g}.",
-            f"Closest option: {c.dose_mg:g} mg every {c.interval_days} days, worst-case score "
+            f"Closest option: {regimen_phrase(c.dose_mg, c.interval_days)}, worst-case score "
             f"{c.max_score:.2f} ({c.max_score - thr:.2f} above the threshold).",
             "Consider shorter intervals, larger doses, or a higher threshold.",
         ]
@@ -35,11 +36,8 @@ def explain(rec: Recommendation) -> list[str]:
         f"cycle): predicted score {rec.max_score:.2f}, margin {rec.margin_score:.2f}.",
     ]
     nl = rec.next_longer
-    if nl is None:
-        out.append("This is the longest interval allowed by the options given.")
-    else:
-        out.append(f"Why not longer: {nl.dose_mg:g} mg every {nl.interval_days} days would "
-                   f"reach a score of {nl.max_score:.2f}, above the threshold.")
+    out.append(LONGEST_ALLOWED if nl is None else next_longer_sentence(
+        nl.dose_mg, nl.interval_days, f"reach a score of {nl.max_score:.2f}, above the threshold"))
     out.append(f"At steady state the next dose may be up to {rec.late_dose_tolerance_days:g} "
                "days late before the predicted score crosses the threshold.")
     return out
