@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -188,6 +188,9 @@ class LpRun:
     mip_gap: float | None = None
 
 
+#: How far from 0 or 1 a relaxed binary may sit and still count as integral (HiGHS's own
+#: MIP feasibility tolerance is 1e-6).
+_INTEGRAL_TOL = 1e-9
 _HIGHS_ACCEPTED = {"kOptimal": Status.OPTIMAL, "kInfeasible": Status.INFEASIBLE}
 _local = threading.local()
 _BANNER_LOCK = threading.Lock()
@@ -248,14 +251,34 @@ def _status(h: Any, accept_time_limit_with_solution: bool) -> tuple[Status, str]
 
 
 def solve_lp(lp: LinearProgram, *, time_limit_s: float = 10.0,
-             start: FloatArray | None = None,
-             accept_time_limit_with_solution: bool = False) -> LpRun:
+             start: FloatArray | None = None, accept_time_limit_with_solution: bool = False,
+             relaxation_first: bool = False) -> LpRun:
     """Solve ``lp`` with highspy; check the status before reading a solution.
 
     ``start`` is an optional feasible column vector handed to HiGHS as a warm start (a known
-    plan: the MIP then starts with an incumbent). Options are set on every call (output off,
-    exact MIP gap, this call's time limit), so a previous call can never leave one behind.
+    plan: the MIP then starts with an incumbent). With ``relaxation_first`` the LP relaxation
+    is solved first: when it is infeasible so is the program, and when its optimum is integral
+    that optimum is the program's (no integer point can beat the relaxation's bound), so the
+    MIP machinery runs only when the relaxation is fractional. Options are set on every call
+    (output off, exact MIP gap, this call's time limit), so no call leaves one behind.
     """
+    if relaxation_first and lp.integrality.any():
+        relaxed = replace(lp, integrality=np.zeros_like(lp.integrality))
+        run = _run(relaxed, time_limit_s, None, False)
+        if run.status is Status.INFEASIBLE or run.col_value is None:
+            return run
+        rounded = np.round(run.col_value)
+        integer = lp.integrality != 0
+        if np.all(np.abs(run.col_value - rounded)[integer] <= _INTEGRAL_TOL):
+            values = np.where(integer, rounded, run.col_value)
+            return replace(run, col_value=values)
+        return _run(lp, time_limit_s, start, accept_time_limit_with_solution,
+                    spent_ms=run.solve_ms)
+    return _run(lp, time_limit_s, start, accept_time_limit_with_solution)
+
+
+def _run(lp: LinearProgram, time_limit_s: float, start: FloatArray | None,
+         accept_time_limit_with_solution: bool, spent_ms: float = 0.0) -> LpRun:
     import highspy
 
     h = _thread_highs()
@@ -276,7 +299,7 @@ def solve_lp(lp: LinearProgram, *, time_limit_s: float = 10.0,
         h.setSolution(solution)
     h.run()
     status, raw = _status(h, accept_time_limit_with_solution)
-    elapsed_ms = (time.perf_counter() - begin) * 1e3
+    elapsed_ms = spent_ms + (time.perf_counter() - begin) * 1e3
     version = highs_version()
     if status is Status.INFEASIBLE:
         return LpRun(status, raw, version, elapsed_ms, None, None)

@@ -99,3 +99,27 @@ def test_columns_are_the_pareto_front(margin: NDArray[np.float64]) -> None:
 def test_a_solution_picking_two_candidates_is_refused() -> None:
     with pytest.raises(SolverError, match="selects 2 candidates"):
         read_single_choice(np.array([1.0, 0.0, 1.0]), "kOptimal")
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 7), data=st.data())
+def test_relaxation_first_gives_the_mip_optimum(n: int, data: st.DataObject) -> None:
+    """A small covering program, fractional or integral relaxation: same optimum value."""
+    from optimizer.solve.highs import LinearProgram, solve_lp
+
+    rows = data.draw(st.lists(st.lists(st.integers(0, n - 1), min_size=2, max_size=n,
+                                       unique=True), min_size=1, max_size=6))
+    cost = np.array(data.draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)), dtype=float)
+    lengths = np.array([len(r) for r in rows])
+    lp = LinearProgram(cost=cost, col_lower=np.zeros(n), col_upper=np.ones(n),
+                       integrality=np.ones(n, dtype=np.int64), row_lower=np.ones(len(rows)),
+                       row_upper=np.full(len(rows), np.inf),
+                       a_start=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                       a_index=np.concatenate([np.array(r) for r in rows]).astype(np.int64),
+                       a_value=np.ones(int(lengths.sum())), maximize=False)
+    mip = solve_lp(lp)
+    first = solve_lp(lp, relaxation_first=True)
+    assert first.objective == pytest.approx(mip.objective)
+    assert first.col_value is not None
+    assert np.all((first.col_value == 0.0) | (first.col_value == 1.0))
+    assert float(cost @ first.col_value) == pytest.approx(mip.objective)
