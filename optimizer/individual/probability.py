@@ -5,7 +5,7 @@ Flow: parameter samples (posterior, or population prior without history) -> ``co
 (numpy: for every candidate and sample, is the steady-state trough at or above that sample's
 threshold concentration? The trough is the worst moment of the cycle, see
 :mod:`optimizer.exposure.pk`)
--> :func:`optimizer.solve.chance_model.build_chance_model` -> HiGHS -> read back.
+-> :func:`optimizer.solve.chance.choose_by_share` (HiGHS) -> read back.
 ``brute_force_choice``
 counts the same matrix directly; tests check the two agree.
 """
@@ -24,8 +24,8 @@ from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.fit import IndividualParameters
-from optimizer.solve.chance_model import ChanceModelData, build_chance_model
-from optimizer.solve.highs import pyomo_section, run_highs
+from optimizer.solve.chance import ChanceModelData, choose_by_share
+from optimizer.solve.choice import preference_rank
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
            "recommend_with_probability", "required_count", "solve_chance"]
@@ -84,12 +84,6 @@ def control_matrix(problem: RecommendationProblem, samples: list[IndividualParam
     return out
 
 
-def _rank(n_intervals: int, n_doses: int) -> NDArray[np.float64]:
-    i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
-    out: NDArray[np.float64] = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
-    return out
-
-
 def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], required: int
                        ) -> int | None:
     """The best-ranked candidate controlling at least ``required`` samples, by counting."""
@@ -101,17 +95,9 @@ def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], require
 
 def solve_chance(data: ChanceModelData, *, time_limit_s: float = 10.0
                  ) -> tuple[int | None, str, str, float]:
-    """Build and solve the chance model; (chosen candidate or None, status, version, ms)."""
-    with pyomo_section():
-        model = build_chance_model(data)
-        run = run_highs(model, time_limit_s=time_limit_s)
-        if run.status is not Status.OPTIMAL:
-            return None, run.raw_status, run.version, run.solve_ms
-        values = run.primals()
-        picked = [c for c in model.C if values[model.x[c]] > 0.5]
-    if len(picked) != 1:
-        raise SolverError(f"solution selects {len(picked)} candidates, expected 1", run.raw_status)
-    return int(picked[0]), run.raw_status, run.version, run.solve_ms
+    """Solve the chance model; (chosen candidate or None, status, version, ms)."""
+    outcome = choose_by_share(data, time_limit_s=time_limit_s)
+    return outcome.chosen, outcome.raw_status, outcome.solver_version, outcome.solve_ms
 
 
 def recommend_with_probability(problem: RecommendationProblem,
@@ -124,7 +110,7 @@ def recommend_with_probability(problem: RecommendationProblem,
                          f"at most {MAX_CANDIDATE_SAMPLES // (n_i * n_j)} samples for "
                          f"{n_i * n_j} dose x interval candidates (fewer samples or candidates)")
     ok = control_matrix(problem, samples)
-    rank = _rank(n_i, n_j)
+    rank = preference_rank(n_i, n_j)
     required = required_count(min_probability, len(samples))
     chosen, raw, version, ms = solve_chance(ChanceModelData(ok=ok, rank=rank, required=required),
                                             time_limit_s=time_limit_s)
