@@ -54,7 +54,6 @@ from optimizer.individual.history import MAX_SCORE, PatientHistory
 from optimizer.individual.posterior import (
     FitResult,
     ParameterFit,
-    draw_z,
     find_modes,
     newton_minimise,
     prior_result,
@@ -70,6 +69,7 @@ from optimizer.individual.priors import (
     default_priors,
     params_from_z,
 )
+from optimizer.individual.sampling import PosteriorDraws, sample_posterior
 
 __all__ = ["HILL_RANGE", "ZERO_BELOW_SCORE", "FitResult", "IndividualParameters",
            "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual"]
@@ -84,8 +84,8 @@ SURPRISE_PROBABILITY = 0.05
 _GRID_STARTS = 3
 #: Levels (prior SDs) of the shape parameters in the profile screen of the starting points.
 _SHAPE_LEVELS = {"clearance_factor": (-1.0, 0.5, 2.0), "hill": (-1.0, 0.5, 1.5, 2.5)}
-#: Mixture draws behind the reported intervals when the posterior has several modes.
-_REPORT_DRAWS = 4000
+#: Seed of the posterior sampler (the same history gives the same draws).
+SAMPLER_SEED = 0
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: The baseline's cap with room for rounding: its z bound maps back to 10 only up to the last
 #: bits, and the gradient there must be the one from below (where the optimum lies).
@@ -313,23 +313,23 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
     surprise = objective.log_lik(z_hat)[0] < math.log(SURPRISE_PROBABILITY)
     unexplained = tuple(history.observations[k].date.isoformat()
                         for k in np.flatnonzero(surprise))
-    draws = draw_z(np.random.default_rng(0), _REPORT_DRAWS, modes) if len(modes) > 1 else None
-    return FitResult(status="fitted", message=_message(n_obs, modes[0][0], len(modes),
-                                                       unexplained),
+    draws = sample_posterior(objective.values, modes, zb, n_obs, seed=SAMPLER_SEED)
+    return FitResult(status="fitted", message=_message(n_obs, draws, unexplained),
                      n_observations=n_obs, unexplained=unexplained,
-                     parameters=report(priors, z_hat, cov, draws),
+                     parameters=report(priors, z_hat, draws),
                      point=params_from_z(priors, z_hat), fitted=priors.fitted,
                      z_mean=z_hat, z_cov=cov, priors=priors,
-                     modes=modes if len(modes) > 1 else ())
+                     modes=modes if len(modes) > 1 else (), draws=draws)
 
 
-def _message(n_obs: int, best_weight: float, n_modes: int, unexplained: tuple[str, ...]) -> str:
-    message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
-               "uncertainty).")
-    if n_modes > 1:
-        message += (f" The data fit {n_modes} distinct explanations (posterior modes); the "
-                    f"best one carries {best_weight:.0%} of the weight, and the intervals and "
-                    "the probability of control count all of them.")
+def _message(n_obs: int, draws: PosteriorDraws, unexplained: tuple[str, ...]) -> str:
+    d = draws.diagnostics
+    message = (f"Fitted to {n_obs} observations: the estimate is the most probable parameter "
+               f"set (MAP); intervals and probabilities come from {d.draws} weighted posterior "
+               f"draws ({d.effective_sample_size:.0f} effective).")
+    if not d.converged:
+        message += (" The posterior sampler's diagnostics failed (see fit.diagnostics): the "
+                    "probabilities are less certain than their figures suggest.")
     if unexplained:
         message += (f" {len(unexplained)} observation(s) are poorly explained by the fitted "
                     f"model (probability below {SURPRISE_PROBABILITY:.0%}): "
