@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +73,8 @@ from optimizer.individual.priors import (
 from optimizer.individual.sampling import PosteriorDraws, sample_posterior
 
 __all__ = ["HILL_RANGE", "ZERO_BELOW_SCORE", "FitResult", "IndividualParameters",
-           "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual"]
+           "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual",
+           "log_posterior_for"]
 
 FloatArray = NDArray[np.float64]
 #: Half a score point: scores are recorded in whole points (modified MSAF).
@@ -354,3 +356,15 @@ def _starts(objective: _Objective, zb: FloatArray, fitted: tuple[str, ...]
     order = np.argsort(values, kind="stable")[:_GRID_STARTS]
     return [np.zeros(len(fitted)), *(points[k] for k in order)]
 
+
+
+def log_posterior_for(history: PatientHistory, problem: RecommendationProblem
+                      ) -> Callable[[Priors], Callable[[FloatArray], FloatArray]]:
+    """For other prior or measurement choices: ``priors -> (z (m, n) -> negative log
+    posterior (m,))`` of the same history, on that choice's standardised scale (used to
+    reweight the posterior draws, :mod:`optimizer.individual.sensitivity`)."""
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+
+    def make(priors: Priors) -> Callable[[FloatArray], FloatArray]:
+        return _Objective(history, base, priors).values
+    return make

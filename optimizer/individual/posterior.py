@@ -99,7 +99,8 @@ class FitResult:
         return self._draws().diagnostics
 
     def _draws(self) -> PosteriorDraws:
-        return self.draws or prior_draws(len(self.fitted), PRIOR_DRAWS, 0)
+        return self.draws or prior_draws(len(self.fitted), PRIOR_DRAWS, 0,
+                                         self.priors.z_bounds())
 
     def samples_z(self, n: int, seed: int = 0) -> FloatArray:
         """``n`` equally weighted posterior draws on the z scale, shape (n, n_fitted)."""
@@ -154,7 +155,7 @@ def prior_result(priors: Priors, n_obs: int, status: str, message: str) -> FitRe
     """The population prior itself, reported as the answer."""
     n = len(priors.fitted)
     z0, cov0 = np.zeros(n), np.eye(n)
-    draws = prior_draws(n, PRIOR_DRAWS, 0)
+    draws = prior_draws(n, PRIOR_DRAWS, 0, priors.z_bounds())
     return FitResult(status=status, message=message, n_observations=n_obs,
                      parameters=report(priors, z0, draws),
                      point=params_from_z(priors, z0), fitted=priors.fitted,

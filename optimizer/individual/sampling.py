@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from scipy.special import gammaln, logsumexp
 
 __all__ = ["MAX_PARETO_K", "MIN_EFFECTIVE_SAMPLE_SIZE", "PosteriorDraws", "SamplerDiagnostics",
-           "prior_draws", "resample", "sample_posterior", "weighted_quantiles"]
+           "ess", "prior_draws", "psis", "resample", "sample_posterior", "weighted_quantiles"]
 
 FloatArray = NDArray[np.float64]
 BatchObjective = Callable[[FloatArray], FloatArray]
@@ -87,6 +87,7 @@ class PosteriorDraws:
     z: FloatArray
     log_weight: FloatArray
     log_ratio: FloatArray
+    log_target: FloatArray  # unnormalised log posterior at each draw
     diagnostics: SamplerDiagnostics
 
     @property
@@ -151,7 +152,7 @@ def _log_target(fn: BatchObjective, z: FloatArray, zb: FloatArray) -> FloatArray
     return out
 
 
-def _psis(log_ratio: FloatArray) -> tuple[FloatArray, float]:
+def psis(log_ratio: FloatArray) -> tuple[FloatArray, float]:
     """Smoothed, normalised log weights and the Pareto shape ``k`` (arviz-stats' PSIS)."""
     # imported here: it loads scipy.signal (about 1 s), needed only once a fit samples
     from arviz_stats.base.array import array_stats
@@ -165,7 +166,7 @@ def _psis(log_ratio: FloatArray) -> tuple[FloatArray, float]:
     return smoothed, float(k)
 
 
-def _ess(log_weight: FloatArray) -> float:
+def ess(log_weight: FloatArray) -> float:
     w = np.exp(log_weight - logsumexp(log_weight))
     return float(1.0 / np.sum(w * w))
 
@@ -202,20 +203,22 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
     best: PosteriorDraws | None = None
     for r in range(ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
         z = _draw_mixture(parts, rng, size)
-        log_ratio = _log_target(fn, z, zb) - _mixture_log_pdf(parts, z)
+        log_target = _log_target(fn, z, zb)
+        log_ratio = log_target - _mixture_log_pdf(parts, z)
         if not np.isfinite(log_ratio).any():
             break
-        log_weight, k = _psis(log_ratio)
-        ess = _ess(log_weight)
-        ok = k < MAX_PARETO_K and ess >= MIN_EFFECTIVE_SAMPLE_SIZE
+        log_weight, k = psis(log_ratio)
+        n_eff = ess(log_weight)
+        ok = k < MAX_PARETO_K and n_eff >= MIN_EFFECTIVE_SAMPLE_SIZE
         current = PosteriorDraws(z=z, log_weight=log_weight, log_ratio=log_ratio,
+                                 log_target=log_target,
                                  diagnostics=SamplerDiagnostics(
                                      method="importance sampling (PSIS), adaptive mixture",
-                                     draws=size, effective_sample_size=ess, pareto_k=k,
+                                     draws=size, effective_sample_size=n_eff, pareto_k=k,
                                      converged=ok))
         if r + 1 >= rounds and (ok or r + 1 == ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
             return current
-        if best is None or ess > best.diagnostics.effective_sample_size:
+        if best is None or n_eff > best.diagnostics.effective_sample_size:
             best = current
         mean, cov = _weighted_moments(z, log_weight)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
@@ -224,18 +227,26 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
                              _chol(cov, ADAPTED_SCALE), T_DF)
         parts = [adapted, *optima, prior]
     if best is None:
-        return prior_draws(n, size, seed)
+        return prior_draws(n, size, seed, zb)
     return best
 
 
-def prior_draws(n: int, size: int, seed: int = 0) -> PosteriorDraws:
-    """Exact draws from the prior ``N(0, I)`` on the z scale, equally weighted."""
+def prior_draws(n: int, size: int, seed: int = 0, zb: FloatArray | None = None
+                ) -> PosteriorDraws:
+    """Exact draws from the prior ``N(0, I)`` on the z scale, equally weighted; draws outside
+    the bounds ``zb`` (shape (n, 2)), when given, get weight zero."""
     z = np.random.default_rng(seed).standard_normal((size, n))
-    log_weight = np.full(size, -math.log(size))
-    return PosteriorDraws(z=z, log_weight=log_weight, log_ratio=np.zeros(size),
+    log_target = -0.5 * (z * z).sum(axis=1)
+    if zb is not None:
+        inside = np.all((z >= zb[:, 0]) & (z <= zb[:, 1]), axis=1)
+        log_target = np.where(inside, log_target, -np.inf)
+    log_ratio = np.where(np.isfinite(log_target), 0.0, -np.inf)
+    log_weight = log_ratio - logsumexp(log_ratio)
+    return PosteriorDraws(z=z, log_weight=log_weight, log_ratio=log_ratio,
+                          log_target=log_target,
                           diagnostics=SamplerDiagnostics(method="prior (exact draws)",
                                                          draws=size,
-                                                         effective_sample_size=float(size),
+                                                         effective_sample_size=ess(log_weight),
                                                          pareto_k=None, converged=True))
 
 
