@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -152,12 +152,15 @@ def report(priors: Priors, z: FloatArray, draws: PosteriorDraws) -> tuple[Parame
 
 
 def prior_result(priors: Priors, n_obs: int, status: str, message: str) -> FitResult:
-    """The population prior itself, reported as the answer."""
+    """The population prior itself, reported as the answer (its exact 95 % ranges; the
+    samples are exact prior draws)."""
     n = len(priors.fitted)
     z0, cov0 = np.zeros(n), np.eye(n)
     draws = prior_draws(n, PRIOR_DRAWS, 0, priors.z_bounds())
+    exact = tuple(replace(p, lower_95=p.prior_lower_95, upper_95=p.prior_upper_95,
+                          sd_ratio=1.0) for p in report(priors, z0, draws))
     return FitResult(status=status, message=message, n_observations=n_obs,
-                     parameters=report(priors, z0, draws),
+                     parameters=exact,
                      point=params_from_z(priors, z0), fitted=priors.fitted,
                      z_mean=z0, z_cov=cov0, priors=priors, draws=draws)
 

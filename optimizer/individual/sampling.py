@@ -161,7 +161,13 @@ def psis(log_ratio: FloatArray) -> tuple[FloatArray, float]:
     smoothed = np.full(log_ratio.shape, -np.inf)
     # psislw reads its input as a log-likelihood whose negative is the log ratio (LOO's use)
     centred = log_ratio[finite] - np.max(log_ratio[finite])
-    lw, k = array_stats.psislw(-centred)  # type: ignore[no-untyped-call]
+    if np.ptp(centred) < 1e-12:       # equal weights: no tail to smooth (bounded, k <= 0)
+        smoothed[finite] = -math.log(centred.size)
+        return smoothed, 0.0
+    try:
+        lw, k = array_stats.psislw(-centred)  # type: ignore[no-untyped-call]
+    except ValueError:                # a tail of equal weights: likewise nothing to smooth
+        lw, k = centred, 0.0
     smoothed[finite] = lw - logsumexp(lw)
     return smoothed, float(k)
 

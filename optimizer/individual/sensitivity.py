@@ -4,7 +4,8 @@ matter: the same posterior draws reweighted, not refitted.
 A choice changes the unnormalised log posterior at every draw, from ``log p`` to ``log p'``;
 the draws' log importance ratios change by ``log p' - log p`` and are smoothed again by PSIS
 (:func:`optimizer.individual.sampling.psis`), which also says whether the reweighting can be
-trusted (its Pareto ``k`` and effective sample size are in every row). The rows
+trusted (its Pareto ``k`` and effective sample size are in every row); the service shows the
+answer's own figures (from its parameter samples) in the default row. The rows
 (modelling choices): the score's measurement SD at 0.5, 1 and 2 points (the default is 1), and
 a Hill prior half again as wide on the log scale (``1.5 x hill log-SD``) when the steepness is
 fitted.

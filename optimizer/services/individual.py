@@ -268,7 +268,11 @@ def recommend_individual(request: RecommendationRequest,
                          "a history with at least one dose to plan from")
     p_ctrl = chance.probability if chance.interval_days is not None else chance.best_option[2]
     options = _options(chance, problem.doses_sorted_mg[-1])
-    rows = sensitivity_table(fit, log_posterior_for(evaluated, problem), problem, options)
+    rows = [replace(r, probability_controlled=p_ctrl,
+                    next_longer_probability=chance.next_longer_probability)
+            if r.is_default else r   # the default row repeats the answer's own figures
+            for r in sensitivity_table(fit, log_posterior_for(evaluated, problem), problem,
+                                       options)]
     t3 = time.perf_counter()
     model = {"weight_kg": problem.patient.weight_kg, "ec50_mg_per_l": pt.ec50_mg_per_l,
              "baseline_score": min(pt.baseline_score, 10.0), "hill": pt.hill,

@@ -8,11 +8,7 @@ from __future__ import annotations
 from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
 from optimizer.exposure.pk import PKModel
-from optimizer.schemas.recommendation import (
-    RecommendationPublic,
-    RecommendationRequest,
-    WarningPublic,
-)
+from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.score_target.interval_search import recommend_interval
 from optimizer.settings import Settings, get_settings
 
@@ -98,7 +94,10 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
                                    n_samples: int) -> RecommendationPublic:
     """The answer's probability of control across between-patient variability (patients
     drawn from the population priors of :mod:`optimizer.individual.priors`): for the
-    recommendation (or its closest option) and for the next longer interval."""
+    recommendation (or its closest option) and for the next longer interval. The typical
+    patient's answer is controlled in about half of them by construction; the explanation
+    says so in figures (no warning: ``low_probability_of_control`` is for individual
+    answers)."""
     from optimizer.individual.priors import default_priors
     from optimizer.individual.probability import (
         floor_percent,
@@ -106,8 +105,6 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
         population_samples,
         share_controlled,
     )
-    from optimizer.services.individual_frame import low_probability_warning
-
     samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
     option = out.closest_option if out.interval_days is None else out
     if option is None or option.interval_days is None or option.dose_mg is None:
@@ -121,11 +118,7 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
              f"variability, this option keeps the score down in {percent_text(p)}"
              + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
                 f"{percent_text(nl_p)}."))
-    warnings = list(out.warnings)
-    low = low_probability_warning(p, "patients like this one (population variability)")
-    if low is not None:
-        warnings.append(WarningPublic.from_domain(low))
     return out.model_copy(update={
         "probability_controlled": floor_percent(p),
         "next_longer_probability": None if nl_p is None else floor_percent(nl_p),
-        "explanation": [*out.explanation, words], "warnings": warnings})
+        "explanation": [*out.explanation, words]})

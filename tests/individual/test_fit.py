@@ -94,7 +94,7 @@ def test_data_narrow_the_interval_and_the_report_says_how_far_they_moved() -> No
     h = simulate(truth, rng)
     fit = fit_individual(h, PROBLEM, replace(PRIORS, fit_hill=False))
     ec50 = next(p for p in fit.parameters if p.name == "ec50_mg_per_l")
-    assert ec50.sd_ratio < 0.6                       # much narrower than the prior
+    assert ec50.sd_ratio < 0.75                      # narrower than the prior (sampled SD)
     # an unknown steepness is honest uncertainty: EC50's interval is wider when hill is fitted
     free = next(p for p in fit_individual(h, PROBLEM, PRIORS).parameters
                 if p.name == "ec50_mg_per_l")
