@@ -121,8 +121,9 @@ def calibration_run(problem: RecommendationProblem, priors: Priors, patients: in
         fit = fit_individual(history, problem, priors)
         draws = fit.draws
         assert draws is not None
-        params = [params_from_z(priors, z) for z in draws.z]
-        predicted[i] = share_controlled(problem, params, interval_days, dose_mg, draws.weight)
+        z, w = draws.support()
+        params = [params_from_z(priors, row) for row in z]
+        predicted[i] = share_controlled(problem, params, interval_days, dose_mg, w)
         truth[i] = share_controlled(problem, [t], interval_days, dose_mg) == 1.0
     prior = share_controlled(problem, population_samples(priors, 4000, seed + 1),
                              interval_days, dose_mg)

@@ -95,6 +95,11 @@ class PosteriorDraws:
         out: FloatArray = np.exp(self.log_weight)
         return out
 
+    def support(self) -> tuple[FloatArray, FloatArray]:
+        """The draws with a positive weight (inside the bounds) and their weights."""
+        keep = np.isfinite(self.log_weight)
+        return self.z[keep], self.weight[keep]
+
 
 @dataclass(frozen=True)
 class _Component:

@@ -103,11 +103,11 @@ def test_probabilities_of_control_agree_with_a_long_reference_chain(reference: R
     assert ref.fit.diagnostics.converged
     draws = ref.fit.draws
     assert draws is not None
-    w = draws.weight
+    z, w = draws.support()
     ess_is = ref.fit.diagnostics.effective_sample_size
     flat = ref.chains_z.reshape(-1, ref.chains_z.shape[2])
     by_chain = controlled(ref, flat)
-    by_draw = controlled(ref, draws.z)
+    by_draw = controlled(ref, z)
     for iv in INTERVALS:
         p_is = float(by_draw[iv] @ w)
         ind = by_chain[iv].reshape(CHAINS, -1).astype(np.float64)
