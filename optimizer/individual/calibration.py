@@ -130,10 +130,11 @@ def calibration_run(problem: RecommendationProblem, priors: Priors, patients: in
     y = truth.astype(np.float64)
     var = predicted * (1.0 - predicted)
     denom = math.sqrt(float(((1.0 - 2.0 * predicted) ** 2 * var).sum()))
-    z = float(((y - predicted) * (1.0 - 2.0 * predicted)).sum()) / denom if denom > 0 else 0.0
+    z_stat = (float(((y - predicted) * (1.0 - 2.0 * predicted)).sum()) / denom
+              if denom > 0 else 0.0)
     return CalibrationReport(interval_days=interval_days, dose_mg=dose_mg, predicted=predicted,
                              truth=truth, prior_probability=prior,
                              table=_table(predicted, truth, bins),
                              brier=float(((predicted - y) ** 2).mean()),
                              brier_prior=float(((prior - y) ** 2).mean()),
-                             spiegelhalter_z=z)
+                             spiegelhalter_z=z_stat)
