@@ -21,15 +21,11 @@ from optimizer.exposure.symptoms import score
 from optimizer.individual.fit import (
     FitResult,
     Priors,
-    default_priors,
     fit_individual,
     log_posterior_for,
 )
 from optimizer.individual.history import (
-    DoseRecord,
-    Observation,
     PatientHistory,
-    build_history,
     regular_interval_days,
 )
 from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
@@ -46,6 +42,7 @@ from optimizer.individual.tolerance import (
     late_days_with_probability,
     steady_state_late_days,
 )
+from optimizer.schemas.individual_inputs import history_of, priors_of
 from optimizer.schemas.posterior import DiagnosticsPublic, SensitivityRowPublic
 from optimizer.schemas.recommendation import (
     WEEKDAYS,
@@ -94,28 +91,11 @@ INDIVIDUAL_ASSUMPTIONS: tuple[str, ...] = (
 
 
 def _history(request: RecommendationRequest) -> PatientHistory | None:
-    h = request.history
-    if h is None:
-        return None
-    doses = [DoseRecord(date=d.date, dose_mg=d.dose_mg) for d in h.doses]
-    obs = [Observation(date=o.date, score=o.score, symptomatic=o.symptomatic)
-           for o in h.observations]
-    return build_history(doses, obs, request.evaluation_date)
+    return history_of(request)
 
 
 def _priors(raw: PriorsIn | None, problem: RecommendationProblem) -> Priors:
-    base = default_priors(problem.response)
-    if raw is None:
-        return base
-    return Priors(
-        ec50_mg_per_l=replace(base.ec50_mg_per_l, log_sd=raw.ec50_log_sd,
-                              median=raw.ec50_median_mg_per_l or base.ec50_mg_per_l.median),
-        baseline_score=replace(base.baseline_score, log_sd=raw.baseline_log_sd,
-                               median=raw.baseline_median_score or base.baseline_score.median),
-        clearance_factor=replace(base.clearance_factor, log_sd=raw.clearance_factor_log_sd),
-        hill=replace(base.hill, log_sd=raw.hill_log_sd), fit_baseline=raw.fit_baseline,
-        fit_clearance=raw.fit_clearance, fit_hill=raw.fit_hill, score_sd=raw.score_sd,
-        symptom_cutoff_score=raw.symptom_cutoff_score)
+    return priors_of(raw, problem)
 
 
 def _fit_public(fit: FitResult, n_samples: int) -> FitPublic:
