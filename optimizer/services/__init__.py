@@ -23,7 +23,6 @@ from optimizer.services.free_ige import (
     surrogate_check_public,
 )
 from optimizer.services.individual import (
-    DEFAULT_MIN_PROBABILITY,
     INDIVIDUAL_ASSUMPTIONS,
     recommend_individual,
 )
@@ -32,7 +31,6 @@ from optimizer.services.recommendation import explain, recommend
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 
 __all__ = [
-    "DEFAULT_MIN_PROBABILITY",
     "INDIVIDUAL_ASSUMPTIONS",
     "LONGEST_ALLOWED",
     "compare",
