@@ -13,7 +13,7 @@ Thresholds (each a modelling choice unless a source is named):
 * :data:`KNIFE_EDGE_MARGIN_FRACTION` = 0.10: a margin under 10 % of the threshold score is
   within the noise of one symptom score (the fit's score noise is 1 point on 0-10).
 * :data:`KNIFE_EDGE_LATE_DAYS` = 3: a clinic appointment commonly moves by a few days.
-* :data:`PLAUSIBLE_HALF_LIFE_DAYS` = (17, 39): the label's 26 days times
+* :data:`PLAUSIBLE_HALF_LIFE_DAYS` = (17, 40): the label's 26 days times
   ``exp(+/- 1.96 x 0.215)``, the 95 % range of the between-patient spread of ``CL/V`` in the
   population model of Lowe et al. 2009 (Table 3: omega^2 CL 0.162, V 0.0901, covariance 0.103).
 """
@@ -36,6 +36,7 @@ __all__ = [
     "HistoryFacts",
     "answer_warnings",
     "check_request_doses",
+    "history_facts",
 ]
 
 KNIFE_EDGE_MARGIN_FRACTION = 0.10
@@ -225,3 +226,37 @@ def answer_warnings(facts: AnswerFacts) -> list[AnswerWarning]:
     history). Raises InputError for an unknown ``facts.label``."""
     lim = label_limits(facts.label)
     return [*_patient(facts, lim), *_dose(facts, lim), *_margin(facts), *_history(facts)]
+
+
+#: Observations this many days after the first dose on count towards "loss of control" (the
+#: loading phase before it is not a loss of control; modelling choice: one 4-weekly interval).
+LOADING_DAYS = 28
+#: A gap between doses is shown controlled by an observation from this many days before the
+#: next dose (near the trough) up to a few days after it (modelling choice: one week).
+TROUGH_WINDOW_DAYS = 7
+
+
+def history_facts(dose_days: list[int], observations: list[tuple[int, bool]],
+                  fitted_half_life_days: float | None) -> HistoryFacts:
+    """What a history shows: ``dose_days`` sorted (any origin, whole days), ``observations``
+    as ``(day, above_threshold)``. A gap between two doses counts as controlled when an
+    observation lies within :data:`TROUGH_WINDOW_DAYS` before the next dose (or up to 3 days
+    after it, before that dose acts) and none from the first dose to there is above the
+    threshold; after the last dose, the span to the latest observation counts the same way."""
+    days = sorted(dose_days)
+    obs = sorted(observations)
+    controlled: list[int] = []
+    for k, start in enumerate(days):
+        end = days[k + 1] if k + 1 < len(days) else None
+        inside = [(d, a) for d, a in obs if start < d <= (end + 3 if end is not None else d)]
+        if not inside or any(a for _, a in inside):
+            continue
+        if end is None:
+            controlled.append(max(d for d, _ in inside) - start)
+        elif any(d >= end - TROUGH_WINDOW_DAYS for d, _ in inside):
+            controlled.append(end - start)
+    lost = bool(days) and any(a and d >= days[0] + LOADING_DAYS for d, a in obs)
+    return HistoryFacts(
+        longest_controlled_interval_days=max(controlled) if controlled else None,
+        current_interval_days=days[-1] - days[-2] if len(days) > 1 else None,
+        loss_of_control_recorded=lost, fitted_half_life_days=fitted_half_life_days)

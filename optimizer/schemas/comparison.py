@@ -20,7 +20,7 @@ from optimizer.comparison.population import MAX_PATIENTS, PopulationSpec
 from optimizer.comparison.schedules import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
 from optimizer.core.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
 from optimizer.core.regimen import MAX_DOSES
-from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn
+from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn, WarningPublic
 
 __all__ = [
     "ComparisonPublic",
@@ -205,3 +205,6 @@ class ComparisonPublic(BaseModel):
     model: dict[str, float]
     notes: list[str]
     assumptions: list[str]
+    warnings: list[WarningPublic] = Field(
+        default_factory=list, description="Where the patient or a schedule leaves the label "
+                                          "(docs/warnings.md).")

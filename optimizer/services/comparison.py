@@ -32,6 +32,7 @@ from optimizer.schemas.comparison import (
     OptimalPublic,
 )
 from optimizer.schemas.recommendation import RecommendationRequest
+from optimizer.services.warnings import comparison_warnings, labelled_doses
 from optimizer.settings import Settings
 
 __all__ = ["ASSUMPTIONS", "ComparisonRun", "compare", "run_comparison"]
@@ -84,12 +85,14 @@ def _optimal(request: ComparisonRequest, given: list[_Entry],
     from optimizer.services.recommendation import recommend
 
     doses = request.optimal.dose_options_mg
-    if doses is None:
+    if doses is None:  # the given schedules' doses that the label allows (warnings name others)
         regular = {e.schedule.dose_mg for e in given if isinstance(e.schedule, RegularSchedule)}
-        doses = sorted(regular) or [300.0]
+        doses = labelled_doses(sorted(regular), request.label,
+                               request.optimal.interval_options_days.min) or [300.0]
     rec_request = RecommendationRequest(
         patient=request.patient, pk=request.pk, response=request.response,
-        threshold_score=request.threshold_score, dose_options_mg=doses,
+        threshold_score=request.threshold_score, label=request.label,
+        indication=request.indication, dose_options_mg=doses,
         interval_options_days=request.optimal.interval_options_days)
     try:
         out = recommend(rec_request, settings)
@@ -171,6 +174,12 @@ def _notes(request: ComparisonRequest, optimal: OptimalPublic | None) -> list[st
     return notes
 
 
+def _dose_interval(schedule: Schedule) -> tuple[float | None, int | None]:
+    if isinstance(schedule, RegularSchedule):
+        return schedule.dose_mg, schedule.interval_days
+    return None, None
+
+
 def _label(request: ComparisonRequest) -> str:
     first = request.schedules[0]
     return first.name if isinstance(first, DoseListIn) else first.strip()
@@ -206,7 +215,9 @@ def run_comparison(request: ComparisonRequest, settings: Settings | None = None)
         threshold_conc_mg_per_l=setup.threshold_conc_mg_per_l,
         patient_year_days=PATIENT_YEAR_DAYS, prices=request.prices,
         population=request.population, optimal=optimal, model=model_parameters(problem),
-        notes=_notes(request, optimal), assumptions=list(ASSUMPTIONS))
+        notes=_notes(request, optimal), assumptions=list(ASSUMPTIONS),
+        warnings=comparison_warnings(request, [(e.field, *_dose_interval(e.schedule))
+                                               for e in entries if e.source == "given"]))
     return ComparisonRun(public=public, setup=setup,
                          schedules=tuple(e.schedule for e in entries))
 
