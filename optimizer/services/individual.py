@@ -24,9 +24,13 @@ from optimizer.individual.history import (
     Observation,
     PatientHistory,
     build_history,
-    regular_interval_days,
 )
-from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
+from optimizer.individual.missed import (
+    CatchUpOption,
+    MissedDoseAdvice,
+    advise_missed_dose,
+    schedule_interval_days,
+)
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
 from optimizer.individual.probability import ChanceRecommendation, recommend_with_probability
 from optimizer.schemas.recommendation import (
@@ -155,7 +159,9 @@ def _missed_public(m: MissedDoseAdvice, h: PatientHistory) -> MissedDosePublic:
                   "interval is too long for this patient's fitted model.")
     for due, back in m.past_missed:
         advice.append(f"A dose due {iso(due)} was missed; the model places the return of "
-                      f"symptoms around {iso(back)}.")
+                      f"symptoms around {iso(back)}." if back is not None else
+                      f"A dose due {iso(due)} was missed; a recorded score of 0 shows "
+                      "symptoms did not return.")
     if m.best_catch_up is not None:
         b = m.best_catch_up
         advice.append(f"Catch-up: {b.dose_mg:g} mg on {iso(m.catch_up_day)}, score predicted "
@@ -215,7 +221,7 @@ def recommend_individual(request: RecommendationRequest,
     plan_out = missed_out = None
     if history is not None and history.doses:
         weekdays = _weekdays(request)
-        regular = regular_interval_days(history, chance.interval_days or 28)
+        regular = schedule_interval_days(history, chance.interval_days or 28)
         missed_out = _missed_public(advise_missed_dose(
             history, pk, c_star, regular, problem.doses_sorted_mg,
             _first_clinic_day(history, weekdays)), history)

@@ -94,3 +94,19 @@ def test_an_individual_answer_beyond_the_history_says_it_extrapolates() -> None:
     assert out.interval_days > 31          # monthly gaps (28-31 days) are all the data show
     extrapolated = next(w for w in out.warnings if w.code == "extrapolated_interval")
     assert "31 days" in extrapolated.message
+
+
+def test_a_deliberate_move_from_4_to_8_weeks_is_not_reported_as_missed_doses() -> None:
+    import datetime as dt
+
+    start = dt.date(2024, 1, 1)
+    days = [28 * k for k in range(5)] + [112 + 56 * k for k in range(1, 8)]
+    history = {"doses": [{"date": (start + dt.timedelta(d)).isoformat(), "dose_mg": 300}
+                         for d in days],
+               "observations": [{"date": (start + dt.timedelta(d - 1)).isoformat(), "score": 0}
+                                for d in days[1:]]}
+    out = ask(patient={"weight_kg": 30}, history=history, samples=40,
+              interval_options_days={"min": 14, "max": 84, "step": 7})
+    assert out.missed_dose is not None
+    assert out.missed_dose.past_missed == []
+    assert out.missed_dose.regular_interval_days == 56
