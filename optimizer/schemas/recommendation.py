@@ -158,7 +158,10 @@ class PriorsIn(_In):
     baseline_median_score: float | None = Field(
         default=None, gt=0, le=10, description="Default: response.baseline_score.")
     baseline_log_sd: float = Field(default=0.12, gt=0.01, le=3)
-    clearance_factor_log_sd: float = Field(default=0.44, gt=0.01, le=3)
+    clearance_factor_log_sd: float = Field(
+        default=0.215, gt=0.01, le=3,
+        description="Spread of the clearance factor (log scale). Default 0.215: CL/V between "
+                    "patients in Lowe et al. 2009, Table 3 (was 0.44 from the label's SD).")
     fit_baseline: bool = True
     fit_clearance: bool = True
     hill_log_sd: float = Field(default=0.7, gt=0.01, le=3,

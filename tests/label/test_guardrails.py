@@ -110,3 +110,21 @@ def test_a_deliberate_move_from_4_to_8_weeks_is_not_reported_as_missed_doses() -
     assert out.missed_dose is not None
     assert out.missed_dose.past_missed == []
     assert out.missed_dose.regular_interval_days == 56
+
+
+def test_symptoms_three_weeks_after_each_dose_warn_that_scores_cannot_tell_clearance() -> None:
+    import datetime as dt
+
+    start = dt.date(2024, 1, 1)
+    days = [28 * k for k in range(8)]
+    obs = [{"date": (start + dt.timedelta(d + shift)).isoformat(), "score": score}
+           for d in days[1:] for shift, score in ((-7, 5), (10, 0))]
+    history = {"doses": [{"date": (start + dt.timedelta(d)).isoformat(), "dose_mg": 300}
+                         for d in days], "observations": obs}
+    wide = ask(patient={"weight_kg": 30}, history=history, samples=40,
+               priors={"clearance_factor_log_sd": 0.44})        # the label-SD prior
+    warning = next(w for w in wide.warnings if w.code == "implausible_half_life")
+    assert "a drug level would" in warning.message
+    assert wide.model["half_life_days"] < 12                  # ~2.4 x the label's clearance
+    sourced = ask(patient={"weight_kg": 30}, history=history, samples=40)
+    assert sourced.model["half_life_days"] > wide.model["half_life_days"] + 4
