@@ -137,7 +137,8 @@ def serve(
 # Commands defined in other modules register themselves here, one line each.
 # (Each module exposes ``register(app: typer.Typer) -> None``.)
 _COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli.batch", "optimizer.cli.plan",
-                                     "optimizer.cli.compare", "optimizer.cli.free_ige")
+                                     "optimizer.cli.compare", "optimizer.cli.free_ige",
+                                     "optimizer.cli.label")
 
 
 def _register_commands() -> None:

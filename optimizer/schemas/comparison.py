@@ -26,7 +26,7 @@ from optimizer.comparison.schedules import (
 from optimizer.core.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
 from optimizer.core.regimen import MAX_DOSES, Schedule
 from optimizer.schemas.base import InputModel
-from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn
+from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn, WarningPublic
 
 __all__ = [
     "ComparisonPublic",
@@ -83,17 +83,35 @@ class PopulationIn(InputModel):
                       description="Random seed: the same seed gives the same patients.")
     weight_cv: float = Field(default=_DEFAULT_POPULATION.weight_cv, ge=0, le=2,
                              description="CV of body weight. Default 0.20 (modelling choice).")
-    clearance_cv: float = Field(default=_DEFAULT_POPULATION.clearance_cv, ge=0, le=2,
-                                description="CV of clearance. Default 0.46 (label 2.4 +/- 1.1 "
-                                            "mL/kg/day).")
-    volume_cv: float = Field(default=_DEFAULT_POPULATION.volume_cv, ge=0, le=2,
-                             description="CV of V/F. Default 0.41 (label 78 +/- 32 mL/kg).")
+    variability: Literal["lowe2009", "hayashi2007"] = Field(
+        default="lowe2009",
+        description="Published population-PK model giving the between-patient variability of "
+                    "clearance and volume, their correlation and weight exponents: lowe2009 "
+                    "(Lowe et al. 2009, Table 3; default) or hayashi2007 (Hayashi et al. 2007, "
+                    "Table 3). Share controlled is also reported over both (docs/comparisons.md).")
+    clearance_cv: float | None = Field(
+        default=None, ge=0, le=2, description="CV of clearance; default from variability "
+                                              "(lowe2009: 0.419).")
+    volume_cv: float | None = Field(
+        default=None, ge=0, le=2, description="CV of V/F; default from variability "
+                                              "(lowe2009: 0.307).")
     ec50_cv: float = Field(default=_DEFAULT_POPULATION.ec50_cv, ge=0, le=2,
                            description="CV of EC50. Default 0.53 (modelling choice, log-sd "
                                        "0.5 as the individual fit's prior).")
+    clearance_volume_correlation: float | None = Field(
+        default=None, ge=-1, le=1, description="Correlation of clearance and volume between "
+                                               "patients; default from variability (0.853).")
 
-    def to_domain(self) -> PopulationSpec:
-        return PopulationSpec(**self.model_dump())
+    def to_domain(self, variability: str | None = None) -> PopulationSpec:
+        """The spec of ``variability`` (default: the request's), with the fields given."""
+        given = {k: v for k, v in self.model_dump(exclude={"variability"}).items()
+                 if v is not None}
+        custom = {"clearance_cv", "volume_cv", "clearance_volume_correlation"} & set(given)
+        if custom and variability is None:
+            given["variability"] = "custom"
+        elif variability is not None:
+            given = {k: v for k, v in given.items() if k not in custom}
+        return PopulationSpec.from_source(variability or self.variability, **given)
 
 
 class DoseAtDayIn(InputModel):
@@ -182,6 +200,11 @@ class ComparisonRowPublic(BaseModel):
         default=None, description="(cost - reference cost) / (controlled patient-years - "
                                   "reference's), per patient; null when equal.")
     delta_share_controlled: float | None = None
+    share_controlled_range: list[float] | None = Field(
+        default=None, description="[lowest, highest] share controlled over the sourced "
+                                  "variability models (same virtual patients' draws).")
+    share_controlled_by_variability: dict[str, float] | None = Field(
+        default=None, description="Share controlled under each sourced variability model.")
 
 
 class OptimalPublic(BaseModel):
@@ -208,6 +231,9 @@ class ComparisonPublic(BaseModel):
     model: dict[str, float]
     notes: list[str]
     assumptions: list[str]
+    warnings: list[WarningPublic] = Field(
+        default_factory=list, description="Where the patient or a schedule leaves the label "
+                                          "(docs/warnings.md).")
 
 
 @dataclass(frozen=True)

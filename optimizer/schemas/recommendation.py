@@ -67,6 +67,9 @@ class PatientIn(_In):
     baseline_ige_ng_per_ml: float | None = Field(
         default=None, ge=0.242, le=24_200,
         description="The same in ng/mL; give one of the two.")
+    age_years: float | None = Field(
+        default=None, ge=0, le=120,
+        description="Age, years (optional): checked against the label's youngest age.")
 
 
 class PKIn(_In):
@@ -153,7 +156,10 @@ class PriorsIn(_In):
     baseline_median_score: float | None = Field(
         default=None, gt=0, le=10, description="Default: response.baseline_score.")
     baseline_log_sd: float = Field(default=0.12, gt=0.01, le=3)
-    clearance_factor_log_sd: float = Field(default=0.44, gt=0.01, le=3)
+    clearance_factor_log_sd: float = Field(
+        default=0.215, gt=0.01, le=3,
+        description="Spread of the clearance factor (log scale). Default 0.215: CL/V between "
+                    "patients in Lowe et al. 2009, Table 3 (was 0.44 from the label's SD).")
     fit_baseline: bool = True
     fit_clearance: bool = True
     hill_log_sd: float = Field(default=0.7, gt=0.01, le=3,
@@ -176,6 +182,12 @@ class PatientModelIn(_In):
         default=2.0, ge=0.01, le=10,
         description="Highest acceptable symptom score (0-10) at any moment; must be below "
                     "response.baseline_score. Default 2 (modelling choice).")
+    label: Literal["eu", "us"] = Field(
+        default="eu", description='Label the answer is checked against: "eu" (EU SmPC) or '
+                                  '"us" (US PI, editions before 2024); docs/label.md.')
+    indication: Literal["asthma", "nasal_polyps", "csu", "mastocytosis", "other"] | None = Field(
+        default=None, description="What omalizumab treats here (optional); mastocytosis and "
+                                  "other are off-label and say so in the warnings.")
 
 
 class RecommendationRequest(PatientModelIn):
@@ -210,6 +222,12 @@ class RecommendationRequest(PatientModelIn):
     plan: PlanOptionsIn | None = Field(
         default=None, description="Ask for a dated transition plan from today.")
     priors: PriorsIn | None = Field(default=None, description="Override the fit's priors.")
+    allow_above_label_max: bool = Field(
+        default=False, description="Allow dose options above the label maximum (600 mg every "
+                                   "2 weeks in the EU); otherwise refused (422).")
+    allow_any_dose: bool = Field(
+        default=False, description="Allow dose options no syringe combination makes; "
+                                   "otherwise refused (422).")
 
     @property
     def is_individual(self) -> bool:

@@ -26,9 +26,13 @@ from optimizer.individual.fit import (
 )
 from optimizer.individual.history import (
     PatientHistory,
-    regular_interval_days,
 )
-from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
+from optimizer.individual.missed import (
+    CatchUpOption,
+    MissedDoseAdvice,
+    advise_missed_dose,
+    schedule_interval_days,
+)
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
 from optimizer.individual.probability import (
     ChanceRecommendation,
@@ -223,7 +227,7 @@ def recommend_individual(request: RecommendationRequest,
     pk = pt.pk_model(base)
     c_star = pt.threshold_conc_mg_per_l(problem.threshold_score)
     fields = _point_fields(problem, chance, pk, pt.response(), c_star)
-    regular = regular_interval_days(history, chance.interval_days or 28) if history else 28
+    regular = schedule_interval_days(history, chance.interval_days or 28) if history else 28
     frame = _frame(request, problem, fit, chance, history, regular, base)
     point_late = fields.get("late_dose_tolerance_days")
     if frame.late_days is not None:

@@ -108,7 +108,9 @@ def missed_advice(m: MissedDoseAdvice, iso: Callable[[float | None], str | None]
                       "model.")
     for due, back in m.past_missed:
         advice.append(f"A dose due {iso(due)} was missed; the model places the return of "
-                      f"symptoms around {iso(back)}.")
+                      f"symptoms around {iso(back)}." if back is not None else
+                      f"A dose due {iso(due)} was missed; a recorded score of 0 shows "
+                      "symptoms did not return.")
     if m.best_catch_up is not None:
         b = m.best_catch_up
         advice.append(f"Catch-up: {b.dose_mg:g} mg on {iso(m.catch_up_day)}, score predicted "

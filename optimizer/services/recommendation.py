@@ -12,6 +12,7 @@ from optimizer.score_target.interval_search import recommend_interval
 from optimizer.services.free_ige import recommend_free_ige_public
 from optimizer.services.individual import recommend_individual
 from optimizer.services.parameters import model_parameters
+from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
@@ -51,9 +52,17 @@ def recommend(request: RecommendationRequest,
     A request with ``target.kind = "free_ige"`` is answered by the binding model
     (:mod:`optimizer.services.free_ige`); one with ``history``, ``min_probability`` or ``plan`` for
     this patient (:func:`optimizer.services.individual.recommend_individual`); otherwise with
-    population values.
+    population values. Every path passes the label guardrails
+    (:mod:`optimizer.services.warnings`): dose options beyond the label are refused unless the
+    request allows them, and the answer carries the label, margin and history warnings.
     """
     settings = settings or get_settings()
+    request.to_problem(max_candidates=settings.max_candidates)  # field rules first, then label
+    request = guard_request(request)
+    return with_label_warnings(request, _answer(request, settings))
+
+
+def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
     if request.is_free_ige:
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
