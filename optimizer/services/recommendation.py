@@ -8,7 +8,11 @@ from __future__ import annotations
 from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
 from optimizer.exposure.pk import PKModel
-from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
+from optimizer.schemas.recommendation import (
+    RecommendationPublic,
+    RecommendationRequest,
+    WarningPublic,
+)
 from optimizer.score_target.interval_search import recommend_interval
 from optimizer.settings import Settings, get_settings
 
@@ -69,7 +73,8 @@ def recommend(request: RecommendationRequest,
     A request with ``target.kind = "free_ige"`` is answered by the binding model
     (:mod:`optimizer.services.free_ige`); one with ``history``, ``min_probability`` or ``plan`` for
     this patient (:func:`optimizer.services.individual.recommend_individual`); otherwise with
-    population values.
+    population values. Doses of one date in the history are summed into one; the answer
+    lists each merge as a ``doses_merged`` warning.
     """
     settings = settings or get_settings()
     if request.is_free_ige:
@@ -79,7 +84,11 @@ def recommend(request: RecommendationRequest,
     if request.is_individual:
         from optimizer.services.individual import recommend_individual
 
-        return recommend_individual(request, settings)
+        out = recommend_individual(request, settings)
+        if request.history is not None and request.history.merged:
+            merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
+            out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
+        return out
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
     return RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
