@@ -107,6 +107,24 @@ def _validate_bundle(body: Any) -> Any:
         err = exc.errors()[0]
         raise InputError(_bundle_path(tuple(err["loc"])), _plain(err.get("input")),
                          str(err.get("msg", "valid FHIR R4"))) from None
+    except (KeyError, TypeError):  # the library's own failure on a nested resource type
+        raise InputError(_nested_type_error(entries), "an unknown resourceType",
+                         "contained and nested resources with a FHIR R4 resourceType") from None
+
+
+def _nested_type_error(entries: list[Any]) -> str:
+    """The first entry whose nested resources the library cannot type."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    for i, entry in enumerate(entries):
+        resource = entry["resource"]
+        try:
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        except (KeyError, TypeError):
+            return f"Bundle.entry[{i}].resource.contained"
+        except ValidationError:
+            continue
+    return "Bundle.entry"
 
 
 def _plain(value: Any) -> Any:
