@@ -13,6 +13,8 @@ MDV     1 on dose rows, 0 on observation rows
 CMT     1 depot (subcutaneous dose), 3 symptom score, 4 symptomatic flag (2 is left to the
         central compartment of a PK model, for drug levels)
 WT      body weight, kg (covariate; the latest row's value is read)
+IGE     baseline total IgE, ng/mL (covariate; written only when the request gives it,
+        1 IU/mL = 2.42 ng/mL)
 DATE    the calendar date, ISO (not a NONMEM item: drop it in $INPUT with DATE=DROP)
 ======  =====================================================================================
 
@@ -31,11 +33,12 @@ import math
 from typing import Any
 
 from optimizer.errors import InputError
+from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.schemas.recommendation import RecommendationRequest
 
 __all__ = ["COLUMNS", "CMT_DOSE", "CMT_SCORE", "CMT_SYMPTOMATIC", "read_nonmem", "write_nonmem"]
 
-COLUMNS = ("ID", "TIME", "AMT", "DV", "EVID", "MDV", "CMT", "WT", "DATE")
+COLUMNS = ("ID", "TIME", "AMT", "DV", "EVID", "MDV", "CMT", "WT", "IGE", "DATE")
 CMT_DOSE, CMT_SCORE, CMT_SYMPTOMATIC = 1, 3, 4
 _REQUIRED = ("ID", "TIME", "AMT", "EVID")
 
@@ -55,17 +58,23 @@ def _rows(request: RecommendationRequest, subject_id: int) -> list[dict[str, Any
                                    "CMT": CMT_DOSE}))
     events.sort(key=lambda e: (e[0], e[1]))
     first = events[0][0]
+    patient = request.patient
+    ige = ({} if patient.baseline_ige_iu_per_ml is None and patient.baseline_ige_ng_per_ml
+           is None else {"IGE": request.baseline_ige_iu_per_ml() * NG_PER_ML_PER_IU})
     return [{"ID": subject_id, "TIME": (day - first).days, **row,
-             "WT": request.patient.weight_kg, "DATE": day.isoformat()}
+             "WT": patient.weight_kg, **ige, "DATE": day.isoformat()}
             for day, _, row in events]
 
 
 def write_nonmem(request: RecommendationRequest, *, subject_id: int = 1) -> str:
-    """The request's history and weight as CSV text (header: :data:`COLUMNS`)."""
+    """The request's history and weight as CSV text (header: :data:`COLUMNS`, IGE only when
+    the request gives a baseline IgE)."""
+    rows = _rows(request, subject_id)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=[c for c in COLUMNS if c in rows[0]],
+                            lineterminator="\n")
     writer.writeheader()
-    for row in _rows(request, subject_id):
+    for row in rows:
         writer.writerow({k: f"{v:g}" if isinstance(v, float) else v for k, v in row.items()})
     return out.getvalue()
 
@@ -103,8 +112,9 @@ def _date(row: dict[str, str], n: int, first: dt.date | None,
 
 def read_nonmem(text: str, subject_id: int, *,
                 first_date: dt.date | None = None) -> dict[str, Any]:
-    """One subject's rows as request fields: ``{"history": ..., "patient": {"weight_kg"}}``
-    (``patient`` only when a WT column gives it)."""
+    """One subject's rows as request fields: ``{"history": ..., "patient": {...}}``, with
+    ``patient.weight_kg`` from WT (latest row) and ``baseline_ige_ng_per_ml`` from IGE (first
+    row) when those columns are there."""
     reader = csv.DictReader(io.StringIO(text))
     header = {h.strip().upper(): h for h in reader.fieldnames or []}
     missing = [c for c in _REQUIRED if c not in header]
@@ -124,11 +134,14 @@ def read_nonmem(text: str, subject_id: int, *,
     doses: list[dict[str, Any]] = []
     days: dict[dt.date, dict[str, Any]] = {}
     weight: float | None = None
+    ige: float | None = None
     for n, r in mine:
         day = _date(r, n, first, first_time)
         evid = int(_number(r, "EVID", n))
         if r.get("WT", "").strip() not in ("", "."):
             weight = _number(r, "WT", n)
+        if ige is None and r.get("IGE", "").strip() not in ("", "."):
+            ige = _number(r, "IGE", n)
         if evid == 1:
             doses.append({"date": day.isoformat(), "dose_mg": _number(r, "AMT", n)})
         elif evid == 0 and r.get("MDV", "0").strip() in ("0", "", "."):
@@ -138,7 +151,9 @@ def read_nonmem(text: str, subject_id: int, *,
                                                       "event, skipped)")
     history = {"doses": sorted(doses, key=lambda d: str(d["date"])),
                "observations": [days[d] for d in sorted(days)]}
-    return {"history": history, **({"patient": {"weight_kg": weight}} if weight else {})}
+    patient = {k: v for k, v in (("weight_kg", weight), ("baseline_ige_ng_per_ml", ige))
+               if v is not None}
+    return {"history": history, **({"patient": patient} if patient else {})}
 
 
 def _same_id(text: str, subject_id: int) -> bool:

@@ -152,3 +152,13 @@ def test_cli_errors_name_the_file_and_exit_2(tmp_path: Path) -> None:
     r = runner.invoke(cli_app, ["recommend", "--fhir", str(path)])
     assert r.exit_code == 2
     assert "Bundle.entry[3].resource.effectiveDateTime" in r.output.replace("\n", "")
+
+
+def test_baseline_ige_travels_as_the_ige_covariate_in_ng_per_ml() -> None:
+    request = load_recommendation(REFERENCE).model_copy(
+        update={"patient": load_recommendation(REFERENCE).patient.model_copy(
+            update={"baseline_ige_iu_per_ml": 100.0})})
+    text = write_nonmem(request)
+    assert text.splitlines()[0] == "ID,TIME,AMT,DV,EVID,MDV,CMT,WT,IGE,DATE"
+    back = read_nonmem(text, 1)
+    assert back["patient"] == {"weight_kg": 30.0, "baseline_ige_ng_per_ml": 242.0}
