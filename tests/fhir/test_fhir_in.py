@@ -191,3 +191,15 @@ def test_the_fixture_indices_used_above(small: dict[str, Any]) -> None:
     assert kinds[:3] == ["Patient", "Observation", "MedicationAdministration"]
     assert kinds[2:6] == ["MedicationAdministration"] * 4
     assert kinds[6] == "Observation" and kinds[9] == "Parameters" and len(kinds) == 10
+
+
+def test_plain_json_content_type_is_read_too(small: dict[str, Any]) -> None:
+    r = client.post("/v1/fhir/recommendations", json=small)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+
+
+def test_the_route_is_documented_with_the_fhir_media_type() -> None:
+    path = client.get("/openapi.json").json()["paths"]["/v1/fhir/recommendations"]["post"]
+    assert "application/fhir+json" in path["requestBody"]["content"]
+    assert "application/fhir+json" in path["responses"]["200"]["content"]

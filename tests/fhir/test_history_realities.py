@@ -140,3 +140,15 @@ def test_merging_keeps_every_milligram_and_one_dose_per_date(
 ])
 def test_a_date_time_keeps_the_date_of_its_own_zone(text: str, day: str) -> None:
     assert str(calendar_date(text)) == day
+
+
+def test_scenario_files_take_toml_date_times(tmp_path: Any) -> None:
+    from optimizer.batch.scenario_files import load_recommendation
+
+    path = tmp_path / "s.toml"
+    path.write_text('[patient]\nweight_kg = 30\n[[history.doses]]\n'
+                    'date = 2020-01-06T23:30:00-05:00\ndose_mg = 150\n[[history.doses]]\n'
+                    'date = 2020-01-06\ndose = 0.15\nunit = "g"\n', encoding="utf-8")
+    history = load_recommendation(path).history
+    assert history is not None
+    assert [(str(d.date), d.dose_mg) for d in history.doses] == [("2020-01-06", 300.0)]
