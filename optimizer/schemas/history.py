@@ -197,6 +197,20 @@ class HistoryIn(_In):
         out._merged = merged
         return out
 
+    def source_field(self, name: str) -> str:
+        """A field path about the merged ``doses`` (``history.doses[4].date``) as the request
+        wrote it: the index of the first administration of that date."""
+        head = "history.doses["
+        if not self._merged or not name.startswith(head) or "]" not in name:
+            return name
+        index, rest = name[len(head):].split("]", 1)
+        if not index.isdigit():
+            return name
+        hidden = {i for m in self._merged for i in m.indices[1:]}
+        raw = [i for i in range(len(self.doses) + len(hidden)) if i not in hidden]
+        k = int(index)
+        return f"{head}{raw[k]}]{rest}" if k < len(raw) else name
+
     @property
     def merged(self) -> tuple[MergedDose, ...]:
         """The dates whose administrations were summed (empty when none were)."""

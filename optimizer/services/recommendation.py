@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
+from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel
 from optimizer.schemas.recommendation import (
     RecommendationPublic,
@@ -84,7 +85,13 @@ def recommend(request: RecommendationRequest,
     if request.is_individual:
         from optimizer.services.individual import recommend_individual
 
-        out = recommend_individual(request, settings)
+        try:
+            out = recommend_individual(request, settings)
+        except InputError as exc:
+            if request.history is None:
+                raise
+            raise InputError(request.history.source_field(exc.field), exc.value,
+                             exc.allowed) from None
         if request.history is not None and request.history.merged:
             merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
             out = out.model_copy(update={"warnings": [*merged, *out.warnings]})

@@ -152,3 +152,22 @@ def test_scenario_files_take_toml_date_times(tmp_path: Any) -> None:
     history = load_recommendation(path).history
     assert history is not None
     assert [(str(d.date), d.dose_mg) for d in history.doses] == [("2020-01-06", 300.0)]
+
+
+def test_a_dose_after_the_evaluation_date_is_named_as_written_after_a_merge() -> None:
+    late = copy.deepcopy(BASE)
+    late["history"]["doses"][0:1] = [{"date": "2020-01-06", "dose_mg": 150}] * 2
+    late["history"]["doses"].append({"date": "2020-05-01", "dose_mg": 300})
+    r = client.post("/v1/recommendations", json=late)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "history.doses[5].date"   # merged index: 4
+
+
+def test_source_field_maps_merged_indices_back() -> None:
+    h = HistoryIn.model_validate({"doses": [
+        {"date": "2020-01-01", "dose_mg": 1}, {"date": "2020-01-02", "dose_mg": 1},
+        {"date": "2020-01-02", "dose_mg": 1}, {"date": "2020-01-02", "dose_mg": 1},
+        {"date": "2020-01-03", "dose_mg": 1}]})
+    assert [h.source_field(f"history.doses[{k}].date") for k in range(3)] == \
+        ["history.doses[0].date", "history.doses[1].date", "history.doses[4].date"]
+    assert h.source_field("history.observations[2].date") == "history.observations[2].date"
