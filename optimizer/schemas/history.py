@@ -149,15 +149,22 @@ class MergedDose:
             field=f"history.doses[{first}]")
 
 
-def _check_order(dates: list[dt.date], doses: list[DoseIn]) -> None:
+def _error(kind: str, message: str, context: dict[str, Any], index: int, element: str,
+           value: Any) -> ValidationError:
+    """A validation error placed on ``doses[index].element`` (a plain ValueError in a model
+    validator would be placed on the whole history)."""
+    return ValidationError.from_exception_data("HistoryIn", [InitErrorDetails(
+        type=PydanticCustomError(kind, message, context), loc=("doses", index, element),
+        input=value)])
+
+
+def _check_order(dates: list[dt.date]) -> None:
     for i in range(1, len(dates)):
         if dates[i] < dates[i - 1]:
-            raise ValidationError.from_exception_data("HistoryIn", [InitErrorDetails(
-                type=PydanticCustomError(
-                    "history_order", "a date on or after history.doses[{prev}].date ({day}): "
-                    "entries sorted oldest first", {"prev": i - 1,
-                                                    "day": dates[i - 1].isoformat()}),
-                loc=("doses", i, "date"), input=doses[i].date.isoformat())])
+            raise _error("history_order", "a date on or after history.doses[{prev}].date "
+                         "({day}): entries sorted oldest first",
+                         {"prev": i - 1, "day": dates[i - 1].isoformat()}, i, "date",
+                         dates[i].isoformat())
 
 
 class HistoryIn(_In):
@@ -177,7 +184,7 @@ class HistoryIn(_In):
         is named as the user wrote it, before anything is renumbered)."""
         self = handler(data)
         dates = [d.date for d in self.doses]
-        _check_order(dates, self.doses)
+        _check_order(dates)
         if self._merged or len(set(dates)) == len(dates):
             return self
         groups: dict[dt.date, list[int]] = {}
@@ -187,9 +194,10 @@ class HistoryIn(_In):
         for d, idx in groups.items():
             total = math.fsum(self.doses[i].dose_mg for i in idx)
             if total > _MAX_DOSE_MG:
-                raise ValueError(f"history.doses[{idx[0]}] to [{idx[-1]}] ({d.isoformat()}) "
-                                 f"sum to {total:g} mg; allowed: at most {_MAX_DOSE_MG:g} mg "
-                                 "on one date")
+                raise _error("doses_too_large", "at most {limit} mg on one date: "
+                             "history.doses[{first}] to [{last}] sum to {total} mg",
+                             {"limit": f"{_MAX_DOSE_MG:g}", "first": idx[0], "last": idx[-1],
+                              "total": f"{total:g}"}, idx[0], "dose_mg", total)
             doses.append(DoseIn(date=d, dose_mg=total))
         merged = tuple(MergedDose(d, tuple(idx), tuple(self.doses[i].dose_mg for i in idx))
                        for d, idx in groups.items() if len(idx) > 1)

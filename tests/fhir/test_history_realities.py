@@ -104,7 +104,9 @@ def test_merged_doses_above_the_dose_limit_are_refused() -> None:
     big = copy.deepcopy(BASE)
     big["history"]["doses"][3:] = [{"date": "2020-03-30", "dose_mg": 2000}] * 2
     r = client.post("/v1/recommendations", json=big)
-    assert r.status_code == 422 and "2400" in r.json()["detail"][0]["allowed"]
+    assert r.status_code == 422
+    item = r.json()["detail"][0]
+    assert item["field"] == "history.doses[3].dose_mg" and "2400" in item["allowed"]
 
 
 def test_an_unsorted_history_is_refused_with_the_index_as_written() -> None:
