@@ -15,12 +15,9 @@ from fastapi import APIRouter, Body, Header, Response
 
 from api.deps import SettingsDep
 from api.routes.recommendations import store_or_503
-from optimizer.errors import InputError
-from optimizer.fhir.bundle_in import read_bundle
 from optimizer.fhir.bundle_out import recommendation_bundle
-from optimizer.fhir.codes import parse_code
-from optimizer.schemas.recommendation import RecommendationPublic, WarningPublic
-from optimizer.services.recommendation import recommend
+from optimizer.schemas.recommendation import RecommendationPublic
+from optimizer.services.fhir import recommend_from_bundle
 
 router = APIRouter(tags=["fhir"])
 
@@ -44,18 +41,7 @@ def create_fhir_recommendation(
 ) -> Response:
     """Recommend from the patient's FHIR record, exactly as ``POST /v1/recommendations`` does
     from the same data; every answer is stored in the audit trail."""
-    try:
-        score_code = parse_code(settings.fhir_score_code)
-    except ValueError as exc:
-        raise InputError("DOSEOPT_FHIR_SCORE_CODE", settings.fhir_score_code, str(exc)) from None
-    imported = read_bundle(bundle, score_code=score_code)
-    try:
-        out = recommend(imported.request, settings)
-    except InputError as exc:
-        raise imported.relocate(exc) from None
-    if imported.notes:
-        notes = [WarningPublic.from_domain(w) for w in imported.notes]
-        out = out.model_copy(update={"warnings": [*out.warnings, *notes]})
+    imported, out = recommend_from_bundle(bundle, settings)
     out = out.model_copy(update={"id": store_or_503(imported.request, out, settings)})
     if accept is not None and FHIR_JSON in accept:
         fhir = recommendation_bundle(out, patient_reference=imported.patient_reference)

@@ -35,7 +35,8 @@ def export(
 
     try:
         is_fhir = path.suffix.lower() == ".json"
-        request = load_request_from(None if is_fhir else path, fhir=path if is_fhir else None)
+        request = load_request_from(None if is_fhir else path,
+                                    fhir=path if is_fhir else None).request
         text = write_nonmem(request, subject_id=subject_id)
     except DoseOptError as exc:
         raise fail(exc) from None

@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.batch.scenario_files import load_recommendation
 from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas.recommendation import RecommendationPublic
 
@@ -98,15 +97,13 @@ def recommend(
 ) -> None:
     """Recommend the longest controlled interval for the patient in a scenario file, a FHIR
     bundle or a NONMEM-style dataset (docs/fhir.md)."""
-    from optimizer.interchange.sources import load_request_from
-    from optimizer.services.recommendation import recommend as run
+    from optimizer.interchange.sources import load_request_from, recommend_loaded
 
     try:
-        request = (load_recommendation(path) if path is not None and fhir is None
-                   and nonmem is None else load_request_from(
-                       path, fhir=fhir, nonmem=nonmem, subject_id=subject_id,
-                       first_date=_iso_date("--first-date", first_date)))
-        out = run(request)
+        loaded = load_request_from(path, fhir=fhir, nonmem=nonmem, subject_id=subject_id,
+                                   first_date=_iso_date("--first-date", first_date))
+        request = loaded.request
+        out = recommend_loaded(loaded)
     except DoseOptError as exc:
         raise fail(exc) from None
     if store:

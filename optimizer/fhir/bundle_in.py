@@ -4,7 +4,8 @@ The bundle is validated by ``fhir.resources`` (its R4B models: FHIR 4.3, whose P
 Observation, Medication*, Parameters and Bundle read R4 content unchanged). What is read, with
 codes and units, is tabled in ``docs/fhir.md``:
 
-- ``Patient.birthDate`` -> the age at the evaluation date (reported, not modelled);
+- ``Patient.birthDate`` -> the age at the evaluation date (not modelled; below 6 years, the
+  label's youngest, the answer warns ``below_label_age``);
 - body weight ``Observation`` (LOINC 29463-7 or 3141-9), the latest on or before the evaluation
   date -> ``patient.weight_kg`` (kg, g or lb converted);
 - ``MedicationAdministration`` / ``MedicationStatement`` of omalizumab -> ``history.doses``;
@@ -35,7 +36,7 @@ from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.schemas.validation import describe_error, ordered_errors
 
-__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "read_bundle"]
+__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "locate", "read_bundle"]
 
 #: Resource types a request bundle may hold; anything else is refused (nothing is dropped
 #: silently from a patient's record).
@@ -44,6 +45,8 @@ ACCEPTED_RESOURCES = ("Patient", "Observation", "MedicationAdministration",
 _MEDICATION_USE = ("MedicationAdministration", "MedicationStatement")
 #: Request fields a ``Parameters`` resource may not set: the bundle's resources give them.
 _FROM_RESOURCES = ("patient", "history")
+#: Youngest age in the label (EU SmPC and US PI: 6 years and older, asthma; docs/fhir.md).
+LABEL_MIN_AGE_YEARS = 6
 #: Fields that are lists even when given once.
 _LIST_FIELDS = ("dose_options_mg", "plan.clinic_weekdays")
 
@@ -60,13 +63,14 @@ class FhirImport:
 
     def locate(self, request_field: str) -> str:
         """The bundle element behind a request field (the field itself when none is)."""
-        return _locate(self.origins, request_field)
+        return locate(self.origins, request_field)
 
     def relocate(self, exc: InputError) -> InputError:
         return InputError(self.locate(exc.field), exc.value, exc.allowed)
 
 
-def _locate(origins: dict[str, str], request_field: str) -> str:
+def locate(origins: dict[str, str], request_field: str) -> str:
+    """The element in ``origins`` behind a request field, or the field itself."""
     if request_field in origins:
         return origins[request_field]
     for key in sorted(origins, key=len, reverse=True):
@@ -185,12 +189,14 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     doses: list[tuple[dt.date, float, str]] = []
     reader = ObservationReader(score_code)
     patient: tuple[str, Any] | None = None
+    patient_at = "Bundle.entry"
     for i, r in entries:
         at, kind = f"Bundle.entry[{i}].resource", r.get_resource_type()
         if kind == "Patient":
             if patient is not None:
                 raise InputError(f"{at}", "a second Patient", "one Patient per bundle")
             patient = (bundle.entry[i].fullUrl or f"Patient/{r.id}", r.birthDate)
+            patient_at = at
         elif kind in _MEDICATION_USE:
             concept = _medication_concept(r, at, medications)
             if not is_omalizumab(concept):
@@ -225,10 +231,17 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     except ValidationError as exc:
         err = ordered_errors(exc.errors())[0]
         name, allowed = describe_error(err, drop_root=False)
-        raise InputError(_locate(origins, name), _plain(err.get("input")), allowed) from None
-    return FhirImport(request=request, origins=origins,
-                      age_years=_age(patient[1] if patient else None, evaluation),
-                      patient_reference=patient[0] if patient else None, notes=reader.ignored)
+        raise InputError(locate(origins, name), _plain(err.get("input")), allowed) from None
+    age = _age(patient[1] if patient else None, evaluation)
+    notes = list(reader.ignored)
+    if age is not None and age < LABEL_MIN_AGE_YEARS:
+        notes.append(AnswerWarning(
+            code="below_label_age",
+            message=f"The patient is {age} years old at the evaluation date; omalizumab is "
+                    f"approved from {LABEL_MIN_AGE_YEARS} years (EU SmPC, US PI). The model's "
+                    "defaults come from older patients.", field=patient_at + ".birthDate"))
+    return FhirImport(request=request, origins=origins, age_years=age,
+                      patient_reference=patient[0] if patient else None, notes=notes)
 
 
 def _date(value: Any, element: str) -> dt.date:

@@ -203,3 +203,12 @@ def test_the_route_is_documented_with_the_fhir_media_type() -> None:
     path = client.get("/openapi.json").json()["paths"]["/v1/fhir/recommendations"]["post"]
     assert "application/fhir+json" in path["requestBody"]["content"]
     assert "application/fhir+json" in path["responses"]["200"]["content"]
+
+
+def test_a_child_below_the_label_age_is_warned(small: dict[str, Any]) -> None:
+    young = _replace(small, 0, birthDate="2016-01-01")
+    imported = read_bundle(young)
+    assert imported.age_years == 4
+    assert [(w.code, w.field) for w in imported.notes] == \
+        [("below_label_age", "Bundle.entry[0].resource.birthDate")]
+    assert read_bundle(_replace(small, 0, birthDate="2014")).notes == []   # 6 in 2020-04

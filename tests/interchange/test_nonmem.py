@@ -162,3 +162,20 @@ def test_baseline_ige_travels_as_the_ige_covariate_in_ng_per_ml() -> None:
     assert text.splitlines()[0] == "ID,TIME,AMT,DV,EVID,MDV,CMT,WT,IGE,DATE"
     back = read_nonmem(text, 1)
     assert back["patient"] == {"weight_kg": 30.0, "baseline_ige_ng_per_ml": 242.0}
+
+
+def test_cli_fhir_answers_carry_the_bundle_notes_and_name_elements(tmp_path: Path) -> None:
+    bundle = json.loads((SCENARIOS / "reference-case-fhir.json").read_text(encoding="utf-8"))
+    bundle["entry"][0]["resource"]["birthDate"] = "2017-01-01"
+    young = tmp_path / "young.json"
+    young.write_text(json.dumps(bundle), encoding="utf-8")
+    out = cli_json("recommend", "--fhir", str(young))
+    assert [w["code"] for w in out["warnings"]] == ["below_label_age"]
+    params = bundle["entry"][-1]["resource"]["parameter"]
+    next(p for p in params if p["name"] == "evaluation_date")["valueString"] = "2021-03-15"
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps(bundle), encoding="utf-8")
+    r = runner.invoke(cli_app, ["recommend", "--fhir", str(late)])
+    assert r.exit_code == 2
+    # the dose of 2021-04-05 (the 19th) lies after the evaluation date
+    assert "Bundle.entry[20].resource.effectiveDateTime" in r.output.replace("\n", "")
