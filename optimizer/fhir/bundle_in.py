@@ -178,27 +178,25 @@ def _options(resource: Any, at: str, origins: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
-    """Read a request bundle (parsed JSON). Raises :class:`InputError` naming the element."""
-    bundle = _validate_bundle(body)
-    entries = [(i, e.resource) for i, e in enumerate(bundle.entry or [])]
-    medications = {ref: r.code for i, r in entries if r.get_resource_type() == "Medication"
-                   for ref in (bundle.entry[i].fullUrl, f"Medication/{r.id}") if ref}
-    origins: dict[str, str] = {}
-    options: dict[str, Any] = {}
-    doses: list[tuple[dt.date, float, str]] = []
-    reader = ObservationReader(score_code)
-    patient: tuple[str, Any] | None = None
-    patient_at = "Bundle.entry"
-    for i, r in entries:
+@dataclass
+class _Entries:
+    """What the entries of a bundle say, collected in one pass."""
+
+    medications: dict[str, Any]
+    observations: ObservationReader
+    origins: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    doses: list[tuple[dt.date, float, str]] = field(default_factory=list)
+    patient: tuple[str, Any, str] | None = None   # reference, birth date, element path
+
+    def add(self, i: int, full_url: str | None, r: Any) -> None:
         at, kind = f"Bundle.entry[{i}].resource", r.get_resource_type()
         if kind == "Patient":
-            if patient is not None:
-                raise InputError(f"{at}", "a second Patient", "one Patient per bundle")
-            patient = (bundle.entry[i].fullUrl or f"Patient/{r.id}", r.birthDate)
-            patient_at = at
+            if self.patient is not None:
+                raise InputError(at, "a second Patient", "one Patient per bundle")
+            self.patient = (full_url or f"Patient/{r.id}", r.birthDate, at)
         elif kind in _MEDICATION_USE:
-            concept = _medication_concept(r, at, medications)
+            concept = _medication_concept(r, at, self.medications)
             if not is_omalizumab(concept):
                 element = ("medicationCodeableConcept" if r.medicationCodeableConcept
                            is not None else "medicationReference")
@@ -208,40 +206,62 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
                                  "(docs/fhir.md); send only omalizumab doses")
             given = administered_dose_mg(r, at)
             if given is not None:
-                doses.append((*given, at))
+                self.doses.append((*given, at))
         elif kind == "Observation":
-            reader.add(r, at)
+            self.observations.add(r, at)
         elif kind == "Parameters":
-            options.update(_options(r, at, origins))
-    doses.sort(key=lambda d: d[0])
-    history_dates = [d for d, _, _ in doses] + reader.history_dates()
-    raw_eval = options.get("evaluation_date")
-    evaluation = (_date(raw_eval, origins["evaluation_date"]) if raw_eval is not None
-                  else max(history_dates) if history_dates else None)
-    first_dose = doses[0][0] if doses else None
-    patient_fields = reader.patient_fields(evaluation, first_dose, origins)
-    history = {"doses": [{"date": d.isoformat(), "dose_mg": mg} for d, mg, _ in doses],
-               "observations": reader.history(origins)}
-    for k, (_, _, at) in enumerate(doses):
-        origins[f"history.doses[{k}]"] = at
-        origins[f"history.doses[{k}].date"] = f"{at}.effectiveDateTime"
-    data = {**options, "patient": patient_fields, "history": history}
+            self.options.update(_options(r, at, self.origins))
+
+    def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
+        """The request's fields (and the evaluation date used to pick the weight)."""
+        doses = sorted(self.doses, key=lambda d: d[0])
+        dates = [d for d, _, _ in doses] + self.observations.history_dates()
+        raw = self.options.get("evaluation_date")
+        evaluation = (_date(raw, self.origins["evaluation_date"]) if raw is not None
+                      else max(dates) if dates else None)
+        patient = self.observations.patient_fields(evaluation, doses[0][0] if doses else None,
+                                                   self.origins)
+        for k, (_, _, at) in enumerate(doses):
+            self.origins[f"history.doses[{k}]"] = at
+            self.origins[f"history.doses[{k}].date"] = f"{at}.effectiveDateTime"
+        history = {"doses": [{"date": d.isoformat(), "dose_mg": mg} for d, mg, _ in doses],
+                   "observations": self.observations.history(self.origins)}
+        return {**self.options, "patient": patient, "history": history}, evaluation
+
+    def notes(self, age: int | None) -> list[AnswerWarning]:
+        notes = list(self.observations.ignored)
+        if age is not None and age < LABEL_MIN_AGE_YEARS and self.patient is not None:
+            notes.append(AnswerWarning(
+                code="below_label_age",
+                message=f"The patient is {age} years old at the evaluation date; omalizumab "
+                        f"is approved from {LABEL_MIN_AGE_YEARS} years (EU SmPC, US PI). The "
+                        "model's defaults come from older patients.",
+                field=self.patient[2] + ".birthDate"))
+        return notes
+
+
+def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
+    """Read a request bundle (parsed JSON). Raises :class:`InputError` naming the element."""
+    bundle = _validate_bundle(body)
+    pairs = [(e.fullUrl, e.resource) for e in bundle.entry or []]
+    medications = {ref: r.code for url, r in pairs if r.get_resource_type() == "Medication"
+                   for ref in (url, f"Medication/{r.id}") if ref}
+    entries = _Entries(medications, ObservationReader(score_code))
+    for i, (url, r) in enumerate(pairs):
+        entries.add(i, url, r)
+    data, evaluation = entries.request_data()
     try:
         request = RecommendationRequest.model_validate(data)
     except ValidationError as exc:
         err = ordered_errors(exc.errors())[0]
         name, allowed = describe_error(err, drop_root=False)
-        raise InputError(locate(origins, name), _plain(err.get("input")), allowed) from None
+        raise InputError(locate(entries.origins, name), _plain(err.get("input")),
+                         allowed) from None
+    patient = entries.patient
     age = _age(patient[1] if patient else None, evaluation)
-    notes = list(reader.ignored)
-    if age is not None and age < LABEL_MIN_AGE_YEARS:
-        notes.append(AnswerWarning(
-            code="below_label_age",
-            message=f"The patient is {age} years old at the evaluation date; omalizumab is "
-                    f"approved from {LABEL_MIN_AGE_YEARS} years (EU SmPC, US PI). The model's "
-                    "defaults come from older patients.", field=patient_at + ".birthDate"))
-    return FhirImport(request=request, origins=origins, age_years=age,
-                      patient_reference=patient[0] if patient else None, notes=notes)
+    return FhirImport(request=request, origins=entries.origins, age_years=age,
+                      patient_reference=patient[0] if patient else None,
+                      notes=entries.notes(age))
 
 
 def _date(value: Any, element: str) -> dt.date:
