@@ -40,6 +40,10 @@ class Settings(BaseSettings):
                                   description="Dask scheduler address (tcp://host:port) for "
                                               "batches; unset = local workers.")
     log_level: str = Field(default="info", description="Log level of the service.")
+    fhir_score_code: str = Field(
+        default="urn:doseopt:observation|symptom-score",
+        description="FHIR Observation code (system|code) read as the 0-10 symptom score "
+                    "(docs/fhir.md).")
 
 
 @lru_cache(maxsize=1)

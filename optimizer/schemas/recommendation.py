@@ -8,7 +8,6 @@ Field limits carry units in their names and descriptions. Checks that involve se
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -27,6 +26,7 @@ from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
 from optimizer.schemas.base import InputModel as _In
 from optimizer.schemas.free_ige import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
+from optimizer.schemas.history import CalendarDate, DoseIn, HistoryIn, ObservationIn
 from optimizer.schemas.posterior import DiagnosticsPublic, SensitivityRowPublic
 
 __all__ = [
@@ -104,27 +104,6 @@ class IntervalOptionsIn(_In):
                      description="Longest allowed interval, days.")
     step: int = Field(default=_DEFAULT_INTERVALS.step_days, ge=1, le=365,
                       description="Step between allowed intervals, days (7 = whole weeks).")
-
-
-class DoseIn(_In):
-    date: dt.date = Field(description="Date the dose was given (ISO date).")
-    dose_mg: float = Field(gt=0, le=2400, description="Dose given, mg.")
-
-
-class ObservationIn(_In):
-    date: dt.date = Field(description="Date of the observation (ISO date).")
-    score: float | None = Field(default=None, ge=0, le=10,
-                                description="Symptom score 0-10 (modified MSAF), if taken.")
-    symptomatic: bool | None = Field(
-        default=None, description="Yes/no where no score was taken: symptoms above "
-                                  "priors.symptom_cutoff_score.")
-
-
-class HistoryIn(_In):
-    """Every dose of the last months and the symptom observations, oldest first."""
-
-    doses: list[DoseIn] = Field(default_factory=list, max_length=500)
-    observations: list[ObservationIn] = Field(default_factory=list, max_length=2000)
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -208,8 +187,9 @@ class RecommendationRequest(PatientModelIn):
     history: HistoryIn | None = Field(
         default=None, description="The patient's doses and symptom observations: the answer "
                                   "is then fitted to this patient (docs/individual.md).")
-    evaluation_date: dt.date | None = Field(
-        default=None, description="Today for the plan and missed-dose advice (ISO date); "
+    evaluation_date: CalendarDate | None = Field(
+        default=None, description="Today for the plan and missed-dose advice (ISO date or "
+                                  "date-time, reduced to its calendar date); "
                                   "default: the latest date in the history.")
     min_probability: float | None = Field(
         default=None, ge=0.5, le=0.999,

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
-from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
+from optimizer.errors import InputError
+from optimizer.schemas.recommendation import (
+    RecommendationPublic,
+    RecommendationRequest,
+    WarningPublic,
+)
 from optimizer.score_target.interval_search import recommend_interval
 from optimizer.services.free_ige import recommend_free_ige_public
-from optimizer.services.individual import recommend_individual
 from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
@@ -54,7 +58,9 @@ def recommend(request: RecommendationRequest,
     this patient (:func:`optimizer.services.individual.recommend_individual`); otherwise with
     population values. Every path passes the label guardrails
     (:mod:`optimizer.services.warnings`): dose options beyond the label are refused unless the
-    request allows them, and the answer carries the label, margin and history warnings.
+    request allows them, and the answer carries the label, margin and history warnings. Doses
+    of one date in the history are summed into one; the answer lists each merge as a
+    ``doses_merged`` warning.
     """
     settings = settings or get_settings()
     request.to_problem(max_candidates=settings.max_candidates)  # field rules first, then label
@@ -66,7 +72,19 @@ def _answer(request: RecommendationRequest, settings: Settings) -> Recommendatio
     if request.is_free_ige:
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
-        return recommend_individual(request, settings)
+        from optimizer.services.individual import recommend_individual
+
+        try:
+            out = recommend_individual(request, settings)
+        except InputError as exc:
+            if request.history is None:
+                raise
+            raise InputError(request.history.source_field(exc.field), exc.value,
+                             exc.allowed) from None
+        if request.history is not None and request.history.merged:
+            merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
+            out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
+        return out
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
     out = RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
