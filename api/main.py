@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import audit, batches, comparisons, health, ige, pages, recommendations
+from api.routes import audit, batches, comparisons, fhir, health, ige, label, pages, recommendations
 from api.security import ApiKeyMiddleware
 
 DESCRIPTION = (
@@ -27,7 +27,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="doseopt", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     # One router per resource; a new resource adds its module to this tuple.
-    for module in (health, recommendations, audit, pages, batches, comparisons, ige):
+    for module in (health, recommendations, audit, pages, batches, comparisons, ige, label, fhir):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(ApiKeyMiddleware)

@@ -9,6 +9,7 @@ traceback), 130 interrupted.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +17,11 @@ import typer
 from typer import _click as click
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from optimizer.batch.scenario_files import load_recommendation
 from optimizer.cli import batch as batch_commands
 from optimizer.cli import compare as compare_commands
 from optimizer.cli import free_ige as free_ige_commands
+from optimizer.cli import history as history_commands
+from optimizer.cli import label as label_commands
 from optimizer.cli import plan as plan_commands
 from optimizer.cli.output import (
     console,
@@ -30,7 +32,7 @@ from optimizer.cli.output import (
     say,
     set_width,
 )
-from optimizer.errors import DoseOptError
+from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas.recommendation import RecommendationPublic
 
 __all__ = ["app", "console", "fail", "main"]
@@ -124,18 +126,35 @@ def print_recommendation(out: RecommendationPublic) -> None:
 
 @app.command()
 def recommend(
-    path: ScenarioFile,
+    path: Annotated[Path | None, typer.Argument(
+        metavar="FILE",
+        help="Scenario file (TOML) of kind recommendation; with --fhir or --nonmem it gives "
+             "the question and the data file the patient.")] = None,
     as_json: JsonFlag = False,
     store: Annotated[bool, typer.Option(
         "--store", help="Store the answer in the audit trail (DOSEOPT_DATABASE_URL) and "
                         "print its id.")] = False,
+    fhir: Annotated[Path | None, typer.Option(
+        metavar="PATH",
+        help="FHIR R4 Bundle (JSON) with the patient's weight, doses and scores.")] = None,
+    nonmem: Annotated[Path | None, typer.Option(
+        metavar="PATH",
+        help="NONMEM-style dataset (CSV) with the patient's doses and scores.")] = None,
+    subject_id: Annotated[int | None, typer.Option(
+        "--id", metavar="N", help="Subject ID to read from the --nonmem dataset.")] = None,
+    first_date: Annotated[str | None, typer.Option(
+        metavar="DATE",
+        help="Calendar date of TIME 0 when the dataset has no DATE column (ISO).")] = None,
 ) -> None:
-    """Recommend the longest controlled interval for the patient in a scenario file."""
-    from optimizer.services.recommendation import recommend as run
+    """Recommend the longest controlled interval for the patient in a scenario file, a FHIR
+    bundle or a NONMEM-style dataset (docs/fhir.md)."""
+    from optimizer.interchange.sources import load_request_from, recommend_loaded
 
     try:
-        request = load_recommendation(path)
-        out = run(request)
+        loaded = load_request_from(path, fhir=fhir, nonmem=nonmem, subject_id=subject_id,
+                                   first_date=_iso_date("--first-date", first_date))
+        request = loaded.request
+        out = recommend_loaded(loaded)
     except DoseOptError as exc:
         raise fail(exc) from None
     if store:
@@ -148,6 +167,13 @@ def recommend(
         print_recommendation(out)
         if out.id is not None:
             say(f"Stored as recommendation {out.id}")
+
+
+def _iso_date(option: str, text: str | None) -> date | None:
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise InputError(option, text, "an ISO date (YYYY-MM-DD)") from None
 
 
 @app.command()
@@ -168,8 +194,7 @@ def serve(
 
     import uvicorn
 
-    from api.security import check_bind
-    from optimizer.settings import get_settings
+    from optimizer.settings import check_bind, get_settings
 
     s = get_settings()
     bind = host or s.host
@@ -188,6 +213,8 @@ batch_commands.register(app)
 plan_commands.register(app)
 compare_commands.register(app)
 free_ige_commands.register(app)
+label_commands.register(app)
+history_commands.register(app)
 
 
 def main() -> None:

@@ -219,8 +219,11 @@ def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
     body = client.post("/v1/recommendations", json={"patient": {"weight_kg": 30}}).json()
     html = client.get(f"/v1/recommendations/{body['id']}/report").text
     for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
-                    "Probability controlled"):
+                    "Parameter samples"):
         assert heading not in html
+    if body["probability_controlled"] is not None:  # over the population, same rounding rule
+        shown = format_probability(body["probability_controlled"])
+        assert f"Probability controlled</dt><dd>{shown}" in html
 
 
 class _Controls(_Inputs):

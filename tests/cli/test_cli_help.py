@@ -49,7 +49,7 @@ def test_help_shows_flags_as_typed_and_every_option_has_help(command: str) -> No
 
 
 def test_usage_names_the_file_argument_the_usual_way() -> None:
-    assert "recommend [OPTIONS] FILE\n" in help_of("recommend")
+    assert "recommend [OPTIONS] [FILE]\n" in help_of("recommend")  # or --fhir / --nonmem
     assert "batch [OPTIONS] FILE...\n" in help_of("batch")
     assert "[grid]" in help_of("batch")  # bracketed help text is printed as written
 
