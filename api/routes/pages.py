@@ -157,7 +157,6 @@ def render_report(record: StoredRecommendation, base_url: str = "/") -> str:
     dates = _next_dates(record)
     if dates:
         figures.append(("Next dose dates", ", ".join(dates)))
-    figures += [("Warning", w.message) for w in out.warnings]
     return templates.get_template("report.html").render(
         record=record, out=out, base_url=base_url, answer=answer_text(out), figures=figures,
         inputs=input_pairs(record.request), record_rows=_record_rows(record),

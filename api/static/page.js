@@ -318,6 +318,8 @@
     answer.className = out.status === "optimal" ? "answer" : "answer infeasible";
     nextDates(out.interval_days);
     fill($("figures"), words.figures);
+    list($("warnings"), out.warnings.map((w) => "Warning: " + w.message));
+    $("warnings").hidden = out.warnings.length === 0;
     list($("explanation"), out.explanation);
     window.doseoptIndividual.render(out);
     list($("assumptions"), out.assumptions);

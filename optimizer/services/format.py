@@ -21,6 +21,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "patient.patient_reference": ("Reference", ""),
     "patient.baseline_ige_iu_per_ml": ("Baseline IgE", "IU/mL"),
     "patient.baseline_ige_ng_per_ml": ("Baseline IgE", "ng/mL"),
+    "patient.age_years": ("Age", "years"),
+    "label": ("Dosing label", ""),
+    "indication": ("Indication", ""),
+    "allow_above_label_max": ("Above-maximum doses allowed", ""),
+    "allow_any_dose": ("Any dose allowed", ""),
     "threshold_score": ("Highest acceptable score", "0–10"),
     "dose_options_mg": ("Allowed doses", "mg"),
     "interval_options_days.min": ("Shortest interval", "days"),
@@ -54,6 +59,10 @@ _SUFFIX_UNITS = (("_mg_per_l", "mg/L"), ("_ng_per_ml", "ng/mL"), ("_iu_per_ml", 
                  ("_l_per_kg", "L/kg"), ("_days", "days"), ("_weeks", "weeks"), ("_mg", "mg"),
                  ("_kg", "kg"), ("_s", "s"))
 _TARGET_KINDS = {"score": "symptom score", "free_ige": "free IgE (binding model)"}
+_WORDS = {"label": {"eu": "EU (SmPC)", "us": "US (prescribing information)"},
+          "indication": {"asthma": "asthma", "nasal_polyps": "nasal polyps",
+                         "csu": "chronic spontaneous urticaria", "mastocytosis": "mastocytosis",
+                         "other": "other"}}
 
 
 def field_label(path: str, *, with_unit: bool = True) -> str:
@@ -208,6 +217,8 @@ def _history_pairs(history: dict[str, Any]) -> list[tuple[str, str]]:
 def _value_text(path: str, value: Any) -> str:
     if path == "target.kind":
         return _TARGET_KINDS.get(str(value), str(value))
+    if path in _WORDS:
+        return _WORDS[path].get(str(value), str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -222,10 +233,11 @@ def _value_text(path: str, value: Any) -> str:
 def input_pairs(request: RecommendationRequest) -> list[tuple[str, str]]:
     """The question as (label, value) rows in words and units, for the report and the page.
 
-    Empty fields are left out, and so are the parameter samples when the answer used none
-    (no history, probability target or plan)."""
+    Empty fields and switches left off (``false``) are left out, and so are the parameter
+    samples when the answer used none (no history, probability target or plan)."""
     flat: dict[str, Any] = {}
     _flat("", request.model_dump(mode="json"), flat)
+    flat = {k: v for k, v in flat.items() if v is not False}
     if not request.is_individual:
         flat.pop("samples", None)
     pairs: list[tuple[str, str]] = []
