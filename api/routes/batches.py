@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
+from optimizer.batch.export import as_utc
 from optimizer.batch.grid import Scenario, expand_document, expand_file
 from optimizer.batch.runner import run_stored_batch
 from optimizer.errors import InputError, ScenarioError
@@ -93,8 +94,9 @@ class BatchPublic(BaseModel):
 def _public(info: BatchInfo) -> BatchPublic:
     return BatchPublic(id=info.id, status=info.status,
                        total=info.total, done=info.done, failed=info.failed,
-                       pending=info.pending, runs=info.runs, created=info.created,
-                       updated=info.updated, results_url=f"/v1/batches/{info.id}/results")
+                       pending=info.pending, runs=info.runs,
+                       created=as_utc(info.created), updated=as_utc(info.updated),
+                       results_url=f"/v1/batches/{info.id}/results")
 
 
 class _JobRunner:

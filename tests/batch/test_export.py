@@ -55,3 +55,17 @@ def test_timestamps_are_utc_with_z() -> None:
     aware = dt.datetime(2026, 8, 10, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert utc_timestamp(aware) == "2026-08-10T09:30:00Z"
     assert utc_timestamp(dt.datetime(2026, 8, 10, 9, 30, 0, 5)) == "2026-08-10T09:30:00.000005Z"
+
+
+def test_a_batch_reads_back_with_the_same_timestamp_form(tmp_path: Path) -> None:
+    """Story: a script compares `created` from the POST with the one from a later GET."""
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    with TestClient(app) as client:
+        made = client.post("/v1/batches", json={"scenarios": [
+            {"kind": "recommendation", "patient": {"weight_kg": 30}}]}).json()
+        again = client.get(f"/v1/batches/{made['id']}").json()
+    assert made["created"] == again["created"] and again["created"].endswith("Z")
+    assert again["updated"].endswith("Z")
