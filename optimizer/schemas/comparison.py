@@ -11,9 +11,9 @@ defaults are in :mod:`optimizer.comparison.costs`, :mod:`optimizer.comparison.sc
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.comparison.costs import DEFAULT_PRICES, MAX_PRICE, PriceList
 from optimizer.comparison.population import MAX_PATIENTS, PopulationSpec
@@ -21,6 +21,7 @@ from optimizer.comparison.schedules import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAY
 from optimizer.core.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
 from optimizer.core.regimen import MAX_DOSES
 from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn
+from optimizer.schemas.strictness import check_after, check_before
 
 __all__ = [
     "ComparisonPublic",
@@ -47,6 +48,16 @@ def _default_syringe_price() -> dict[SyringeSize, float]:
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        return check_before(cls, data)  # see optimizer.schemas.strictness
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dates_in_range(cls, value: Any) -> Any:
+        return check_after(value)
 
 
 class PricesIn(_In):

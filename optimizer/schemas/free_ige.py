@@ -7,9 +7,9 @@ names here are a contract scripts rely on.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.free_ige.dosing_grid import (
     DEFAULT_IGE_EDGES_IU_PER_ML,
@@ -25,6 +25,7 @@ from optimizer.free_ige.target import (
     FreeIgECandidate,
     FreeIgERecommendation,
 )
+from optimizer.schemas.strictness import check_after, check_before
 
 __all__ = [
     "DosingCellPublic",
@@ -63,6 +64,16 @@ UNIT_HINTS: dict[str, str] = {
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        return check_before(cls, data)  # see optimizer.schemas.strictness
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dates_in_range(cls, value: Any) -> Any:
+        return check_after(value)
 
 
 class ScoreTargetIn(_In):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.core.problem import (
     IntervalOptions,
@@ -26,6 +26,7 @@ from optimizer.errors import InputError
 from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
 from optimizer.schemas.free_ige import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
+from optimizer.schemas.strictness import check_after, check_before
 
 __all__ = [
     "CandidatePublic",
@@ -54,6 +55,16 @@ _DEFAULT_INTERVALS = IntervalOptions()
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_input(cls, data: Any) -> Any:
+        return check_before(cls, data)  # see optimizer.schemas.strictness
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dates_in_range(cls, value: Any) -> Any:
+        return check_after(value)
 
 
 class PatientIn(_In):

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from optimizer.batch.grid import Scenario, expand_document
-from optimizer.batch.runner import run_batch
+from optimizer.batch.runner import RunOptions, run_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
 from optimizer.settings import get_settings
@@ -33,11 +33,11 @@ from optimizer.storage.audit import (
     get_recommendation,
     store_recommendation,
 )
+from optimizer.storage.batch_export import export_results
 from optimizer.storage.batches import (
     BatchInfo,
     BatchResultRecord,
     create_batch,
-    export_results,
     iter_results,
 )
 from optimizer.storage.engine import get_engine
@@ -242,7 +242,7 @@ def stored_rows(url: str, batch_id: str) -> dict[str, dict[str, Any]]:
 def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlite(
         pg_url: str, temp_database: str, tmp_path: Path) -> None:
     scenarios = grid_30()
-    first = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    first = run_batch(scenarios, RunOptions(workers=2, chunk_size=4), database_url=pg_url)
     assert (first.status, first.total, first.done + first.failed, first.ran) == \
         ("done", 30, 30, 30)
     engine = get_engine(pg_url)
@@ -257,13 +257,14 @@ def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlit
     assert {n for _, n in per_id} == {1}
     assert runs == {1}
 
-    again = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    again = run_batch(scenarios, RunOptions(workers=2, chunk_size=4), database_url=pg_url)
     assert (again.batch_id, again.ran, again.skipped, again.status) == \
         (first.batch_id, 0, 30, "done")
     pg_rows = stored_rows(pg_url, first.batch_id)
     assert {r["status"] for r in pg_rows.values()} <= {"done", "failed"}
 
-    on_sqlite = run_batch(scenarios, database_url=temp_database, workers=2, chunk_size=4)
+    on_sqlite = run_batch(scenarios, RunOptions(workers=2, chunk_size=4),
+                          database_url=temp_database)
     assert on_sqlite.batch_id == first.batch_id
     sqlite_rows = stored_rows(temp_database, first.batch_id)
     assert set(sqlite_rows) == set(pg_rows)
@@ -328,7 +329,7 @@ def test_a_service_role_that_may_only_insert_cannot_rewrite_the_audit_trail(
     request = RecommendationRequest.model_validate(REFERENCE)
     record_id = store_recommendation(request, recommend(request), engine=service)
     assert get_recommendation(record_id, engine=service) is not None
-    summary = run_batch(grid_30()[:4], database_url=service_url, workers=1)
+    summary = run_batch(grid_30()[:4], RunOptions(workers=1), database_url=service_url)
     assert (summary.status, summary.done + summary.failed) == ("done", 4)
     for statement in ("ALTER TABLE recommendation_records DISABLE TRIGGER USER",
                       "DELETE FROM recommendation_records"):
