@@ -4,7 +4,7 @@ Body shape, for every error (:class:`ErrorBody`): ``{"detail": [{"field", "value
 "message"}, ...]}``. Any input can be rendered: text is cut to 200 characters and control
 characters, unpaired surrogates and other scripts' digits are written as ``\\uXXXX``; lists
 and objects are cut to 20 items, 3 levels deep. The value appears once (``value``); the
-``message`` names the field and what is allowed.
+``message`` names the field and what is allowed. A patient reference is never echoed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optimizer.errors import InputError, SolverError
-from optimizer.schemas.strictness import shown_text
+from optimizer.schemas.strictness import FREE_TEXT_FIELDS, shown_text
 from optimizer.schemas.validation import MAX_CHARS, describe_error, ordered_errors, shown
 from optimizer.settings import get_settings
 
@@ -60,9 +60,16 @@ def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[st
             for code in codes}
 
 
+#: Shown instead of the value of a field that may identify a patient.
+WITHHELD_VALUE = "(text withheld: it may identify a patient)"
+
+
 def item(field: str | None, value: Any, allowed: str) -> dict[str, Any]:
-    """One error item; the message names the field and what is allowed (not the value)."""
+    """One error item; the message names the field and what is allowed (not the value). The
+    value of ``patient_reference`` is never echoed."""
     name = None if field is None else shown_text(field, MAX_CHARS)
+    if name is not None and name.rsplit(".", 1)[-1] in FREE_TEXT_FIELDS:
+        value = WITHHELD_VALUE
     allowed = shown_text(allowed, 2 * MAX_CHARS)
     where = f"{name}: " if name else ""
     return {"field": name, "value": shown(value), "allowed": allowed,

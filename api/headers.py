@@ -21,9 +21,9 @@ from api.security import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CSP", "CSP_DOCS", "SecurityHeadersMiddleware"]
 
-_BASE = ("default-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
-         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-         "frame-ancestors 'none'")
+_BASE = ("default-src 'self'; script-src 'self'; img-src 'self' data: blob:; "
+         "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+         "form-action 'self'; frame-ancestors 'none'")
 
 
 def _style_hash(path: Path) -> str:

@@ -8,6 +8,7 @@ installed they fail and say how to install it; they never skip.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import threading
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from optimizer.batch.grid import Scenario, expand_document
-from optimizer.batch.runner import RunOptions, run_batch
+from optimizer.batch.runner import BatchSummary, RunOptions, run_batch, run_stored_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
 from optimizer.settings import get_settings
@@ -41,6 +42,7 @@ from optimizer.storage.batches import (
     iter_results,
 )
 from optimizer.storage.engine import get_engine
+from tests.batch.test_faults import counting_answer
 from tests.pg_server import PostgresServer, PostgresUnavailableError, start_server
 
 REFERENCE: dict[str, Any] = {"patient": {"weight_kg": 30, "patient_reference": "bed 4"},
@@ -310,6 +312,36 @@ def test_two_runners_starting_the_same_batch_at_once_share_one_batch(pg_url: str
     rows = stored_rows(pg_url, "same-batch-twice")
     assert sorted(rows) == sorted(s.id for s in scenarios)
     assert {r["status"] for r in rows.values()} == {"pending"}
+
+
+def test_three_runners_on_one_postgresql_batch_compute_each_scenario_once(
+        pg_url: str, tmp_path: Path) -> None:
+    """Claims are taken FOR UPDATE SKIP LOCKED: three runners started together share the work,
+    every scenario computed once between them, and each one's account adds up."""
+    scenarios = grid_30()
+    engine = get_engine(pg_url)
+    batch_id = "three-runners"
+    create_batch(engine, batch_id, scenarios, "test")
+    log = tmp_path / "computed.jsonl"
+    options = RunOptions(workers=1, chunk_size=2, answer=functools.partial(counting_answer, log))
+    barrier = threading.Barrier(3)
+    summaries: list[BatchSummary] = []
+
+    def run() -> None:
+        barrier.wait()
+        summaries.append(run_stored_batch(batch_id, options, database_url=pg_url))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    computed = log.read_text().splitlines()
+    assert len(computed) == len(set(computed)) == 30
+    assert sum(s.ran for s in summaries) == 30
+    assert all(s.skipped + s.ran + s.by_others == 30 for s in summaries)
+    rows = stored_rows(pg_url, batch_id)
+    assert {r["status"] for r in rows.values()} == {"done"}
 
 
 def test_a_service_role_that_may_only_insert_cannot_rewrite_the_audit_trail(
