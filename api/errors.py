@@ -20,7 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optimizer.errors import InputError, SolverError
 from optimizer.schemas.strictness import FREE_TEXT_FIELDS, shown_text
-from optimizer.schemas.validation import MAX_CHARS, describe_error, ordered_errors, shown
+from optimizer.schemas.validation import (
+    MAX_CHARS,
+    WITHHELD_VALUE,
+    describe_error,
+    ordered_errors,
+    shown,
+)
 from optimizer.settings import get_settings
 
 __all__ = ["ErrorBody", "ErrorItem", "error_responses", "install_error_handlers",
@@ -58,10 +64,6 @@ def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[st
     return {code: {"model": ErrorBody,
                    "description": descriptions.get(f"d{code}", _DESCRIPTIONS[code])}
             for code in codes}
-
-
-#: Shown instead of the value of a field that may identify a patient.
-WITHHELD_VALUE = "(text withheld: it may identify a patient)"
 
 
 def item(field: str | None, value: Any, allowed: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from api.errors import install_error_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.jobs import lifespan
 from api.limits import BodyLimitMiddleware
+from api.openapi import install_openapi
 from api.privacy import install_privacy_filter
 from api.routes import audit, batches, comparisons, health, ige, pages, recommendations
 from api.security import ApiKeyMiddleware
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     for module in (health, recommendations, audit, pages, batches, comparisons, ige):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    install_openapi(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ApiKeyMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

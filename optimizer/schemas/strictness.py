@@ -90,6 +90,8 @@ def shown_text(text: str, limit: int = 200) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as it was written in JSON
     return shown_text(value) if isinstance(value, str) else repr(value)
 
 

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import InputError
 from optimizer.schemas.free_ige import UNIT_HINTS
-from optimizer.schemas.strictness import Refused, shown_text
+from optimizer.schemas.strictness import FREE_TEXT_FIELDS, Refused, shown_text
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-__all__ = ["MAX_CHARS", "describe_error", "first_input_error", "ordered_errors", "shown",
-           "validate"]
+__all__ = ["MAX_CHARS", "WITHHELD_VALUE", "describe_error", "first_input_error",
+           "ordered_errors", "shown", "validate"]
 
 _ROOTS = ("body", "query", "path", "header")
 #: Most items, characters and levels of a value echoed in an error (modelling choice: enough
@@ -27,12 +27,15 @@ _ROOTS = ("body", "query", "path", "header")
 MAX_ITEMS = 20
 MAX_CHARS = 200
 MAX_DEPTH = 3
+#: Shown instead of the value of a field that may identify a patient (never echoed).
+WITHHELD_VALUE = "(text withheld: it may identify a patient)"
 
 
 def shown(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON that can always be encoded and is never long: text cut to
     :data:`MAX_CHARS` with unprintable characters escaped, lists and objects to
-    :data:`MAX_ITEMS` items and :data:`MAX_DEPTH` levels; NaN and infinities as text."""
+    :data:`MAX_ITEMS` items and :data:`MAX_DEPTH` levels; NaN and infinities as text; a
+    ``patient_reference`` inside an object withheld."""
     if isinstance(value, Refused):
         return value.shown
     if isinstance(value, float) and not math.isfinite(value):
@@ -46,7 +49,8 @@ def shown(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [shown(v, depth + 1) for v in value[:MAX_ITEMS]]
     if isinstance(value, dict):
-        return {shown_text(str(k), MAX_CHARS): shown(v, depth + 1)
+        return {shown_text(str(k), MAX_CHARS):
+                WITHHELD_VALUE if k in FREE_TEXT_FIELDS else shown(v, depth + 1)
                 for k, v in list(value.items())[:MAX_ITEMS]}
     return shown_text(repr(value), MAX_CHARS)
 #: Tags of discriminated unions, which pydantic puts into error paths.
@@ -56,6 +60,10 @@ _UNION_TAGS = {"target": ("score", "free_ige")}
 def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
     """``(field, allowed)`` for one pydantic error dict."""
     loc = list(err.get("loc", ()))
+    if err.get("type") == "json_invalid":  # loc holds the character position, not a field
+        where = loc[-1] if loc and isinstance(loc[-1], int) else "?"
+        reason = (err.get("ctx") or {}).get("error", "not valid JSON")
+        return "body", f"a JSON document (at character {where}: {reason})"
     if drop_root and loc and loc[0] in _ROOTS:
         loc = loc[1:]
     clean: list[Any] = []
