@@ -200,10 +200,15 @@ class ResultRow:
     versions_json: str
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps no time zone: every stored time is UTC, and is returned as such."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _info(rec: BatchRecord) -> BatchInfo:
     return BatchInfo(id=rec.id, status=BatchStatus(rec.status), total=rec.total,
                      done=rec.done, failed=rec.failed, runs=rec.runs, source=rec.source,
-                     created=rec.created, updated=rec.updated)
+                     created=_utc(rec.created), updated=_utc(rec.updated))
 
 
 def create_batch(engine: Engine, batch_id: str, scenarios: Sequence[Scenario],
