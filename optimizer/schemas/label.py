@@ -6,10 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optimizer.schemas.base import InputModel
+
 __all__ = ["LabelDoseRequest", "LabelDosePublic", "SyringePublic"]
 
 
-class LabelDoseRequest(BaseModel):
+class LabelDoseRequest(InputModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     weight_kg: float = Field(ge=1, le=300, description="Body weight, kg.")
