@@ -8,8 +8,6 @@ from __future__ import annotations
 from optimizer.core.results import Recommendation, Status
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.score_target.interval_search import recommend_interval
-from optimizer.services.free_ige import recommend_free_ige_public
-from optimizer.services.individual import recommend_individual
 from optimizer.services.parameters import model_parameters
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
@@ -53,9 +51,15 @@ def recommend(request: RecommendationRequest,
     population values.
     """
     settings = settings or get_settings()
+    # The free-IgE and individual answers are imported when asked for: they bring the binding
+    # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
+        from optimizer.services.free_ige import recommend_free_ige_public
+
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
+        from optimizer.services.individual import recommend_individual
+
         return recommend_individual(request, settings)
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)

@@ -10,22 +10,6 @@ Models receive numbers (margins, control tables) computed with numpy by the capa
 packages above; nothing here evaluates the PK or the score.
 """
 
-from optimizer.solve.chance_model import ChanceModelData, build_chance_model
-from optimizer.solve.highs import PYOMO_LOCK, HighsRun, pyomo_section, run_highs, solve_choice
-from optimizer.solve.interval_model import MARGIN_GUARD, IntervalModelData, build_interval_model
-from optimizer.solve.plan_model import PlanModelData, build_plan_model
+import lazy_loader
 
-__all__ = [
-    "ChanceModelData",
-    "HighsRun",
-    "IntervalModelData",
-    "MARGIN_GUARD",
-    "PYOMO_LOCK",
-    "PlanModelData",
-    "build_chance_model",
-    "build_interval_model",
-    "build_plan_model",
-    "pyomo_section",
-    "run_highs",
-    "solve_choice",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

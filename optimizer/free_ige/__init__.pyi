@@ -1,0 +1,96 @@
+"""The public names of ``optimizer.free_ige``: read by type checkers, and at run time by
+``lazy_loader``, which imports each name's module when the name is first used."""
+
+from .binding import (
+    CycleProfile,
+    complex_nmol,
+    simulate_regimen,
+    steady_state_cycle,
+)
+from .dosing_grid import (
+    DEFAULT_IGE_EDGES_IU_PER_ML,
+    DEFAULT_WEIGHT_EDGES_KG,
+    DosingCell,
+    DosingGrid,
+    cells_csv,
+)
+from .params import (
+    MW_IGE_KDA,
+    MW_OMALIZUMAB_KDA,
+    NG_PER_ML_PER_IU,
+    PARAMETER_SETS,
+    BindingParameterSet,
+    IgEProduction,
+    IndividualBinding,
+    ParameterSetName,
+    individual_parameters,
+)
+from .surrogate_check import (
+    DEFAULT_PATIENTS,
+    PatientComparison,
+    Regimen,
+    SurrogateCheck,
+)
+from .surrogate_fit import (
+    CurveFit,
+    SurrogateFit,
+    fit_surrogate,
+    fit_surrogate_to_curve,
+)
+from .target import (
+    DEFAULT_INTERVALS_DAYS,
+    DEFAULT_MAX_DOSE_MG,
+    DEFAULT_TARGET_NG_PER_ML,
+    FREE_IGE_ASSUMPTIONS,
+    FreeIgECandidate,
+    FreeIgEProblem,
+    FreeIgERecommendation,
+    FreeIgETable,
+    decide,
+    default_doses_mg,
+    evaluate_free_ige,
+    evaluate_free_ige_many,
+    recommend_free_ige,
+)
+
+__all__ = [
+    "BindingParameterSet",
+    "CurveFit",
+    "CycleProfile",
+    "DEFAULT_IGE_EDGES_IU_PER_ML",
+    "DEFAULT_INTERVALS_DAYS",
+    "DEFAULT_MAX_DOSE_MG",
+    "DEFAULT_PATIENTS",
+    "DEFAULT_TARGET_NG_PER_ML",
+    "DEFAULT_WEIGHT_EDGES_KG",
+    "DosingCell",
+    "DosingGrid",
+    "FREE_IGE_ASSUMPTIONS",
+    "FreeIgECandidate",
+    "FreeIgEProblem",
+    "FreeIgERecommendation",
+    "FreeIgETable",
+    "IgEProduction",
+    "IndividualBinding",
+    "MW_IGE_KDA",
+    "MW_OMALIZUMAB_KDA",
+    "NG_PER_ML_PER_IU",
+    "PARAMETER_SETS",
+    "ParameterSetName",
+    "PatientComparison",
+    "Regimen",
+    "SurrogateCheck",
+    "SurrogateFit",
+    "cells_csv",
+    "complex_nmol",
+    "decide",
+    "default_doses_mg",
+    "evaluate_free_ige",
+    "evaluate_free_ige_many",
+    "fit_surrogate",
+    "fit_surrogate_to_curve",
+    "individual_parameters",
+    "recommend_free_ige",
+    "simulate_regimen",
+    "steady_state_cycle",
+]
