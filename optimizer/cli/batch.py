@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -30,7 +30,9 @@ from rich.text import Text
 
 from optimizer.batch.grid import expand_file, expand_files
 from optimizer.errors import DoseOptError
-from optimizer.storage.batches import ResultRow
+
+if TYPE_CHECKING:
+    from optimizer.storage.batches import ResultRow
 
 __all__ = ["register"]
 

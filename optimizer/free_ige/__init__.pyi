@@ -27,9 +27,12 @@ from .params import (
 )
 from .surrogate_check import (
     DEFAULT_PATIENTS,
+    LN2,
     PatientComparison,
     Regimen,
     SurrogateCheck,
+    checked_number,
+    relative_difference,
 )
 from .surrogate_fit import (
     CurveFit,
@@ -72,6 +75,7 @@ __all__ = [
     "FreeIgETable",
     "IgEProduction",
     "IndividualBinding",
+    "LN2",
     "MW_IGE_KDA",
     "MW_OMALIZUMAB_KDA",
     "NG_PER_ML_PER_IU",
@@ -82,6 +86,7 @@ __all__ = [
     "SurrogateCheck",
     "SurrogateFit",
     "cells_csv",
+    "checked_number",
     "complex_nmol",
     "decide",
     "default_doses_mg",
@@ -91,6 +96,7 @@ __all__ = [
     "fit_surrogate_to_curve",
     "individual_parameters",
     "recommend_free_ige",
+    "relative_difference",
     "simulate_regimen",
     "steady_state_cycle",
 ]

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from optimizer.exposure.pk import PKModel, concentration_mg_per_l
 from optimizer.individual.history import MISSED_FACTOR, PatientHistory
@@ -47,6 +46,8 @@ def return_day(pk: PKModel, dose_days: np.ndarray, doses_mg: np.ndarray, after_d
                c_star: float) -> float:
     """First time after the peak following ``after_day`` at which the concentration from the
     given doses falls to ``c_star`` (``after_day`` itself if the peak stays below it)."""
+    from scipy.optimize import brentq
+
     def gap(t: float) -> float:
         return float(concentration_mg_per_l(pk, dose_days, doses_mg, t)) - c_star
 

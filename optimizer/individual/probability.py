@@ -5,7 +5,7 @@ Flow: parameter samples (posterior, or population prior without history) -> ``co
 (numpy: for every candidate and sample, is the steady-state trough at or above that sample's
 threshold concentration? The trough is the worst moment of the cycle, see
 :mod:`optimizer.exposure.pk`)
--> :func:`optimizer.solve.chance_model.build_chance_model` -> HiGHS -> read back.
+-> :func:`optimizer.solve.chance.choose_by_share` (HiGHS) -> read back.
 ``brute_force_choice``
 counts the same matrix directly; tests check the two agree.
 """
@@ -13,7 +13,7 @@ counts the same matrix directly; tests check the two agree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -24,11 +24,14 @@ from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.fit import IndividualParameters
-from optimizer.solve.chance_model import ChanceModelData, build_chance_model
-from optimizer.solve.highs import pyomo_section, run_highs
+from optimizer.individual.priors import Priors, params_from_z
+from optimizer.individual.sampling import prior_draws, resample
+from optimizer.solve.chance import ChanceModelData, choose_by_share
+from optimizer.solve.choice import preference_rank
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
-           "recommend_with_probability", "required_count", "solve_chance"]
+           "floor_percent", "percent_text", "population_samples", "recommend_at_point",
+           "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
@@ -56,7 +59,7 @@ class ChanceRecommendation:
     next_longer_probability: float | None
     best_option: ControlledOption
     feasible_candidates: int
-    min_probability: float
+    min_probability: float | None  # None: chosen at the point estimate, not by probability
     samples: int
     solver_status: str
     solver_version: str
@@ -84,12 +87,6 @@ def control_matrix(problem: RecommendationProblem, samples: list[IndividualParam
     return out
 
 
-def _rank(n_intervals: int, n_doses: int) -> NDArray[np.float64]:
-    i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
-    out: NDArray[np.float64] = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
-    return out
-
-
 def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], required: int
                        ) -> int | None:
     """The best-ranked candidate controlling at least ``required`` samples, by counting."""
@@ -101,17 +98,9 @@ def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], require
 
 def solve_chance(data: ChanceModelData, *, time_limit_s: float = 10.0
                  ) -> tuple[int | None, str, str, float]:
-    """Build and solve the chance model; (chosen candidate or None, status, version, ms)."""
-    with pyomo_section():
-        model = build_chance_model(data)
-        run = run_highs(model, time_limit_s=time_limit_s)
-        if run.status is not Status.OPTIMAL:
-            return None, run.raw_status, run.version, run.solve_ms
-        values = run.primals()
-        picked = [c for c in model.C if values[model.x[c]] > 0.5]
-    if len(picked) != 1:
-        raise SolverError(f"solution selects {len(picked)} candidates, expected 1", run.raw_status)
-    return int(picked[0]), run.raw_status, run.version, run.solve_ms
+    """Solve the chance model; (chosen candidate or None, status, version, ms)."""
+    outcome = choose_by_share(data, time_limit_s=time_limit_s)
+    return outcome.chosen, outcome.raw_status, outcome.solver_version, outcome.solve_ms
 
 
 def recommend_with_probability(problem: RecommendationProblem,
@@ -124,7 +113,7 @@ def recommend_with_probability(problem: RecommendationProblem,
                          f"at most {MAX_CANDIDATE_SAMPLES // (n_i * n_j)} samples for "
                          f"{n_i * n_j} dose x interval candidates (fewer samples or candidates)")
     ok = control_matrix(problem, samples)
-    rank = _rank(n_i, n_j)
+    rank = preference_rank(n_i, n_j)
     required = required_count(min_probability, len(samples))
     chosen, raw, version, ms = solve_chance(ChanceModelData(ok=ok, rank=rank, required=required),
                                             time_limit_s=time_limit_s)
@@ -153,3 +142,60 @@ def recommend_with_probability(problem: RecommendationProblem,
                                 probability=float(share[i, j]),
                                 next_longer_interval_days=nl_days, next_longer_probability=nl_p,
                                 **common)  # type: ignore[arg-type]
+
+
+def floor_percent(p: float) -> float:
+    """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
+    explanation): down to a whole percent, so a figure never overstates the chance of control
+    and every display of it reads the same (0.905 -> 0.90)."""
+    return math.floor(p * 100.0 + 1e-9) / 100.0
+
+
+def percent_text(p: float) -> str:
+    """A probability in words by :func:`floor_percent`: ``"90 %"``."""
+    return f"{floor_percent(p) * 100:.0f} %"
+
+
+def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],
+                     interval_days: float, dose_mg: float,
+                     weights: NDArray[np.float64] | None = None) -> float:
+    """Share of ``samples`` (weighted by ``weights`` when given) whose steady-state trough at
+    ``dose_mg`` every ``interval_days`` stays at or above their threshold concentration."""
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    ke = np.array([base.ke_per_day * s.clearance_factor for s in samples])
+    ka, vol = base.ka_per_day, base.volume_l
+    trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
+                                                  - 1.0 / -np.expm1(-ka * interval_days))
+    c_star = np.array([s.threshold_conc_mg_per_l(problem.threshold_score) for s in samples])
+    ok = (trough >= c_star).astype(np.float64)
+    return float(ok.mean() if weights is None else ok @ weights / weights.sum())
+
+
+def population_samples(priors: Priors, n: int, seed: int = 0) -> list[IndividualParameters]:
+    """``n`` patients drawn from the population priors (between-patient variability), inside
+    the same parameter ranges as the individual fit; read through
+    :mod:`optimizer.individual.priors` so a change of the priors is a change here."""
+    draws = prior_draws(len(priors.fitted), n * 4, seed, priors.z_bounds())
+    return [params_from_z(priors, z) for z in resample(draws, n, seed)]
+
+
+def recommend_at_point(problem: RecommendationProblem, point: IndividualParameters,
+                       samples: list[IndividualParameters], *, time_limit_s: float = 10.0
+                       ) -> ChanceRecommendation:
+    """Longest interval, then smallest dose, controlled at the point estimate ``point``
+    (no probability target), with the share of ``samples`` each figure holds for. When no
+    option is controlled, the closest one is the shortest interval at the largest dose."""
+    at_point = recommend_with_probability(problem, [point], 1.0, time_limit_s=time_limit_s)
+    days, doses = problem.interval_options.days, problem.doses_sorted_mg
+    if at_point.interval_days is None or at_point.dose_mg is None:
+        best = ControlledOption(days[0], doses[-1],
+                                share_controlled(problem, samples, days[0], doses[-1]))
+        return replace(at_point, best_option=best, min_probability=None,
+                       samples=len(samples))
+    p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg)
+    nl_p = None
+    if at_point.next_longer_interval_days is not None:
+        nl_p = max(share_controlled(problem, samples, at_point.next_longer_interval_days, d)
+                   for d in doses)
+    return replace(at_point, probability=p, next_longer_probability=nl_p,
+                   min_probability=None, samples=len(samples))

@@ -30,6 +30,14 @@ from .free_ige import (
     SurrogateCheckRequest,
     TargetIn,
 )
+from .individual_inputs import (
+    history_of,
+    priors_of,
+)
+from .posterior import (
+    DiagnosticsPublic,
+    SensitivityRowPublic,
+)
 from .recommendation import (
     CandidatePublic,
     DoseIn,
@@ -63,6 +71,7 @@ __all__ = [
     "ComparisonRequest",
     "ComparisonRowPublic",
     "ComparisonRun",
+    "DiagnosticsPublic",
     "DoseAtDayIn",
     "DoseIn",
     "DoseListIn",
@@ -94,6 +103,7 @@ __all__ = [
     "RecommendationRequest",
     "ResponseIn",
     "ScoreTargetIn",
+    "SensitivityRowPublic",
     "SolverPublic",
     "SurrogateCheckRequest",
     "TargetIn",
@@ -101,6 +111,8 @@ __all__ = [
     "WarningPublic",
     "describe_error",
     "first_input_error",
+    "history_of",
     "ordered_errors",
+    "priors_of",
     "validate",
 ]

@@ -27,6 +27,7 @@ from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
 from optimizer.schemas.base import InputModel as _In
 from optimizer.schemas.free_ige import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
+from optimizer.schemas.posterior import DiagnosticsPublic, SensitivityRowPublic
 
 __all__ = [
     "CandidatePublic",
@@ -200,8 +201,10 @@ class RecommendationRequest(PatientModelIn):
                                   "default: the latest date in the history.")
     min_probability: float | None = Field(
         default=None, ge=0.5, le=0.999,
-        description="Recommend the longest interval controlled with at least this probability "
-                    "(default 0.9 when a history or plan is given).")
+        description="Recommend the longest interval controlled with at least this probability. "
+                    "Default null: no probability target; the answer is the longest interval "
+                    "controlled at the point estimate (typical patient, or the fitted one), "
+                    "and its probability_controlled is reported.")
     samples: int = Field(default=200, ge=20, le=2000,
                          description="Parameter samples behind the probability of control.")
     plan: PlanOptionsIn | None = Field(
@@ -331,6 +334,9 @@ class FitPublic(BaseModel):
                                           "improbable (below 5 %): review them.")
     score_sd: float
     symptom_cutoff_score: float
+    diagnostics: DiagnosticsPublic | None = Field(
+        default=None, description="How far the posterior samples behind the probabilities "
+                                  "and intervals can be trusted.")
 
 
 class PlanDosePublic(BaseModel):
@@ -432,8 +438,16 @@ class RecommendationPublic(BaseModel):
     timings_ms: dict[str, float]
     fit: FitPublic | None = None
     probability_controlled: float | None = Field(
-        default=None, description="Share of parameter samples controlled by the answer.")
-    next_longer_probability: float | None = None
+        default=None, description="Probability that the answer (or, when infeasible, its "
+                                  "closest_option) keeps the score down: across the posterior "
+                                  "for an individual answer, across patients for a population "
+                                  "one. Rounded down to a whole percent.")
+    next_longer_probability: float | None = Field(
+        default=None, description="The same for next_longer (its best allowed dose).")
+    sensitivity: list[SensitivityRowPublic] = Field(
+        default_factory=list,
+        description="Individual answers: the probabilities under other measurement and prior "
+                    "choices (same posterior draws, reweighted).")
     plan: PlanPublic | None = None
     missed_dose: MissedDosePublic | None = None
     free_ige: FreeIgEPublic | None = None

@@ -3,7 +3,8 @@
 * :mod:`~optimizer.services.recommendation` — :func:`recommend`: one recommendation request,
   sent on to the free-IgE or the individual answer when the request asks for them.
 * :mod:`~optimizer.services.individual` — history fit, probability of control, plan and
-  missed-dose advice.
+  missed-dose advice; :mod:`~optimizer.services.individual_frame` — their words, in one frame
+  (probabilities or point estimates).
 * :mod:`~optimizer.services.free_ige` — the free-IgE answer, the dosing grid, the surrogate
   check.
 * :mod:`~optimizer.services.comparison` — schedules side by side (:func:`compare`).

@@ -13,9 +13,16 @@ from .free_ige import (
     surrogate_check_public,
 )
 from .individual import (
-    DEFAULT_MIN_PROBABILITY,
     INDIVIDUAL_ASSUMPTIONS,
     recommend_individual,
+)
+from .individual_frame import (
+    LOW_PROBABILITY,
+    Frame,
+    explain_individual,
+    individual_warnings,
+    low_probability_warning,
+    missed_advice,
 )
 from .parameters import (
     model_parameters,
@@ -31,14 +38,19 @@ from .wording import (
 )
 
 __all__ = [
-    "DEFAULT_MIN_PROBABILITY",
+    "Frame",
     "INDIVIDUAL_ASSUMPTIONS",
     "LONGEST_ALLOWED",
+    "LOW_PROBABILITY",
     "compare",
     "dosing_grid_public",
     "explain",
     "explain_free_ige",
+    "explain_individual",
     "free_ige_model",
+    "individual_warnings",
+    "low_probability_warning",
+    "missed_advice",
     "model_parameters",
     "next_longer_sentence",
     "recommend",

@@ -5,6 +5,7 @@ No logic lives in a route or a command: they all call these functions.
 
 from __future__ import annotations
 
+from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.score_target.interval_search import recommend_interval
@@ -63,4 +64,43 @@ def recommend(request: RecommendationRequest,
         return recommend_individual(request, settings)
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
-    return RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
+    out = RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
+    return _with_population_probabilities(out, problem, request.samples)
+
+
+#: Seed of the population samples, so that the same request gives the same answer.
+POPULATION_SEED = 0
+
+
+def _with_population_probabilities(out: RecommendationPublic, problem: RecommendationProblem,
+                                   n_samples: int) -> RecommendationPublic:
+    """The answer's probability of control across between-patient variability (patients
+    drawn from the population priors of :mod:`optimizer.individual.priors`): for the
+    recommendation (or its closest option) and for the next longer interval. The typical
+    patient's answer is controlled in about half of them by construction; the explanation
+    says so in figures (no warning: ``low_probability_of_control`` is for individual
+    answers)."""
+    from optimizer.individual.priors import default_priors
+    from optimizer.individual.probability import (
+        floor_percent,
+        percent_text,
+        population_samples,
+        share_controlled,
+    )
+    samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
+    option = out.closest_option if out.interval_days is None else out
+    if option is None or option.interval_days is None or option.dose_mg is None:
+        return out
+    p = share_controlled(problem, samples, option.interval_days, option.dose_mg)
+    nl_p = None
+    if out.next_longer is not None:
+        nl_p = share_controlled(problem, samples, out.next_longer.interval_days,
+                                out.next_longer.dose_mg)
+    words = (f"Across {len(samples)} patients drawn from the population's between-patient "
+             f"variability, this option keeps the score down in {percent_text(p)}"
+             + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
+                f"{percent_text(nl_p)}."))
+    return out.model_copy(update={
+        "probability_controlled": floor_percent(p),
+        "next_longer_probability": None if nl_p is None else floor_percent(nl_p),
+        "explanation": [*out.explanation, words]})
