@@ -23,8 +23,7 @@ from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
-from optimizer.individual.fit import IndividualParameters
-from optimizer.individual.priors import Priors, params_from_z
+from optimizer.individual.priors import IndividualParameters, Priors, params_from_z
 from optimizer.individual.sampling import prior_draws, resample
 from optimizer.solve.chance import ChanceModelData, choose_by_share
 from optimizer.solve.choice import preference_rank

@@ -14,7 +14,6 @@ from optimizer.schemas.recommendation import (
     WarningPublic,
 )
 from optimizer.score_target.interval_search import recommend_interval
-from optimizer.services.free_ige import recommend_free_ige_public
 from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
@@ -69,7 +68,11 @@ def recommend(request: RecommendationRequest,
 
 
 def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
+    # The free-IgE and individual answers are imported when asked for: they bring the binding
+    # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
+        from optimizer.services.free_ige import recommend_free_ige_public
+
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
         from optimizer.services.individual import recommend_individual
