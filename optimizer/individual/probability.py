@@ -29,7 +29,7 @@ from optimizer.solve.chance import ChanceModelData, choose_by_share
 from optimizer.solve.choice import preference_rank
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
-           "floor_percent", "percent_text", "population_samples", "recommend_at_point",
+           "floor_percent", "population_samples", "recommend_at_point",
            "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
 
 
@@ -149,10 +149,6 @@ def floor_percent(p: float) -> float:
     and every display of it reads the same (0.905 -> 0.90)."""
     return math.floor(p * 100.0 + 1e-9) / 100.0
 
-
-def percent_text(p: float) -> str:
-    """A probability in words by :func:`floor_percent`: ``"90 %"``."""
-    return f"{floor_percent(p) * 100:.0f} %"
 
 
 def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],
