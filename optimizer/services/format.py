@@ -92,7 +92,8 @@ def format_probability(p: float) -> str:
         raise ValueError(f"probability: got {p!r}; allowed: a number from 0 to 1")
     if 0.0 < p < 0.01:
         return "< 1 %"
-    return f"{math.floor(100 * p + 1e-9):d} %"
+    whole = math.floor(100 * p + 1e-9)   # 1e-9: 0.29 * 100 is 28.999...
+    return f"{whole if p == 1.0 else min(whole, 99):d} %"
 
 
 def format_money(amount: float | None, currency: str = "") -> str:
