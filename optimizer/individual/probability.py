@@ -146,8 +146,10 @@ def recommend_with_probability(problem: RecommendationProblem,
 def floor_percent(p: float) -> float:
     """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
     explanation): down to a whole percent, so a figure never overstates the chance of control
-    and every display of it reads the same (0.905 -> 0.90)."""
-    return math.floor(p * 100.0 + 1e-9) / 100.0
+    and every display of it reads the same (0.905 -> 0.90; text by
+    :func:`optimizer.services.format.format_probability`). Only an exact 1 stays 1."""
+    whole = math.floor(p * 100.0 + 1e-9)   # 1e-9: 0.29 * 100 is 28.999...
+    return (whole if p >= 1.0 else min(whole, 99)) / 100.0
 
 
 
