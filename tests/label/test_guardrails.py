@@ -83,6 +83,8 @@ def test_comparison_names_the_schedule_above_the_label() -> None:
     assert any(w.code == "interval_longer_than_label" for w in out.warnings)
     optimal = next(r for r in out.rows if r.source == "optimal")
     assert optimal.dose_mg == 300   # 1200 mg is not offered to the optimizer
+    assert out.optimal is not None
+    assert "interval_longer_than_label" in {w.code for w in out.optimal.warnings}
 
 
 def test_an_individual_answer_beyond_the_history_says_it_extrapolates() -> None:
