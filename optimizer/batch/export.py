@@ -165,22 +165,30 @@ def write_parquet(rows: Iterable[dict[str, Any]], kinds: Iterable[str],
     return len(records)
 
 
-def export_batch(engine: Engine, batch_id: str, path: str | Path) -> int:
+def export_batch(engine: Engine, batch_id: str, path: str | Path, *,
+                 include_references: bool = False) -> int:
     """Every finished scenario of a batch to ``path``: Parquet with the fixed schema of the
-    batch's kinds; ``.csv`` and ``.jsonl`` as :func:`optimizer.storage.batches.export_results`
-    writes them. Returns the row count; the file appears whole (written aside, then renamed)."""
+    batch's kinds; ``.csv`` and ``.jsonl`` as :func:`optimizer.storage.batch_export.export_results`
+    writes them. ``patient_reference`` is left out unless ``include_references``. Returns the
+    row count; the file appears whole (written aside, then renamed).
+
+    Raises ``ValueError`` for a file type other than ``.parquet``, ``.csv``, ``.jsonl``."""
     from sqlalchemy import select
 
-    from optimizer.storage.batches import BatchResultRecord, export_results, iter_results
+    from optimizer.storage.batch_export import export_results, without_reference
+    from optimizer.storage.batches import BatchResultRecord, iter_results
     from optimizer.storage.engine import session_scope
 
     target = Path(path)
     if target.suffix.lower() != ".parquet":
-        return export_results(engine, batch_id, target)
+        return export_results(engine, batch_id, target, include_references=include_references)
     t = BatchResultRecord
     with session_scope(engine) as s:
         kinds = list(s.scalars(select(t.kind).where(t.batch_id == batch_id).distinct()))
     tmp = target.with_name(target.name + ".partial")
-    count = write_parquet(iter_results(engine, batch_id), kinds, tmp)
+    rows = iter_results(engine, batch_id)
+    if not include_references:
+        rows = ({**r, "input_json": without_reference(str(r["input_json"]))} for r in rows)
+    count = write_parquet(rows, kinds, tmp)
     tmp.replace(target)
     return count

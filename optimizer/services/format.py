@@ -86,25 +86,23 @@ def field_label(path: str, *, with_unit: bool = True) -> str:
         label = label.replace("_", " ").capitalize()
     return f"{label} ({unit})" if with_unit and unit else label
 
-#: Below this share a probability is written "< 1 %", from 1 minus it "> 99 %" (modelling
-#: choice: a share estimated from a few hundred parameter samples is not shown as a certainty).
-_EDGE = 0.005
 
 
 def format_probability(p: float) -> str:
-    """A probability in [0, 1] as a whole percentage: ``0.963 -> "96 %"``.
+    """A probability in [0, 1] as a whole percentage, rounded down: ``0.963 -> "96 %"``.
 
-    Halves round up (``0.965 -> "97 %"``). A value strictly between 0 and 0.5 % reads
-    ``"< 1 %"`` and one strictly between 99.5 % and 1 reads ``"> 99 %"``, so only an exact 0
-    or 1 is written as ``"0 %"`` or ``"100 %"``. Raises ValueError outside [0, 1] or for NaN.
+    The one rounding rule for a probability anywhere (API figures via
+    :func:`optimizer.individual.probability.floor_percent`, explanations, page, report, CLI):
+    down, so a figure never overstates the chance of control, and ``0.905`` reads ``90 %``
+    everywhere. A value strictly between 0 and 1 % reads ``"< 1 %"``; only an exact 1 reads
+    ``"100 %"``. Raises ValueError outside [0, 1] or for NaN.
     """
     if not (0.0 <= p <= 1.0) or math.isnan(p):
         raise ValueError(f"probability: got {p!r}; allowed: a number from 0 to 1")
-    if 0.0 < p < _EDGE:
+    if 0.0 < p < 0.01:
         return "< 1 %"
-    if 1.0 - _EDGE <= p < 1.0:
-        return "> 99 %"
-    return f"{math.floor(100 * p + 0.5):d} %"
+    whole = math.floor(100 * p + 1e-9)   # 1e-9: 0.29 * 100 is 28.999...
+    return f"{whole if p == 1.0 else min(whole, 99):d} %"
 
 
 def format_money(amount: float | None, currency: str = "") -> str:

@@ -13,22 +13,27 @@ from optimizer.services.format import format_money, format_probability
 
 
 @pytest.mark.parametrize(("p", "text"), [
-    (0.0, "0 %"), (0.004, "< 1 %"), (0.005, "1 %"), (0.5, "50 %"), (0.963, "96 %"),
-    (0.965, "97 %"), (0.994, "99 %"), (0.995, "> 99 %"), (0.9999, "> 99 %"), (1.0, "100 %"),
+    (0.0, "0 %"), (0.004, "< 1 %"), (0.005, "< 1 %"), (0.01, "1 %"), (0.5, "50 %"),
+    (0.905, "90 %"), (0.963, "96 %"), (0.965, "96 %"), (0.995, "99 %"), (0.9999, "99 %"),
+    (1.0, "100 %"),
 ])
-def test_probability_rounds_to_whole_percent_and_never_rounds_to_certainty(
+def test_probability_rounds_down_to_whole_percent_and_never_rounds_to_certainty(
         p: float, text: str) -> None:
     assert format_probability(p) == text
 
 
 @given(st.floats(min_value=0.0, max_value=1.0))
-def test_probability_text_is_within_half_a_percent(p: float) -> None:
+def test_probability_text_never_overstates_and_agrees_with_the_api_figure(p: float) -> None:
+    from optimizer.individual.probability import floor_percent
+
     text = format_probability(p)
-    if text.startswith(("<", ">")):
-        assert 0 < p < 0.005 or 0.995 <= p < 1
+    if text.startswith("<"):
+        assert 0 < p < 0.01
     else:
-        assert abs(int(text.removesuffix(" %")) - 100 * p) <= 0.5 + 1e-9
+        shown = int(text.removesuffix(" %"))
+        assert shown <= 100 * p + 1e-9 and (100 * p < shown + 1 or shown == 99)
         assert (text == "100 %") == (p == 1.0) and (text == "0 %") == (p == 0.0)
+    assert format_probability(floor_percent(p)) == text or text == "< 1 %"
 
 
 @pytest.mark.parametrize("p", [-0.01, 1.01, math.nan])
