@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from optimizer.batch.export import arrow_schema, export_batch, utc_timestamp
 from optimizer.batch.grid import expand_document
-from optimizer.batch.runner import run_batch
+from optimizer.batch.runner import RunOptions, run_batch
 from optimizer.storage.engine import get_engine
 
 
@@ -21,7 +21,7 @@ def run(tmp_path: Path, url: str, name: str, weights: list[float], thresholds: l
                                  "interval_options_days": {"step": 7},
                                  "grid": {"patient.weight_kg": weights,
                                           "threshold_score": thresholds}}, "inline")
-    summary = run_batch(scenarios, database_url=url, workers=1)
+    summary = run_batch(scenarios, RunOptions(workers=1), database_url=url)
     path = tmp_path / f"{name}.parquet"
     assert export_batch(get_engine(url), summary.batch_id, path) == len(scenarios)
     return pq.read_table(path)
@@ -45,7 +45,7 @@ def test_two_batches_with_different_answers_have_one_schema(temp_database: str,
 def test_csv_and_jsonl_are_written_as_before(temp_database: str, tmp_path: Path) -> None:
     scenarios = expand_document({"kind": "recommendation", "patient": {"weight_kg": 30}},
                                 "inline")
-    summary = run_batch(scenarios, database_url=temp_database, workers=1)
+    summary = run_batch(scenarios, RunOptions(workers=1), database_url=temp_database)
     for ext in ("csv", "jsonl"):
         assert export_batch(get_engine(temp_database), summary.batch_id,
                             tmp_path / f"r.{ext}") == 1

@@ -46,6 +46,8 @@ def grid_file(tmp_path: Path, weights: int = 30) -> Path:
     grid.write_text(
         'kind = "recommendation"\n'
         "dose_options_mg = [75, 150, 225, 300, 375, 450, 525, 600]\n"
+        # every interval from 1 day (heavy work); short ones exceed the label's 2-week maximum
+        "allow_above_label_max = true\n"
         "[interval_options_days]\nmin = 1\nmax = 365\n"
         "[grid]\n"
         f'"patient.weight_kg" = {[20 + 2 * i for i in range(weights)]}\n'
