@@ -107,8 +107,7 @@ def page_comparison_csv(body: ComparisonPublic) -> Response:
 
 @router.get("/v1/recommendations/{record_id}/report", response_class=HTMLResponse,
             responses={404: {"description": "No recommendation is stored under this id."}})
-def recommendation_report(record_id: str, request: Request,
-                          settings: SettingsDep) -> HTMLResponse:
+def recommendation_report(record_id: str, settings: SettingsDep) -> HTMLResponse:
     """A one-page printable report of a stored recommendation (HTML with a print stylesheet)."""
     record = get_recommendation(record_id, engine=get_engine(settings.database_url))
     if record is None:
@@ -117,7 +116,7 @@ def recommendation_report(record_id: str, request: Request,
             "allowed": "the id of a stored recommendation (as returned by "
                        "POST /v1/recommendations)",
             "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
-    return HTMLResponse(render_report(record, base_url=str(request.base_url)))
+    return HTMLResponse(render_report(record))
 
 
 def _next_dates(record: StoredRecommendation) -> list[str]:
@@ -144,9 +143,10 @@ def _record_rows(record: StoredRecommendation) -> list[tuple[str, str]]:
             ("Solver", f"{record.solver_name} {record.solver_version}")]
 
 
-def render_report(record: StoredRecommendation, base_url: str = "/") -> str:
-    """The printable report as one HTML document (styles from /static/report.css, resolved
-    against ``base_url`` so a copy opened from the page still finds them)."""
+def render_report(record: StoredRecommendation) -> str:
+    """The printable report as one self-contained HTML document: ``report.css`` inlined
+    byte for byte (the Content-Security-Policy allows exactly that style by its hash,
+    api/headers.py), the plot as a data URI; a saved copy keeps its layout."""
     from optimizer.plots.free_ige import free_ige_plot_svg
     from optimizer.plots.recommendation import score_plot_svg
 
@@ -158,7 +158,8 @@ def render_report(record: StoredRecommendation, base_url: str = "/") -> str:
     if dates:
         figures.append(("Next dose dates", ", ".join(dates)))
     return templates.get_template("report.html").render(
-        record=record, out=out, base_url=base_url, answer=answer_text(out), figures=figures,
+        record=record, out=out, css=(STATIC / "report.css").read_text(encoding="utf-8"),
+        answer=answer_text(out), figures=figures,
         inputs=input_pairs(record.request), record_rows=_record_rows(record),
         plot_uri="data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
         plot_alt=("Predicted free IgE over three steady-state cycles with the target"
