@@ -106,6 +106,18 @@ class FitResult:
         """``n`` equally weighted posterior draws on the z scale, shape (n, n_fitted)."""
         return resample(self._draws(), n, seed)
 
+    def weighted_samples(self, max_draws: int) -> tuple[list[IndividualParameters], FloatArray]:
+        """The posterior draws themselves with their importance weights (normalised), the
+        draws of negligible weight (< 1e-9 of the largest) left out; at most ``max_draws``,
+        the heaviest kept. Probabilities computed on these carry no resampling noise."""
+        d = self._draws()
+        w = d.weight
+        keep = np.flatnonzero(w >= 1e-9 * w.max())
+        if keep.size > max_draws:
+            keep = keep[np.argsort(w[keep])[::-1][:max_draws]]
+        kept = w[keep] / w[keep].sum()
+        return [params_from_z(self.priors, d.z[k]) for k in keep], kept
+
     def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
         """``n`` equally weighted posterior draws (importance resampling of :attr:`draws`;
         exact prior draws when not fitted)."""

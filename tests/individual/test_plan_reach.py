@@ -79,7 +79,7 @@ def test_a_plan_towards_a_day_count_off_the_clinic_weekday_says_so() -> None:
     for key in ("kind", "description"):
         data.pop(key)
     data["interval_options_days"]["step"] = 1
-    data["min_probability"] = 0.8  # a target of 36-41 days when measured, off the weekly grid
+    data["min_probability"] = 0.85  # a target of 38-41 days when measured, off the weekly grid
     out = recommend(RecommendationRequest.model_validate(data))
     assert out.plan is not None and out.interval_days is not None
     target = out.interval_days
