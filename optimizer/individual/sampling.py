@@ -51,8 +51,8 @@ MIN_EFFECTIVE_SAMPLE_SIZE = 400.0
 #: Draws per batch, and fewer for long histories so a batch costs about the same
 #: (``DRAW_BUDGET`` observation-draws; numerical choices).
 DRAWS = 6000
-MIN_DRAWS = 1500
-DRAW_BUDGET = 600_000
+MIN_DRAWS = 1000
+DRAW_BUDGET = 300_000
 #: Adaptation rounds before the final batch; extra rounds when the diagnostics fail.
 ADAPT_ROUNDS = 2
 EXTRA_ROUNDS = 2
@@ -213,7 +213,8 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
     rounds = ADAPT_ROUNDS + 1
     best: PosteriorDraws | None = None
     for r in range(ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
-        z = _draw_mixture(parts, rng, size)
+        # adaptation batches are half size: they only shape the next proposal
+        z = _draw_mixture(parts, rng, size if r + 1 >= rounds else size // 2)
         log_target = _log_target(fn, z, zb)
         log_ratio = log_target - _mixture_log_pdf(parts, z)
         if not np.isfinite(log_ratio).any():
@@ -225,7 +226,8 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
                                  log_target=log_target,
                                  diagnostics=SamplerDiagnostics(
                                      method="importance sampling (PSIS), adaptive mixture",
-                                     draws=size, effective_sample_size=n_eff, pareto_k=k,
+                                     draws=z.shape[0], effective_sample_size=n_eff,
+                                     pareto_k=k,
                                      converged=ok))
         if r + 1 >= rounds and (ok or r + 1 == ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
             return current

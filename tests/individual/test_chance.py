@@ -16,11 +16,14 @@ from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_trough_mg_per_l
 from optimizer.individual.fit import IndividualParameters, default_priors, fit_individual
 from optimizer.individual.history import PatientHistory
+from optimizer.individual.priors import params_from_z
 from optimizer.individual.probability import (
     brute_force_choice,
     control_matrix,
+    controlled_z,
     recommend_with_probability,
     required_count,
+    share_controlled,
     solve_chance,
 )
 from optimizer.solve.chance_model import ChanceModelData
@@ -96,3 +99,17 @@ def test_too_many_samples_for_the_candidates_is_a_named_input_error() -> None:
     with pytest.raises(InputError) as err:
         recommend_with_probability(problem, samples, 0.9)
     assert err.value.field == "samples"
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), interval=st.sampled_from([14, 28, 42, 84]),
+       dose=st.sampled_from([75.0, 300.0, 600.0]))
+def test_the_vectorised_control_check_equals_the_per_sample_one(seed: int, interval: int,
+                                                                 dose: float) -> None:
+    problem = RecommendationProblem(patient=Patient(weight_kg=30.0))
+    priors = default_priors(problem.response)
+    z = np.random.default_rng(seed).normal(size=(50, 4)) * 1.5
+    fast = controlled_z(problem, priors, z, interval, dose)
+    slow = [share_controlled(problem, [params_from_z(priors, row)], interval, dose) == 1.0
+            for row in z]
+    assert fast.tolist() == slow
