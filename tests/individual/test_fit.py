@@ -28,7 +28,7 @@ from optimizer.individual.fit import (
 from optimizer.individual.history import DoseRecord, Observation, PatientHistory, build_history
 from optimizer.individual.missed import return_day
 from optimizer.individual.priors import params_from_z
-from optimizer.individual.probability import recommend_with_probability
+from optimizer.individual.probability import controlled_z, recommend_with_probability
 
 PROBLEM = RecommendationProblem(patient=Patient(weight_kg=30.0))
 PRIORS = default_priors(PROBLEM.response)
@@ -200,7 +200,7 @@ def reference_like_histories() -> list[PatientHistory]:
     return out
 
 
-def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_kept_under_six_weeks(
+def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_not_claimed_at_six(
         ) -> None:
     histories = reference_like_histories()
     assert len(histories) >= 4                          # the story is what the truth produces
@@ -214,9 +214,17 @@ def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_kept_under
         hill = next(p for p in fit.parameters if p.name == "hill")
         assert hill.estimate > PRIORS.hill.median       # the data say: steeper than the default
         assert hill.lower_95 <= steep_patient().hill <= hill.upper_95
-        # shorter than the six weeks at which the patient relapsed
+        # The posterior does not claim six weeks at the 90 % level: the history is also
+        # explained by a shallower response (see docs/individual.md), so six weeks is
+        # controlled in a large share of it, but below 90 % of the weighted draws. The answer
+        # at p = 0.9 counts 200 resampled draws, whose share can cross 0.9 by resampling
+        # noise (about 2 points), so it is at most 42 days.
+        z, w = fit.draws.support()  # type: ignore[union-attr]
+        p42 = float(controlled_z(PROBLEM, PRIORS, z, 42, 300.0) @ w)
+        p49 = float(controlled_z(PROBLEM, PRIORS, z, 49, 300.0) @ w)
+        assert p49 < p42 < 0.9, (p42, p49)
         rec = recommend_with_probability(weekly, fit.samples(200, seed=0), 0.9)
-        assert rec.interval_days is not None and rec.interval_days < 42
+        assert rec.interval_days is not None and rec.interval_days <= 42
         if relapse not in fit.unexplained:   # the fitted model places the relapse by then
             pt = fit.point
             back = return_day(pt.pk_model(BASE_PK), h.dose_days[:7], h.doses_mg[:7],
