@@ -25,12 +25,12 @@ The trough is the moment just before each dose, ``steady_state_trough``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 from optimizer.core.problem import PKParameters
 
@@ -63,8 +63,25 @@ def absorption_rate_per_day(half_life_days: float, tmax_days: float) -> float:
     low = ke * (1.0 + 1e-9)
     high = ke * 2.0
     while gap(high) > 0.0:
-        high *= 2.0
-    return float(brentq(gap, low, high, xtol=1e-14, rtol=1e-14, maxiter=500))
+        low, high = high, high * 2.0
+    return _bisect_decreasing(gap, low, high)
+
+
+def _bisect_decreasing(f: Callable[[float], float], low: float, high: float) -> float:
+    """The root of a decreasing ``f`` with ``f(low) > 0 >= f(high)``, by bisection to the
+    last representable float (at most ~1,100 halvings; about 60 from a doubling bracket).
+
+    Plain bisection instead of a library root finder: the phase is monotone, so halving the
+    bracket until its midpoint no longer moves is exact to the float spacing and keeps scipy
+    out of the import of the PK module (its optimiser alone costs ~0.5 s to import)."""
+    while True:
+        mid = 0.5 * (low + high)
+        if mid <= low or mid >= high:
+            return high if abs(f(high)) <= abs(f(low)) else low
+        if f(mid) > 0.0:
+            low = mid
+        else:
+            high = mid
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,12 @@ def regular_series_mg_per_l(ke_per_day: ArrayLike, ka_per_day: ArrayLike, volume
     form counts the doses given by each time). 0 before the first dose."""
     t = np.asarray(t_days, dtype=np.float64)
     since_first = t - first_day
-    given = np.clip(np.floor(since_first / interval_days + 1e-9) + 1.0, 1.0, float(n_doses))
+    # doses given by t: the k with first + k tau <= t < first + (k + 1) tau, counted on the same
+    # dose days a superposition uses (a division alone can round a dose 1e-8 days early or late)
+    k = np.floor(since_first / interval_days)
+    k = np.where(first_day + (k + 1.0) * interval_days <= t, k + 1.0, k)
+    k = np.where(first_day + k * interval_days > t, k - 1.0, k)
+    given = np.clip(k + 1.0, 1.0, float(n_doses))
     since_last = np.maximum(since_first - (given - 1.0) * interval_days, 0.0)
     out: FloatArray = np.where(since_first >= 0.0, series_concentration_mg_per_l(
         ke_per_day, ka_per_day, volume_l, dose_mg, interval_days, since_last, given), 0.0)

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.integrate import trapezoid
 
 from optimizer.core.problem import PKParameters
 from optimizer.errors import InputError
@@ -209,6 +208,8 @@ def relative_difference(s: FloatArray, b: FloatArray) -> FloatArray:
 def _compare(pts: FloatArray, t: FloatArray, s: FloatArray, b: FloatArray, window: IndexArray,
              troughs: IndexArray, half_life_days: float, outside: bool) -> PatientComparison:
     """One patient's figures from its curves; ``window``, ``troughs`` are row indices."""
+    from scipy.integrate import trapezoid
+
     rel = relative_difference(s[window], b[window])
     rel_t = relative_difference(s[troughs], b[troughs])
     k, kt = int(window[np.argmax(rel)]), int(troughs[np.argmax(rel_t)])

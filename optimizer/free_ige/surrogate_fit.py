@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import least_squares
 
 from optimizer.core.problem import PKParameters
 from optimizer.errors import InputError
@@ -101,6 +100,8 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
     """Surrogate t½ and V/F (tmax fixed) minimising the squared log differences to
     ``conc_mg_per_l`` at the ``t_days`` at or after ``from_day``, within the ranges
     PKParameters accepts. Starts from the label values (``before`` refers to them)."""
+    from scipy.optimize import least_squares
+
     w = checked_number("weight_kg", weight_kg, 1.0, 300.0, False)
     tmax = checked_number("tmax_days", tmax_days, 0.01, 26.0 / LN2 - 1e-6, False)
     start = checked_number("from_day", from_day, 0.0, 3650.0, True)

@@ -3,9 +3,8 @@ or below a target over the whole steady-state cycle, by the binding model.
 
 The flow is the core recommendation's: every (interval, dose) candidate is simulated to its
 periodic steady state (:func:`optimizer.free_ige.binding.steady_state_cycle`, numpy), the margins
-``target / max free IgE - 1`` go to the same Pyomo model compiled once per size and solved by
-HiGHS (:func:`optimizer.score_target.interval_search.choose_candidate`), and the choice is
-re-checked in numpy.
+``target / max free IgE - 1`` go to the same interval choice solved by HiGHS
+(:func:`optimizer.solve.choice.choose_candidate`), and the choice is re-checked in numpy.
 
 Defaults and their sources:
 
@@ -40,8 +39,7 @@ from optimizer.free_ige.params import (
     IgEProduction,
     individual_parameters,
 )
-from optimizer.score_target.interval_search import choose_candidate
-from optimizer.solve.interval_model import IntervalModelData
+from optimizer.solve.choice import IntervalModelData, choose_candidate
 
 __all__ = [
     "DEFAULT_INTERVALS_DAYS",
@@ -214,10 +212,7 @@ class FreeIgETable:
     target_ng_per_ml: float
 
     def model_data(self) -> IntervalModelData:
-        n_i, n_j = self.max_free.shape
-        margin = (self.target_ng_per_ml / self.max_free - 1.0).reshape(-1)
-        i, j = np.divmod(np.arange(n_i * n_j), n_j)
-        return IntervalModelData(margin=margin, rank=(i * n_j + (n_j - 1 - j)).astype(float))
+        return IntervalModelData.from_grid(self.target_ng_per_ml / self.max_free - 1.0)
 
     def option(self, i: int, j: int) -> FreeIgECandidate:
         return FreeIgECandidate(int(self.intervals_days[i]), float(self.doses_mg[j]),

@@ -5,7 +5,7 @@ Flow: parameter samples (posterior, or population prior without history) -> ``co
 (numpy: for every candidate and sample, is the steady-state trough at or above that sample's
 threshold concentration? The trough is the worst moment of the cycle, see
 :mod:`optimizer.exposure.pk`)
--> :func:`optimizer.solve.chance_model.build_chance_model` -> HiGHS -> read back.
+-> :func:`optimizer.solve.chance.choose_by_share` (HiGHS) -> read back.
 ``brute_force_choice``
 counts the same matrix directly; tests check the two agree.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,21 +23,30 @@ from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
-from optimizer.individual.fit import IndividualParameters
 from optimizer.individual.history import MAX_SCORE
-from optimizer.individual.priors import NAMES, Priors, params_from_z
+from optimizer.individual.priors import NAMES, IndividualParameters, Priors, params_from_z
 from optimizer.individual.sampling import prior_draws, resample
-from optimizer.solve.chance_model import ChanceModelData, build_chance_model
-from optimizer.solve.highs import pyomo_section, run_highs
+from optimizer.solve.chance import ChanceModelData, choose_by_share
+from optimizer.solve.choice import preference_rank
 
-__all__ = ["ChanceRecommendation", "brute_force_choice", "control_matrix", "controlled_z",
-           "floor_percent", "percent_text", "population_samples", "recommend_at_point",
+__all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
+           "controlled_z", "floor_percent", "population_samples", "recommend_at_point",
            "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
 #: 71 candidates x 200 samples is 14,200; the Pyomo build grows linearly with it).
 MAX_CANDIDATE_SAMPLES = 150_000
+
+
+class ControlledOption(NamedTuple):
+    """The option controlled in the largest share of samples (on a tie the longest interval,
+    then the smallest dose): what an infeasible answer offers instead."""
+
+    interval_days: int
+    dose_mg: float
+    #: Share of the samples the option controls, 0..1.
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class ChanceRecommendation:
     probability: float | None
     next_longer_interval_days: int | None
     next_longer_probability: float | None
-    best_option: tuple[int, float, float]  # (interval, dose, probability) most often controlled
+    best_option: ControlledOption
     feasible_candidates: int
     min_probability: float | None  # None: chosen at the point estimate, not by probability
     samples: int
@@ -77,12 +87,6 @@ def control_matrix(problem: RecommendationProblem, samples: list[IndividualParam
     return out
 
 
-def _rank(n_intervals: int, n_doses: int) -> NDArray[np.float64]:
-    i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
-    out: NDArray[np.float64] = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
-    return out
-
-
 def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], required: int
                        ) -> int | None:
     """The best-ranked candidate controlling at least ``required`` samples, by counting."""
@@ -94,17 +98,9 @@ def brute_force_choice(ok: NDArray[np.bool_], rank: NDArray[np.float64], require
 
 def solve_chance(data: ChanceModelData, *, time_limit_s: float = 10.0
                  ) -> tuple[int | None, str, str, float]:
-    """Build and solve the chance model; (chosen candidate or None, status, version, ms)."""
-    with pyomo_section():
-        model = build_chance_model(data)
-        run = run_highs(model, time_limit_s=time_limit_s)
-        if run.status is not Status.OPTIMAL:
-            return None, run.raw_status, run.version, run.solve_ms
-        values = run.primals()
-        picked = [c for c in model.C if values[model.x[c]] > 0.5]
-    if len(picked) != 1:
-        raise SolverError(f"solution selects {len(picked)} candidates, expected 1", run.raw_status)
-    return int(picked[0]), run.raw_status, run.version, run.solve_ms
+    """Solve the chance model; (chosen candidate or None, status, version, ms)."""
+    outcome = choose_by_share(data, time_limit_s=time_limit_s)
+    return outcome.chosen, outcome.raw_status, outcome.solver_version, outcome.solve_ms
 
 
 def recommend_with_probability(problem: RecommendationProblem,
@@ -117,7 +113,7 @@ def recommend_with_probability(problem: RecommendationProblem,
                          f"at most {MAX_CANDIDATE_SAMPLES // (n_i * n_j)} samples for "
                          f"{n_i * n_j} dose x interval candidates (fewer samples or candidates)")
     ok = control_matrix(problem, samples)
-    rank = _rank(n_i, n_j)
+    rank = preference_rank(n_i, n_j)
     required = required_count(min_probability, len(samples))
     chosen, raw, version, ms = solve_chance(ChanceModelData(ok=ok, rank=rank, required=required),
                                             time_limit_s=time_limit_s)
@@ -126,8 +122,9 @@ def recommend_with_probability(problem: RecommendationProblem,
         raise SolverError("solver chose an option below the required share of samples", raw)
     top = np.unravel_index(int(np.argmax(share[::-1].reshape(-1))), share.shape)
     ti = n_i - 1 - int(top[0])
-    best = (problem.interval_options.days[ti], problem.doses_sorted_mg[int(top[1])],
-            float(share[ti, int(top[1])]))
+    best = ControlledOption(interval_days=problem.interval_options.days[ti],
+                            dose_mg=problem.doses_sorted_mg[int(top[1])],
+                            probability=float(share[ti, int(top[1])]))
     n_ok = int((ok.sum(axis=1) >= required).sum())
     common = dict(best_option=best, feasible_candidates=n_ok,
                   min_probability=min_probability, samples=len(samples),
@@ -150,13 +147,11 @@ def recommend_with_probability(problem: RecommendationProblem,
 def floor_percent(p: float) -> float:
     """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
     explanation): down to a whole percent, so a figure never overstates the chance of control
-    and every display of it reads the same (0.905 -> 0.90)."""
-    return math.floor(p * 100.0 + 1e-9) / 100.0
+    and every display of it reads the same (0.905 -> 0.90; text by
+    :func:`optimizer.services.format.format_probability`). Only an exact 1 stays 1."""
+    whole = math.floor(p * 100.0 + 1e-9)   # 1e-9: 0.29 * 100 is 28.999...
+    return (whole if p >= 1.0 else min(whole, 99)) / 100.0
 
-
-def percent_text(p: float) -> str:
-    """A probability in words by :func:`floor_percent`: ``"90 %"``."""
-    return f"{floor_percent(p) * 100:.0f} %"
 
 
 def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],
@@ -191,7 +186,8 @@ def recommend_at_point(problem: RecommendationProblem, point: IndividualParamete
     at_point = recommend_with_probability(problem, [point], 1.0, time_limit_s=time_limit_s)
     days, doses = problem.interval_options.days, problem.doses_sorted_mg
     if at_point.interval_days is None or at_point.dose_mg is None:
-        best = (days[0], doses[-1], share_controlled(problem, samples, days[0], doses[-1]))
+        best = ControlledOption(days[0], doses[-1],
+                                share_controlled(problem, samples, days[0], doses[-1]))
         return replace(at_point, best_option=best, min_probability=None,
                        samples=len(samples))
     p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg)

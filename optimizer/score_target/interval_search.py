@@ -1,8 +1,10 @@
 """Recommend the longest controlled interval: exposures (numpy) -> model (Pyomo) -> HiGHS.
 
-The flow is ``evaluate_candidates`` (all troughs at once, numpy) -> ``build_interval_model``
--> ``solve_choice`` -> read back and explain. The solver's choice is re-checked in numpy
-before it is returned: a recommendation is never less safe than the model says.
+The flow is ``evaluate_candidates`` (all troughs at once, numpy) -> the interval choice
+(:func:`optimizer.solve.choice.choose_candidate`: HiGHS over the columns that can matter; or the
+full Pyomo model of :mod:`optimizer.solve.interval_model` with ``backend="pyomo"``) -> read back
+and explain. The solver's choice is re-checked in numpy before it is returned: a recommendation
+is never less safe than the model says.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -25,15 +26,12 @@ from optimizer.exposure.pk import (
     steady_state_trough_mg_per_l,
 )
 from optimizer.exposure.symptoms import score, threshold_concentration_mg_per_l
-from optimizer.solve.compiled import CompiledLinearModel, compile_model
-from optimizer.solve.highs import pyomo_section, solve_choice, solve_compiled
-from optimizer.solve.interval_model import IntervalModelData, build_interval_model
+from optimizer.solve.choice import IntervalModelData, choose_candidate
 
 __all__ = [
     "ASSUMPTIONS",
     "Backend",
     "CandidateTable",
-    "choose_candidate",
     "evaluate_candidates",
     "late_dose_tolerance_days",
     "recommend_interval",
@@ -78,11 +76,7 @@ class CandidateTable:
         return self.trough >= self.threshold_conc_mg_per_l
 
     def model_data(self) -> IntervalModelData:
-        n_i, n_j = self.trough.shape
-        margin = (self.trough / self.threshold_conc_mg_per_l - 1.0).reshape(-1)
-        i, j = np.divmod(np.arange(n_i * n_j), n_j)
-        rank = (i * n_j + (n_j - 1 - j)).astype(np.float64)
-        return IntervalModelData(margin=margin, rank=rank)
+        return IntervalModelData.from_grid(self.trough / self.threshold_conc_mg_per_l - 1.0)
 
     def option(self, i: int, j: int) -> CandidateScore:
         return CandidateScore(interval_days=int(self.intervals_days[i]),
@@ -130,46 +124,15 @@ def _peak_conc(model: PKModel, dose_mg: float, interval_days: float) -> float:
     return float(steady_state_concentration_mg_per_l(model, dose_mg, interval_days, t_peak))
 
 
-@lru_cache(maxsize=64)
-def _compiled_interval_model(n_candidates: int) -> tuple[CompiledLinearModel, NDArray[np.int64]]:
-    """The interval model for ``n_candidates`` compiled once; and the column of each ``x[c]``."""
-    placeholder = IntervalModelData(margin=np.zeros(n_candidates), rank=np.zeros(n_candidates))
-    with pyomo_section():
-        model = build_interval_model(placeholder)
-        compiled = compile_model(model)
-        cols = np.array([compiled.col_of[model.x[c].name] for c in model.C], dtype=np.int64)
-    return compiled, cols
-
-
-def _solve_compiled_choice(data: IntervalModelData, time_limit_s: float) -> SolveOutcome:
-    compiled, cols = _compiled_interval_model(int(data.margin.size))
-    run = solve_compiled(compiled, data.param_values(), time_limit_s=time_limit_s)
-    chosen = None
-    if run.status is Status.OPTIMAL and run.col_value is not None:
-        picked = np.flatnonzero(run.col_value[cols] > 0.5)
-        if picked.size != 1:
-            raise SolverError(f"solution selects {picked.size} candidates, expected exactly 1",
-                              run.raw_status)
-        chosen = int(picked[0])
-    return SolveOutcome(status=run.status, raw_status=run.raw_status, solver_name="highs",
-                        solver_version=run.version, solve_ms=run.solve_ms, chosen=chosen,
-                        objective=run.objective)
-
-
-def choose_candidate(data: IntervalModelData, time_limit_s: float = 10.0) -> SolveOutcome:
-    """The most preferred candidate with a non-negative margin, by the interval model compiled
-    once per size and solved by HiGHS (shared by every target: score, free IgE)."""
-    return _solve_compiled_choice(data, time_limit_s)
-
-
 def recommend_interval(problem: RecommendationProblem, *, time_limit_s: float = 10.0,
                        backend: Backend = "compiled") -> Recommendation:
     """The longest allowed interval, and for it the smallest allowed dose, that keeps the
     steady-state score at or below ``problem.threshold_score`` over the whole cycle.
 
-    ``backend="compiled"`` (default) solves the Pyomo model compiled once per size, refilled
-    with this question's numbers and handed to highspy directly; ``backend="pyomo"`` builds and
-    solves the Pyomo model through Pyomo's HiGHS interface. Both give the same answer (tested).
+    ``backend="compiled"`` (default) hands HiGHS the choice over the candidates that can matter
+    (:func:`optimizer.solve.choice.choose_candidate`; no Pyomo import); ``backend="pyomo"``
+    builds the full Pyomo model and solves it through Pyomo's HiGHS interface (the reference
+    formulation, serialised by a process-wide lock). Both give the same answer (tested).
     """
     t0 = time.perf_counter()
     pk = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
@@ -177,10 +140,12 @@ def recommend_interval(problem: RecommendationProblem, *, time_limit_s: float = 
     data = table.model_data()
     t1 = time.perf_counter()
     if backend == "compiled":
-        _compiled_interval_model(int(data.margin.size))
-        t2 = time.perf_counter()
-        outcome = _solve_compiled_choice(data, time_limit_s)
+        t2 = t1
+        outcome = choose_candidate(data, time_limit_s)
     else:
+        from optimizer.solve.highs import pyomo_section, solve_choice
+        from optimizer.solve.interval_model import build_interval_model
+
         with pyomo_section():
             model = build_interval_model(data)
             t2 = time.perf_counter()

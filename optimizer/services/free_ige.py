@@ -22,6 +22,7 @@ from optimizer.schemas.free_ige import (
     FreeIgEPublic,
     SurrogateCheckRequest,
 )
+from optimizer.schemas.label import GridLabelCellPublic, GridLabelComparisonPublic
 from optimizer.schemas.recommendation import (
     CandidatePublic,
     RecommendationPublic,
@@ -29,6 +30,7 @@ from optimizer.schemas.recommendation import (
     SolverPublic,
     WarningPublic,
 )
+from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["dosing_grid_public", "explain_free_ige", "free_ige_model", "recommend_free_ige_public",
@@ -63,7 +65,7 @@ def explain_free_ige(rec: FreeIgERecommendation) -> list[str]:
         c = rec.closest_option
         assert c is not None
         return [f"No allowed dose and interval keeps free IgE at or below {t:g} ng/mL.",
-                f"Closest option: {c.dose_mg:g} mg every {c.interval_days} days, free IgE up "
+                f"Closest option: {regimen_phrase(c.dose_mg, c.interval_days)}, free IgE up "
                 f"to {c.max_free_ige_ng_per_ml:.1f} ng/mL.",
                 "Consider shorter intervals, larger doses, or a higher target."]
     day, tau = rec.worst_day_in_cycle, rec.interval_days
@@ -74,11 +76,8 @@ def explain_free_ige(rec: FreeIgERecommendation) -> list[str]:
            f"{rec.max_free_ige_ng_per_ml:.1f} ng/mL, {when}).",
            f"Margin to the target: {rec.margin_ng_per_ml:.1f} ng/mL."]
     nl = rec.next_longer
-    if nl is None:
-        out.append("This is the longest interval allowed by the options given.")
-    else:
-        out.append(f"Why not longer: {nl.dose_mg:g} mg every {nl.interval_days} days would let "
-                   f"free IgE reach {nl.max_free_ige_ng_per_ml:.1f} ng/mL.")
+    out.append(LONGEST_ALLOWED if nl is None else next_longer_sentence(
+        nl.dose_mg, nl.interval_days, f"let free IgE reach {nl.max_free_ige_ng_per_ml:.1f} ng/mL"))
     return out
 
 
@@ -126,7 +125,29 @@ def dosing_grid_public(request: DosingGridRequest,
                        allow_extrapolation=t.allow_extrapolation,
                        time_limit_s=settings.solver_time_limit_s,
                        max_dose_mg=t.max_dose_mg)
-    return DosingGridPublic.of(grid, list(FREE_IGE_ASSUMPTIONS))
+    out = DosingGridPublic.of(grid, list(FREE_IGE_ASSUMPTIONS))
+    return out.model_copy(update={"label_comparison": grid_label_comparison(out, request.label)})
+
+
+def grid_label_comparison(grid: DosingGridPublic, label: str) -> GridLabelComparisonPublic:
+    """The grid against the label's asthma table (:mod:`optimizer.label.grid_compare`)."""
+    from optimizer.label.grid_compare import compare_grid_with_label
+    from optimizer.label.tables import label_cells
+
+    answers = {(c.weight_kg, c.baseline_ige_iu_per_ml): (c.dose_mg, c.interval_days)
+               for c in grid.cells}
+    cmp = compare_grid_with_label(grid.weights_kg, grid.ige_iu_per_ml, answers, label)
+    return GridLabelComparisonPublic(
+        label="eu" if label == "eu" else "us", source=label_cells(label)[0].source,
+        compared=cmp.compared, exact=cmp.count("exact"),
+        within_one_step=cmp.count("exact", "one_step"), share_exact=cmp.share_exact,
+        share_within_one_step=cmp.share_within_one_step,
+        grid_doses_blank_cell=cmp.count("grid_doses_blank_cell"),
+        grid_none=cmp.count("grid_none"),
+        cells=[GridLabelCellPublic(weight_kg=c.weight_kg,
+                                   baseline_ige_iu_per_ml=c.baseline_ige_iu_per_ml,
+                                   agreement=c.agreement, label_text=c.label_text)
+               for c in cmp.cells])
 
 
 def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.core.problem import RecommendationProblem, ResponseParameters
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
@@ -26,10 +27,15 @@ from optimizer.individual.fit import (
 )
 from optimizer.individual.history import (
     PatientHistory,
-    regular_interval_days,
 )
-from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
+from optimizer.individual.missed import (
+    CatchUpOption,
+    MissedDoseAdvice,
+    advise_missed_dose,
+    schedule_interval_days,
+)
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
+from optimizer.individual.plan_reach import check_reach
 from optimizer.individual.probability import (
     ChanceRecommendation,
     floor_percent,
@@ -67,6 +73,7 @@ from optimizer.services.individual_frame import (
     individual_warnings,
     missed_advice,
 )
+from optimizer.services.parameters import model_parameters
 from optimizer.settings import Settings
 
 __all__ = ["INDIVIDUAL_ASSUMPTIONS", "recommend_individual"]
@@ -222,12 +229,13 @@ def recommend_individual(request: RecommendationRequest,
     pk = pt.pk_model(base)
     c_star = pt.threshold_conc_mg_per_l(problem.threshold_score)
     fields = _point_fields(problem, chance, pk, pt.response(), c_star)
-    regular = regular_interval_days(history, chance.interval_days or 28) if history else 28
+    regular = schedule_interval_days(history, chance.interval_days or 28) if history else 28
     frame = _frame(request, problem, fit, chance, history, regular, base)
     point_late = fields.get("late_dose_tolerance_days")
     if frame.late_days is not None:
         fields["late_dose_tolerance_days"] = frame.late_days
     plan_out = missed_out = None
+    plan_warnings: list[AnswerWarning] = []
     if history is not None and history.doses:
         weekdays = _weekdays(request)
         missed_out = _missed_public(advise_missed_dose(
@@ -243,10 +251,12 @@ def recommend_individual(request: RecommendationRequest,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
                                                   o.min_gap_days, o.time_limit_s))
             plan_out = _plan_public(plan_transition(ctx), ctx)
+            plan_warnings = _reach_warnings(ctx, plan_out)
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
-    p_ctrl = chance.probability if chance.interval_days is not None else chance.best_option[2]
+    p_ctrl = (chance.probability if chance.interval_days is not None
+              else chance.best_option.probability)
     options = _options(chance, problem.doses_sorted_mg[-1])
     rows = [replace(r, probability_controlled=p_ctrl,
                     next_longer_probability=chance.next_longer_probability)
@@ -254,16 +264,12 @@ def recommend_individual(request: RecommendationRequest,
             for r in sensitivity_table(fit, log_posterior_for(evaluated, problem), problem,
                                        options)]
     t3 = time.perf_counter()
-    model = {"weight_kg": problem.patient.weight_kg, "ec50_mg_per_l": pt.ec50_mg_per_l,
-             "baseline_score": min(pt.baseline_score, 10.0), "hill": pt.hill,
-             "clearance_factor": pt.clearance_factor, "ke_per_day": pk.ke_per_day,
-             "ka_per_day": pk.ka_per_day, "volume_l": pk.volume_l,
-             "half_life_days": math.log(2.0) / pk.ke_per_day,
-             "threshold_score": problem.threshold_score}
+    extra = {"clearance_factor": pt.clearance_factor}
     if request.min_probability is not None:
-        model["min_probability"] = request.min_probability
-    warnings = individual_warnings(fit, chance, p_ctrl, history, regular,
-                                   problem.threshold_score)
+        extra["min_probability"] = request.min_probability
+    model = model_parameters(problem, pk, pt.response(), **extra)
+    warnings = [*individual_warnings(fit, chance, p_ctrl, history, regular,
+                                     problem.threshold_score), *plan_warnings]
     return RecommendationPublic(
         **fields, explanation=explain_individual(chance, fit, problem.threshold_score, frame,
                                                  fields, point_late),
@@ -300,6 +306,20 @@ def _options(chance: ChanceRecommendation, largest_dose_mg: float
     return (chance.interval_days, chance.dose_mg), nl
 
 
+def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[AnswerWarning]:
+    """When the clinic days cannot hold the target interval: say so in the plan's notes and as
+    a warning naming the nearest interval and the days that would hold it."""
+    h, o = ctx.history, ctx.options
+    reach = check_reach(ctx.target_interval_days,
+                        o.clinic_weekdays or (h.doses[-1].date.weekday(),),
+                        h.date_of(max(0, ctx.anchor_day + o.min_gap_days)),
+                        h.date_of(ctx.horizon_day), o.min_gap_days)
+    if reach.reachable:
+        return []
+    plan.notes.append(reach.message())
+    return [AnswerWarning("plan_target_unreachable", reach.message(), "plan.clinic_weekdays")]
+
+
 def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, pk: PKModel,
                   response: ResponseParameters, c_star: float) -> dict[str, object]:
     """The core answer's fields for the chosen option, at the fitted (MAP) parameters."""
@@ -312,12 +332,13 @@ def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, 
     common: dict[str, object] = dict(threshold_score=thr, threshold_conc_mg_per_l=c_star,
                                      candidates=n)
     if chance.interval_days is None or chance.dose_mg is None:
-        iv, dose, _ = chance.best_option
-        s = max_score(iv, dose)
+        best = chance.best_option
+        s = max_score(best.interval_days, best.dose_mg)
         return dict(common, status="infeasible", interval_days=None, dose_mg=None, max_score=s,
                     margin_score=thr - s, worst_day_in_cycle=None, trough_conc_mg_per_l=None,
                     peak_conc_mg_per_l=None, next_longer=None, late_dose_tolerance_days=None,
-                    closest_option=CandidatePublic(interval_days=iv, dose_mg=dose, max_score=s),
+                    closest_option=CandidatePublic(interval_days=best.interval_days,
+                                                   dose_mg=best.dose_mg, max_score=s),
                     feasible_candidates=0)
     tau, dose = float(chance.interval_days), chance.dose_mg
     s = max_score(tau, dose)

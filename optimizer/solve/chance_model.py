@@ -13,30 +13,20 @@ is controlled by the chosen candidate". Rows (compact: one per sample, never one
 concentration) is computed in numpy. Because exactly one ``x`` is 1, ``cover[k]`` lets ``z[k]``
 be 1 only when the chosen candidate controls sample ``k``; ``share`` asks for enough of them.
 The objective maximises the candidate's rank (longest interval, then smallest dose).
+
+This is the reference statement of the question; requests are answered by
+:func:`optimizer.solve.chance.choose_by_share`, its exact reformulation without sample binaries
+(this model branched at 800 samples x 11 candidates). Tests compare the two.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyomo.environ as pyo
-from numpy.typing import NDArray
+
+from optimizer.solve.chance import ChanceModelData
 
 __all__ = ["ChanceModelData", "build_chance_model"]
-
-
-@dataclass(frozen=True)
-class ChanceModelData:
-    """``ok[c, k]``: candidate ``c`` controls sample ``k``; ``rank[c]``: preference."""
-
-    ok: NDArray[np.bool_]
-    rank: NDArray[np.float64]
-    required: int
-
-    def __post_init__(self) -> None:
-        if self.ok.ndim != 2 or self.ok.shape[0] != self.rank.size:
-            raise ValueError("ok must be (candidates x samples) and rank one per candidate")
 
 
 def add_sets(m: pyo.ConcreteModel, data: ChanceModelData) -> None:

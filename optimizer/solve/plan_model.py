@@ -1,49 +1,20 @@
-"""Pyomo model of the transition plan: one binary per clinic slot, in small named steps.
+"""Pyomo statement of the transition plan (rows documented in
+:mod:`optimizer.solve.plan_program`), in small named steps.
 
-``y[s] = 1``: a dose is given on clinic slot ``s`` (day ``t_s`` from today). All numbers come
-from numpy (:mod:`optimizer.individual.plan`); the rows are index lists::
-
-    control[t]:  sum_{s : t_s < t} a[t, s] y[s] >= rhs[t]       checkpoint days t
-    gap[g]:      sum_{s in clique g} y[s] <= 1                    doses >= min_gap apart
-    cap[s]:      sum_{q in window} y[q] >= y[s]                   next dose within the target
-    step[p]:     sum_{q in window} y[q] >= y[s] + y[r] - 1 - sum_{q between} y[q]
-    anchor[p]:   sum_{q in window} y[q] >= y[r] - sum_{q before r} y[q]
-    first:       sum_{q in window} y[q] >= 1                      next dose by the deadline
-    cover[w]:    sum_{q in window w} y[q] >= 1                    every target-long window
-    bound:       sum_s y[s] <= greedy count                       (a known feasible plan)
-
-``control[t]`` is the concentration in units of the threshold concentration, so ``a`` and
-``rhs`` are dimensionless. The objective counts injections, with a tie-break below one
-injection that prefers later dates (symmetry breaking among plans with equal counts).
+The reference formulation: requests hand the same rows to HiGHS as arrays
+(:func:`optimizer.solve.plan_program.plan_program`); tests check that both give the same plan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from numpy.typing import NDArray
+
+from optimizer.solve.plan_program import PlanModelData, Window
 
 __all__ = ["PlanModelData", "build_plan_model"]
-
-Window = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class PlanModelData:
-    slot_days: NDArray[np.int64]
-    control_a: NDArray[np.float64]  # (rows, slots)
-    control_rhs: NDArray[np.float64]
-    gap_cliques: tuple[Window, ...]
-    caps: tuple[tuple[int, Window], ...]
-    steps: tuple[tuple[int, int, Window, Window], ...]  # (s, r, between, window)
-    anchors: tuple[tuple[int, Window, Window], ...]  # (r, before, window)
-    first_window: Window | None
-    covers: tuple[Window, ...]
-    count_bound: int | None
-    tie_break: NDArray[np.float64]
 
 
 def add_sets(m: pyo.ConcreteModel, data: PlanModelData) -> None:

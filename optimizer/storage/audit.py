@@ -5,6 +5,12 @@ the response as JSON, the model parameters actually used, the package and solver
 the time (UTC) and a random id (uuid4, 32 hex digits). Re-running the stored request gives the
 same answer.
 
+Writes are **group-committed**: :func:`store_recommendation` hands its row to one writer thread
+per database and process, which inserts every row waiting at that moment in one transaction and
+then wakes each caller. A caller returns only once its own record is committed (or raises the
+database's error), so "stored before answered" holds as before; concurrent requests share one
+commit instead of queueing for the database lock one by one.
+
 Records are **insert-only**. The ORM refuses to update or delete a stored record
 (:class:`AuditRecordImmutableError`), and on SQLite and PostgreSQL a database trigger refuses
 ``UPDATE`` and ``DELETE`` statements on the table as well.
@@ -18,18 +24,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import queue
 import re
+import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, String, Text, event
+from sqlalchemy import DateTime, Engine, String, Text, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
-from optimizer.storage.engine import Base, get_engine, session_scope
+from optimizer.storage.engine import Base, get_engine
 from optimizer.versions import PACKAGES, package_versions
 
 __all__ = [
@@ -150,17 +160,82 @@ def _checked_reference(reference: str | None) -> str | None:
     return reference
 
 
+#: Most rows one group commit writes (modelling choice: bounds one transaction's size; a
+#: burst larger than this is written in several commits).
+_MAX_GROUP_ROWS = 256
+
+
+class _GroupWriter:
+    """One thread per engine and process that inserts queued rows, a group per commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.pid = os.getpid()
+        self.rows: queue.SimpleQueue[tuple[dict[str, Any], Future[None]]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="doseopt-audit-writer",
+                                       daemon=True)
+        self.thread.start()
+
+    def usable_for(self, engine: Engine) -> bool:
+        """Same engine, same process (a forked child has no writer thread), thread alive."""
+        return self.engine is engine and self.pid == os.getpid() and self.thread.is_alive()
+
+    def submit(self, row: dict[str, Any]) -> Future[None]:
+        done: Future[None] = Future()
+        self.rows.put((row, done))
+        return done
+
+    def _run(self) -> None:
+        while True:
+            group = [self.rows.get()]
+            while len(group) < _MAX_GROUP_ROWS:
+                try:
+                    group.append(self.rows.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(group)
+
+    def _write(self, group: list[tuple[dict[str, Any], Future[None]]]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(RecommendationRecord), [row for row, _ in group])
+        except Exception as exc:  # handed to the waiting caller, which raises it
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return
+            for item in group:  # one failing row must not fail the others
+                self._write([item])
+            return
+        for _, done in group:
+            done.set_result(None)
+
+
+_WRITERS: dict[int, _GroupWriter] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(engine: Engine) -> _GroupWriter:
+    with _WRITERS_LOCK:
+        writer = _WRITERS.get(id(engine))
+        if writer is None or not writer.usable_for(engine):
+            writer = _GroupWriter(engine)
+            _WRITERS[id(engine)] = writer
+        return writer
+
+
 def store_recommendation(request: RecommendationRequest, response: RecommendationPublic,
                          engine: Engine | None = None) -> str:
     """Store one answered request as a new audit record and return its id.
 
-    The stored response carries the same id. ``engine`` defaults to the settings' database.
-    Raises :class:`InputError` for a patient reference holding a NUL character.
+    Returns once the record is committed (group commit, see the module doc). The stored
+    response carries the same id. ``engine`` defaults to the settings' database.
+    Raises :class:`InputError` for a patient reference holding a NUL character, and the
+    database's :class:`sqlalchemy.exc.SQLAlchemyError` when the record could not be stored.
     """
     reference = _checked_reference(request.patient.patient_reference)
     record_id = uuid.uuid4().hex
     stored_response = response.model_copy(update={"id": record_id})
-    row = RecommendationRecord(
+    row = dict(
         id=record_id,
         created_utc=datetime.now(UTC),
         request_json=json.dumps(_request_without_reference(request), sort_keys=True),
@@ -171,8 +246,7 @@ def store_recommendation(request: RecommendationRequest, response: Recommendatio
         solver_version=response.solver.version,
         patient_reference=reference,
     )
-    with session_scope(engine or get_engine()) as session:
-        session.add(row)
+    _writer(engine or get_engine()).submit(row).result()
     log.info("stored recommendation record %s (status %s)", record_id, response.status)
     return record_id
 

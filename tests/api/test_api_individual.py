@@ -131,7 +131,7 @@ def test_min_probability_alone_uses_the_population_and_says_so() -> None:
 
 
 @pytest.mark.parametrize(("patch", "field"), [
-    ({"history": {"doses": [{"date": "2020-01-06", "dose_mg": 300},
+    ({"history": {"doses": [{"date": "2020-02-03", "dose_mg": 300},
                             {"date": "2020-01-06", "dose_mg": 300}]}}, "history.doses[1].date"),
     ({"history": {"doses": [{"date": "2020-06-01", "dose_mg": 300}]}}, "history.doses[0].date"),
     ({"history": {"observations": [{"date": "2020-01-06", "score": 11}]}},

@@ -122,3 +122,25 @@ def test_regular_series_equals_the_superposition_of_its_doses(
     summed = superposition_mg_per_l(ke, ka, 4.0, days, np.full(n, 150.0), t)
     np.testing.assert_allclose(closed, summed, rtol=1e-9, atol=1e-12 * summed.max())
     assert np.all(closed[t < first] == 0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(half_life_days=st.floats(0.5, 120.0), share=st.floats(0.005, 0.995))
+def test_absorption_rate_puts_the_peak_at_tmax_like_a_library_root_finder(
+        half_life_days: float, share: float) -> None:
+    from scipy.optimize import brentq
+
+    ke = math.log(2.0) / half_life_days
+    tmax_days = share / ke
+    ka = absorption_rate_per_day.__wrapped__(half_life_days, tmax_days)
+    assert ka > ke
+    assert math.isclose(math.log(ka / ke) / (ka - ke), tmax_days, rel_tol=1e-9)
+
+    def gap(k: float) -> float:
+        return math.log(k / ke) / (k - ke) - tmax_days
+
+    high = ke * 2.0
+    while gap(high) > 0.0:
+        high *= 2.0
+    reference = brentq(gap, ke * (1.0 + 1e-9), high, xtol=1e-14, rtol=1e-14, maxiter=500)
+    assert math.isclose(ka, reference, rel_tol=1e-11)

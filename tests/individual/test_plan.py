@@ -121,3 +121,39 @@ def test_an_oversized_plan_is_refused_with_the_field_named() -> None:
     with pytest.raises(InputError) as err:
         plan_transition(ctx)
     assert err.value.field == "plan.clinic_weekdays"
+
+
+def _pyomo_plan(ctx: PlanContext) -> list[int]:
+    """The same plan from the Pyomo statement of the rows (the reference formulation)."""
+    from optimizer.individual.plan import _windows, greedy_plan
+    from optimizer.solve.highs import pyomo_section, run_highs
+    from optimizer.solve.plan_model import build_plan_model
+
+    slots = ctx.slot_days()
+    checks = np.unique(np.concatenate([[0, ctx.horizon_day], slots])).astype(np.int64)
+    greedy = greedy_plan(ctx, slots, checks)
+    conc = ctx.conc(checks.astype(np.float64), greedy)
+    excluded = {int(t) for t in checks[conc < ctx.threshold_conc_mg_per_l]}
+    data = _windows(ctx, slots, checks, excluded, len(greedy))
+    with pyomo_section():
+        model = build_plan_model(data)
+        values = run_highs(model).primals()
+        return [int(data.slot_days[s]) for s in model.S if values[model.y[s]] > 0.5]
+
+
+@settings(max_examples=6, deadline=None)
+@given(target=st.integers(29, 42), since=st.integers(0, 20),
+       weekdays=st.sampled_from([None, (0, 3), (0, 1, 2, 3, 4)]), weeks=st.integers(8, 16))
+def test_array_program_gives_the_plan_of_the_pyomo_formulation(
+        target: int, since: int, weekdays: tuple[int, ...] | None, weeks: int) -> None:
+    ctx = context(history(28, since), target, 28,
+                  PlanOptions(horizon_weeks=weeks, clinic_weekdays=weekdays))
+    assert list(plan_transition(ctx).dose_days) == _pyomo_plan(ctx)
+
+
+def test_five_clinic_days_for_26_weeks_match_the_pyomo_formulation() -> None:
+    ctx = context(history(28, 10), 42, 28,
+                  PlanOptions(horizon_weeks=26, clinic_weekdays=(0, 1, 2, 3, 4)))
+    plan = plan_transition(ctx)
+    assert list(plan.dose_days) == _pyomo_plan(ctx)
+    assert plan.injections <= plan.greedy_injections
