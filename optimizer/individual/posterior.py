@@ -1,13 +1,12 @@
 """The posterior of the individual fit: its optima (a vectorised Newton search), Laplace
-approximations there, a mixture of them when several optima carry weight, the report of each
-parameter and the posterior samples.
+approximations there (they shape the sampler's first proposal), the report of each parameter
+and the posterior samples.
 
 Everything works on the standardised log scale ``z`` of :mod:`optimizer.individual.priors`. The
-Laplace
-approximation at an optimum ``z*`` is ``N(z*, H^-1)`` with ``H`` the finite-difference Hessian
-of the negative log posterior there; 95 % intervals are ``exp(log theta +/- 1.96 sd)``. Distinct
-optima are weighted by their Laplace mass ``exp(-f) sqrt(det cov)`` (modelling choice: the
-mixture is the simplest honest answer when the data fit more than one explanation).
+Laplace approximation at an optimum ``z*`` is ``N(z*, H^-1)`` with ``H`` the finite-difference
+Hessian of the negative log posterior there; distinct optima are weighted by their Laplace mass
+``exp(-f) sqrt(det cov)``. Intervals, spreads and samples come from the weighted posterior
+draws of :mod:`optimizer.individual.sampling`, not from these approximations.
 """
 
 from __future__ import annotations
