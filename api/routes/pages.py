@@ -20,8 +20,6 @@ from fastapi.responses import FileResponse, HTMLResponse
 from api.deps import SettingsDep
 from api.routes.audit import load_record
 from optimizer.comparison.costs import DEFAULT_PRICES
-from optimizer.plots.free_ige import free_ige_plot_svg
-from optimizer.plots.recommendation import score_plot_svg
 from optimizer.schemas.recommendation import FitPublic, MissedDosePublic, PlanPublic
 from optimizer.storage.audit import StoredRecommendation
 
@@ -237,6 +235,9 @@ def _record_rows(record: StoredRecommendation) -> list[tuple[str, str]]:
 
 def render_report(record: StoredRecommendation) -> str:
     """The printable report as one self-contained HTML document."""
+    from optimizer.plots.free_ige import free_ige_plot_svg
+    from optimizer.plots.recommendation import score_plot_svg
+
     free_ige = record.response.free_ige is not None
     svg = (free_ige_plot_svg if free_ige else score_plot_svg)(record.request, record.response)
     alt = ("Predicted free IgE over three steady-state cycles with the target" if free_ige
