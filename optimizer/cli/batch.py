@@ -28,7 +28,6 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from optimizer.batch.grid import expand_file, expand_files
 from optimizer.errors import DoseOptError
 
 if TYPE_CHECKING:
@@ -80,6 +79,8 @@ Paths = Annotated[list[Path], typer.Argument(help="Scenario files (TOML), single
 
 def validate(paths: Paths) -> None:
     """Check scenario files without running them: the scenario count per file, or the error."""
+    from optimizer.batch.grid import expand_file
+
     bad = 0
     for path in paths:
         try:
@@ -112,6 +113,7 @@ def batch(
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
 ) -> None:
     """Run every scenario of the files; rerunning the same command resumes the batch."""
+    from optimizer.batch.grid import expand_files
     from optimizer.batch.runner import run_batch
     from optimizer.settings import get_settings
     from optimizer.storage.batches import export_results

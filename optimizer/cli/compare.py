@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from optimizer.batch.scenario_files import load_request
 from optimizer.errors import InputError, ScenarioError
-from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
+
+if TYPE_CHECKING:
+    from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
 
 __all__ = ["CSV_COLUMNS", "load_comparison", "register", "write_csv"]
 
@@ -32,6 +33,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def load_comparison(path: str | Path) -> ComparisonRequest:
     """Read a ``kind = "comparison"`` file into a checked request (same schema as the API)."""
+    from optimizer.batch.scenario_files import load_request
+    from optimizer.schemas.comparison import ComparisonRequest
+
     return load_request(path, "comparison", ComparisonRequest)
 
 

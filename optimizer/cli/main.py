@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.batch.scenario_files import load_recommendation
 from optimizer.errors import DoseOptError
-from optimizer.schemas.recommendation import RecommendationPublic
+
+if TYPE_CHECKING:
+    from optimizer.schemas.recommendation import RecommendationPublic
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Longest safe omalizumab injection interval: model-based decision "
@@ -86,6 +87,7 @@ def recommend(
                         "print its id.")] = False,
 ) -> None:
     """Recommend the longest controlled interval for the patient in a scenario file."""
+    from optimizer.batch.scenario_files import load_recommendation
     from optimizer.services.recommendation import recommend as run
 
     try:
