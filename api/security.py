@@ -7,22 +7,21 @@
   a browser cannot add a header when it opens a page. Every data call the page makes sends the
   key the user typed into it.
 * Without a key, ``doseopt serve`` binds to a loopback address only, unless ``--allow-remote``
-  is given (:func:`check_bind`).
+  is given (:func:`optimizer.settings.check_bind`, re-exported here; the CLI imports it from
+  :mod:`optimizer.settings`, since nothing in ``optimizer`` imports ``api``).
 
-Pure ASGI (no web framework import), so the CLI can use :func:`check_bind` without FastAPI.
+Pure ASGI (no web framework import).
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from optimizer.errors import InputError
-from optimizer.settings import get_settings
+from optimizer.settings import check_bind, get_settings, is_loopback
 
 __all__ = ["API_KEY_HEADER", "PUBLIC_PATHS", "ApiKeyMiddleware", "check_bind", "is_loopback"]
 
@@ -34,7 +33,7 @@ API_KEY_HEADER = "X-API-Key"
 PUBLIC_PATHS: frozenset[str] = frozenset(
     {"/v1/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/",
      "/compare", "/ige"})
-PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
+PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/docs-assets/")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -86,33 +85,3 @@ class ApiKeyMiddleware:
         log.warning("refused %s %s: API key %s", scope.get("method", "?"),
                     scope.get("path", "?"), "wrong" if has_header else "missing")
         await _unauthorised(send, missing=not has_header)
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_bind(host: str, api_key: str | None, allow_remote: bool) -> str:
-    """Decide whether the service may bind to ``host``; return the line to log.
-
-    Raises :class:`InputError` when no API key is configured, ``host`` is not a loopback
-    address and ``allow_remote`` is false.
-    """
-    if api_key:
-        return f"API key required on every endpoint except health and docs; binding to {host}."
-    if is_loopback(host):
-        return (f"No API key configured (DOSEOPT_API_KEY): the service is bound to localhost "
-                f"({host}) only.")
-    if not allow_remote:
-        raise InputError("host", host,
-                         "a loopback address (127.0.0.1, ::1, localhost) when no API key is "
-                         "configured; set DOSEOPT_API_KEY, or pass --allow-remote to expose the "
-                         "service without a key")
-    return (f"No API key configured and --allow-remote given: the service is reachable at "
-            f"{host} without authentication.")

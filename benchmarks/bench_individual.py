@@ -1,4 +1,5 @@
-"""Benchmark: individual fit + probabilistic recommendation (200 samples) and a 26-week plan.
+"""Benchmark: the individual reference request (fit, posterior samples, probabilities, plan)
+and the fit's cost against history length.
 
 Prints medians over a few repetitions (wall-clock, this machine). Run:
 ``.venv/bin/python benchmarks/bench_individual.py``
@@ -6,72 +7,80 @@ Prints medians over a few repetitions (wall-clock, this machine). Run:
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 from timing import median_ms  # benchmarks/timing.py
 
 from optimizer.batch.scenario_files import load_recommendation
-from optimizer.core.problem import IntervalOptions
+from optimizer.core.problem import Patient, RecommendationProblem
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.fit import _Objective, fit_individual
-from optimizer.individual.plan import PlanContext, PlanOptions, plan_transition
-from optimizer.individual.probability import recommend_with_probability
+from optimizer.individual.history import DoseRecord, Observation, PatientHistory, build_history
+from optimizer.individual.priors import default_priors
 from optimizer.services.individual import _history, _priors
+from optimizer.services.recommendation import recommend
+from optimizer.settings import get_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-
-def main() -> None:
+def reference_request() -> None:
     request = load_recommendation(REPO / "scenarios" / "reference-case-history.toml")
+    settings = get_settings()
+    t0 = time.perf_counter()
+    first = recommend(request, settings)          # imports, HiGHS start-up, PSIS import
+    cold_ms = (time.perf_counter() - t0) * 1e3
+    total_ms = median_ms(lambda: recommend(request, settings), 5, warm_up=False)
+    out = recommend(request, settings)
+    d = out.fit.diagnostics if out.fit is not None else None
+    print(f"reference request (fit, samples, probabilities, sensitivity, plan, advice): "
+          f"{total_ms:7.1f} ms median (first call {cold_ms:.0f} ms)")
+    print("  stages of one run: " + ", ".join(f"{k} {v:.0f} ms"
+                                               for k, v in out.timings_ms.items()))
+    print(f"  -> {out.interval_days} days, probability {out.probability_controlled}, next "
+          f"longer {out.next_longer_probability}; sampler {d}")
+    assert first.interval_days == out.interval_days
+    no_target = request.model_copy(update={"min_probability": None, "plan": None})
+    ms = median_ms(lambda: recommend(no_target, settings), 5, warm_up=True)
+    print(f"the same without min_probability and plan: {ms:7.1f} ms")
     problem = request.to_problem()
     history = _history(request)
     assert history is not None
     priors = _priors(request.priors, problem)
-    fit = fit_individual(history, problem, priors)
-    samples = fit.samples(200, seed=0)
-    chance = recommend_with_probability(problem, samples, 0.9)   # warm-up (imports, HiGHS)
     fit_ms = median_ms(lambda: fit_individual(history, problem, priors), 5, warm_up=False)
-    sample_ms = median_ms(lambda: fit.samples(200, seed=0), 5, warm_up=False)
-    chance_ms = median_ms(lambda: recommend_with_probability(problem, samples, 0.9), 5,
-                          warm_up=False)
-    print(f"reference history: {len(history.doses)} doses, {len(history.observations)} "
-          f"observations; fit status {fit.status}")
-    print(f"fit (MAP + Laplace)                      {fit_ms:8.1f} ms")
-    objective = _Objective(history, PKModel.from_parameters(problem.pk,
-                                                            problem.patient.weight_kg), priors)
-    for m in (1, 144):
-        z = np.zeros((m, len(priors.fitted)))
-        obj_ms = median_ms(lambda z=z: objective.values_and_gradients(z), 20, warm_up=False)  # type: ignore[misc]
-        print(f"  objective + gradient, {m:3d} parameter set(s) in one pass {obj_ms:6.2f} ms")
-    print(f"200 posterior samples                    {sample_ms:8.1f} ms")
-    print(f"probability model, 200 samples x {problem.interval_options.days.__len__()} "
-          f"candidates {chance_ms:8.1f} ms  -> {chance.interval_days} days, "
-          f"p = {chance.probability}")
-    print(f"fit + samples + probability              {fit_ms + sample_ms + chance_ms:8.1f} ms")
-    daily = replace(problem, interval_options=IntervalOptions(14, 84, 1))
-    daily_ms = median_ms(lambda: recommend_with_probability(daily, samples, 0.9), 5, warm_up=False)
-    answer = recommend_with_probability(daily, samples, 0.9)
-    print(f"probability model, 200 samples x 71 candidates (daily) {daily_ms:8.1f} ms  -> "
-          f"{answer.interval_days} days, p = {answer.probability}")
-    pt = fit.point
-    pk = pt.pk_model(PKModel.from_parameters(problem.pk, problem.patient.weight_kg))
-    for weekdays, label in (((0,), "1 clinic day/week"), ((0, 1, 2, 3, 4), "5 clinic days/week")):
-        ctx = PlanContext(history=history, pk=pk, response=pt.response(),
-                          threshold_score=problem.threshold_score,
-                          threshold_conc_mg_per_l=pt.threshold_conc_mg_per_l(
-                              problem.threshold_score),
-                          dose_mg=300.0, target_interval_days=int(chance.interval_days or 35),
-                          current_interval_days=35,
-                          options=PlanOptions(horizon_weeks=26, clinic_weekdays=weekdays))
-        plan = plan_transition(ctx)
-        ms = median_ms(lambda c=ctx: plan_transition(c), 3, warm_up=False)  # type: ignore[misc]
-        print(f"26-week plan, {label:18s}      {ms:8.1f} ms  -> {plan.injections} injections "
-              f"(greedy {plan.greedy_injections}), {plan.slots} slots, status "
-              f"{plan.status.value}, gap {plan.mip_gap}")
+    print(f"fit alone (MAP, adaptive importance sampling, PSIS): {fit_ms:7.1f} ms")
+
+
+def synthetic(n_obs: int) -> tuple[RecommendationProblem, PatientHistory]:
+    problem = RecommendationProblem(patient=Patient(weight_kg=30.0))
+    d0 = date(2000, 1, 3)
+    rng = np.random.default_rng(0)
+    doses = [DoseRecord(d0 + timedelta(days=28 * k), 300.0) for k in range(n_obs // 4 + 1)]
+    obs = [Observation(d0 + timedelta(days=7 * k + 1), score=float(rng.integers(0, 3)))
+           for k in range(n_obs)]
+    return problem, build_history(doses, obs, None)
+
+
+def time_fit(n: int) -> tuple[float, float]:
+    problem, history = synthetic(n)
+    priors = default_priors(problem.response)
+    objective = _Objective(history, PKModel.from_parameters(problem.pk, 30.0), priors)
+    z = np.zeros((100, 4))
+    obj_ms = median_ms(lambda: objective.values(z), 5, warm_up=True)
+    fit_ms = median_ms(lambda: fit_individual(history, problem, priors), 3, warm_up=False)
+    return obj_ms, fit_ms
+
+
+def history_length() -> None:
+    print("history length: objective for 100 parameter sets, and the whole fit")
+    for n in (160, 640, 2000):
+        obj_ms, fit_ms = time_fit(n)
+        print(f"  {n:5d} observations: objective {obj_ms:7.2f} ms, fit {fit_ms:8.1f} ms")
 
 
 if __name__ == "__main__":
-    main()
+    reference_request()
+    history_length()

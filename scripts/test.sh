@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up (virtual environment, package with test and PostgreSQL extras, headless Chromium,
-# PostgreSQL server binaries) and run the tests.
+# PostgreSQL server binaries), then check and test, stopping at the first failure:
+# ruff (lint), mypy (strict types), lint-imports (the import contracts in pyproject.toml),
+# pytest.
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +21,11 @@ if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+echo "== ruff check ."
+.venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
+echo "== lint-imports"
+.venv/bin/lint-imports
+echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,15 @@
+"""The ``doseopt`` command line (typer): each command parses its options, calls a service and
+prints the answer (a rich table, or JSON with ``--json``).
+
+* :mod:`~optimizer.cli.main` — the application, ``recommend`` and ``serve``; registers the
+  commands of the other modules.
+* :mod:`~optimizer.cli.batch` — ``batch`` and ``validate``: scenario files in, results out.
+* :mod:`~optimizer.cli.compare` — ``compare``: schedules side by side.
+* :mod:`~optimizer.cli.free_ige` — ``ige-table`` and ``surrogate-check``.
+* :mod:`~optimizer.cli.plan` — ``plan``: the dated transition plan.
+
+The entry point is :func:`optimizer.cli.main.main`; this package imports no module, so that
+``python -m optimizer.cli.main`` runs the application once. ``__all__`` names the modules.
+"""
+
+__all__ = ["batch", "compare", "free_ige", "main", "plan"]

@@ -7,6 +7,7 @@ with status 2; nothing prints a traceback for bad input.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.errors import DoseOptError
+from optimizer.errors import DoseOptError, InputError
 
 if TYPE_CHECKING:
     from optimizer.schemas.recommendation import RecommendationPublic
@@ -80,19 +81,31 @@ def print_recommendation(out: RecommendationPublic) -> None:
 
 @app.command()
 def recommend(
-    path: Annotated[Path, typer.Argument(help="Scenario file (TOML) of kind recommendation.")],
+    path: Annotated[Path | None, typer.Argument(
+        help="Scenario file (TOML) of kind recommendation; with --fhir or --nonmem it gives "
+             "the question and the data file the patient.")] = None,
     as_json: JsonFlag = False,
     store: Annotated[bool, typer.Option(
         "--store", help="Store the answer in the audit trail (DOSEOPT_DATABASE_URL) and "
                         "print its id.")] = False,
+    fhir: Annotated[Path | None, typer.Option(
+        help="FHIR R4 Bundle (JSON) with the patient's weight, doses and scores.")] = None,
+    nonmem: Annotated[Path | None, typer.Option(
+        help="NONMEM-style dataset (CSV) with the patient's doses and scores.")] = None,
+    subject_id: Annotated[int | None, typer.Option(
+        "--id", help="Subject ID to read from the --nonmem dataset.")] = None,
+    first_date: Annotated[str | None, typer.Option(
+        help="Calendar date of TIME 0 when the dataset has no DATE column (ISO).")] = None,
 ) -> None:
-    """Recommend the longest controlled interval for the patient in a scenario file."""
-    from optimizer.batch.scenario_files import load_recommendation
-    from optimizer.services.recommendation import recommend as run
+    """Recommend the longest controlled interval for the patient in a scenario file, a FHIR
+    bundle or a NONMEM-style dataset (docs/fhir.md)."""
+    from optimizer.interchange.sources import load_request_from, recommend_loaded
 
     try:
-        request = load_recommendation(path)
-        out = run(request)
+        loaded = load_request_from(path, fhir=fhir, nonmem=nonmem, subject_id=subject_id,
+                                   first_date=_iso_date("--first-date", first_date))
+        request = loaded.request
+        out = recommend_loaded(loaded)
     except DoseOptError as exc:
         raise fail(exc) from None
     if store:
@@ -105,6 +118,13 @@ def recommend(
         print_recommendation(out)
         if out.id is not None:
             console.print(f"Stored as recommendation {out.id}", highlight=False)
+
+
+def _iso_date(option: str, text: str | None) -> date | None:
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise InputError(option, text, "an ISO date (YYYY-MM-DD)") from None
 
 
 @app.command()
@@ -122,8 +142,7 @@ def serve(
 
     import uvicorn
 
-    from api.security import check_bind
-    from optimizer.settings import get_settings
+    from optimizer.settings import check_bind, get_settings
 
     s = get_settings()
     bind = host or s.host
@@ -140,7 +159,8 @@ def serve(
 # Commands defined in other modules register themselves here, one line each.
 # (Each module exposes ``register(app: typer.Typer) -> None``.)
 _COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli.batch", "optimizer.cli.plan",
-                                     "optimizer.cli.compare", "optimizer.cli.free_ige")
+                                     "optimizer.cli.compare", "optimizer.cli.free_ige",
+                                     "optimizer.cli.label", "optimizer.cli.history")
 
 
 def _register_commands() -> None:

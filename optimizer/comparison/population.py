@@ -3,24 +3,35 @@
 **Patients.** ``n`` virtual patients are drawn once per comparison (same patients for every
 schedule, so differences between schedules are not sampling noise) with ``numpy``'s
 ``default_rng(seed)``. Each parameter is log-normal around the request's value (its median),
-``theta_i = theta * exp(sd * z_i)``, ``sd = sqrt(log(1 + cv^2))``, independent of each other:
+``theta_i = theta * exp(sd * z_i)``, ``sd = sqrt(log(1 + cv^2))``. Between-patient variability of
+clearance and volume, their correlation and their weight exponents come from one published
+population-PK model of omalizumab (:data:`VARIABILITY_SOURCES`; default ``lowe2009``):
 
-=================  =====  ==========================================================
-parameter          cv     source
-=================  =====  ==========================================================
-weight_kg          0.20   modelling choice (spread of body weight around the patient's)
-clearance          0.46   label: apparent clearance 2.4 +/- 1.1 mL/kg/day
-volume (V/F)       0.41   label: apparent volume 78 +/- 32 mL/kg
-ec50_mg_per_l      0.53   modelling choice: log-sd 0.5, the individual fit's prior
-=================  =====  ==========================================================
+===========================  ========  ===========  ==============================================
+quantity                     lowe2009  hayashi2007  source
+===========================  ========  ===========  ==============================================
+clearance CV                 0.419     0.203        Lowe 2009 Table 3: omega^2 CL_X 0.162;
+                                                    Hayashi 2007 Table 3: CL CV 20.3 %
+volume (V/F) CV              0.307     0.130        Lowe: omega^2 V_X 0.0901; Hayashi: V CV 13.0 %
+correlation CL-V             0.853     0            Lowe: covariance 0.103; Hayashi: none reported
+weight exponent, clearance   1.00      0.911        Lowe / Hayashi Table 3
+weight exponent, volume      0.828     0.658        Lowe / Hayashi Table 3
+weight_kg CV                 0.20      0.20         modelling choice (spread around the patient's)
+ec50_mg_per_l CV             0.53      0.53         modelling choice: log-sd 0.5, the fit's prior
+===========================  ========  ===========  ==============================================
 
-Clearance and volume per kg vary independently, so the half-life ``ln 2 V / CL`` varies too
-(``ke_i = ke * clearance_factor_i / volume_factor_i``); weight scales clearance and volume alike
-(label) and so changes concentrations, not the half-life. Absorption (``ka``, from the label's
-peak at 7-8 days) is the same for everyone (modelling choice); ``ke_i`` is capped at half of
-``ka`` so the absorption model stays valid (an elimination half-life of at least ~3.6 days, far
-in the tail of these distributions). The threshold concentration is proportional to EC50
-(:mod:`optimizer.exposure.symptoms`), so each patient's ``C*_i = C* * ec50_i / ec50``.
+(Parameters as transcribed in nlmixr2lib's model files, which cite Table 3 of each paper; the
+models describe free omalizumab in a binding model, here applied to the surrogate's total
+drug.) Patient ``i`` of weight ``w_i`` around the request's ``W`` has
+``V_i = V/F * W * (w_i/W)^b_V * v_i`` and ``ke_i = ke * (w_i/W)^(b_CL - b_V) * cl_i / v_i``, so
+the half-life ``ln 2 / ke_i`` spreads with ``sd(log CL - log V)``: 0.215 (Lowe), 0.241
+(Hayashi), where the label's SDs drawn independently (CV 46 % and 41 %, the earlier default)
+gave 0.59, 2.5-2.7 times wider. Absorption (``ka``, from the label's peak at 7-8 days) is the
+same for everyone (modelling choice); ``ke_i`` is capped at half of ``ka`` so the absorption
+model stays valid. The threshold concentration is proportional to EC50
+(:mod:`optimizer.exposure.symptoms`), so each patient's ``C*_i = C* * ec50_i / ec50``. The EC50
+spread and the symptom model remain modelling choices: no published model links omalizumab
+concentration to mastocytosis symptoms.
 
 **Figures per schedule** (days counted as in :mod:`optimizer.comparison.schedules`, exact on the
 day grid):
@@ -44,6 +55,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,11 +69,14 @@ from optimizer.core.regimen import RegularSchedule, Schedule
 from optimizer.errors import InputError
 
 __all__ = [
+    "DEFAULT_VARIABILITY",
     "MAX_PATIENTS",
     "MAX_POPULATION_WORK",
     "PATIENT_YEAR_DAYS",
     "PopulationFigures",
     "PopulationSpec",
+    "VARIABILITY_SOURCES",
+    "Variability",
     "VirtualPatients",
     "controlled_days",
     "draw_patients",
@@ -95,15 +110,58 @@ def _cv(name: str, value: float) -> float:
 
 
 @dataclass(frozen=True)
+class Variability:
+    """Between-patient variability of clearance and volume from one population-PK model."""
+
+    clearance_cv: float
+    volume_cv: float
+    clearance_volume_correlation: float
+    weight_exponent_clearance: float
+    weight_exponent_volume: float
+    source: str
+
+
+def _cv_of_omega2(omega2: float) -> float:
+    return math.sqrt(math.expm1(omega2))
+
+
+#: Sourced alternatives (module doc). Keys are the request's ``population.variability``.
+VARIABILITY_SOURCES: dict[str, Variability] = {
+    "lowe2009": Variability(
+        clearance_cv=_cv_of_omega2(0.162), volume_cv=_cv_of_omega2(0.0901),
+        clearance_volume_correlation=0.103 / math.sqrt(0.162 * 0.0901),
+        weight_exponent_clearance=1.00, weight_exponent_volume=0.828,
+        source="Lowe et al. 2009, Br J Clin Pharmacol 68:61, Table 3 (1,928 subjects): "
+               "omega^2 CL 0.162, V 0.0901, covariance 0.103; weight exponents CL 1.00, "
+               "V 0.828"),
+    "hayashi2007": Variability(
+        clearance_cv=0.203, volume_cv=0.130, clearance_volume_correlation=0.0,
+        weight_exponent_clearance=0.911, weight_exponent_volume=0.658,
+        source="Hayashi et al. 2007, Br J Clin Pharmacol 63:548, Table 3 (202 subjects): "
+               "IIV CL 20.3 %, V 13.0 %; weight exponents CL 0.911, V 0.658"),
+}
+DEFAULT_VARIABILITY = "lowe2009"
+_LOWE = VARIABILITY_SOURCES[DEFAULT_VARIABILITY]
+
+
+@dataclass(frozen=True)
 class PopulationSpec:
-    """How many virtual patients, the seed and the between-patient CVs (module doc)."""
+    """How many virtual patients, the seed and the between-patient variability (module doc).
+
+    Defaults: Lowe et al. 2009 for clearance and volume; modelling choices for weight and
+    EC50. :meth:`from_source` fills the clearance and volume fields from another model.
+    """
 
     n: int = 1000
     seed: int = 1
     weight_cv: float = 0.20
-    clearance_cv: float = 0.46
-    volume_cv: float = 0.41
+    clearance_cv: float = _LOWE.clearance_cv
+    volume_cv: float = _LOWE.volume_cv
     ec50_cv: float = 0.53
+    clearance_volume_correlation: float = _LOWE.clearance_volume_correlation
+    weight_exponent_clearance: float = _LOWE.weight_exponent_clearance
+    weight_exponent_volume: float = _LOWE.weight_exponent_volume
+    variability: str = DEFAULT_VARIABILITY
 
     def __post_init__(self) -> None:
         n = self.n
@@ -113,6 +171,31 @@ class PopulationSpec:
             raise InputError("population.seed", self.seed, "a whole number, 0 or more")
         for name in ("weight_cv", "clearance_cv", "volume_cv", "ec50_cv"):
             _cv(f"population.{name}", getattr(self, name))
+        rho = self.clearance_volume_correlation
+        if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not -1.0 <= rho <= 1.0:
+            raise InputError("population.clearance_volume_correlation", rho,
+                             "a correlation in [-1, 1]")
+        for name in ("weight_exponent_clearance", "weight_exponent_volume"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 2.0:
+                raise InputError(f"population.{name}", v, "an exponent in [0, 2]")
+        if self.variability not in (*VARIABILITY_SOURCES, "custom"):
+            raise InputError("population.variability", self.variability,
+                             f"one of {', '.join(VARIABILITY_SOURCES)} (or custom)")
+
+    @classmethod
+    def from_source(cls, variability: str, **overrides: Any) -> PopulationSpec:
+        """The spec of a named model (:data:`VARIABILITY_SOURCES`) with ``overrides``."""
+        if variability not in VARIABILITY_SOURCES:
+            raise InputError("population.variability", variability,
+                             f"one of {', '.join(VARIABILITY_SOURCES)}")
+        v = VARIABILITY_SOURCES[variability]
+        base: dict[str, Any] = dict(
+            clearance_cv=v.clearance_cv, volume_cv=v.volume_cv,
+            clearance_volume_correlation=v.clearance_volume_correlation,
+            weight_exponent_clearance=v.weight_exponent_clearance,
+            weight_exponent_volume=v.weight_exponent_volume, variability=variability)
+        return cls(**{**base, **overrides})
 
 
 @dataclass(frozen=True)
@@ -136,18 +219,25 @@ def _log_sd(cv: float) -> float:
 
 
 def draw_patients(spec: PopulationSpec, setup: ComparisonSetup) -> VirtualPatients:
-    """``spec.n`` patients around the setup's patient; reproducible for a seed."""
+    """``spec.n`` patients around the setup's patient; reproducible for a seed (the same
+    normal draws for every variability source, so sources differ only by their numbers)."""
     z = np.random.default_rng(spec.seed).standard_normal((4, spec.n))
-    weight_f, clearance_f, volume_f, ec50_f = (
-        np.exp(_log_sd(cv) * z[k]) for k, cv in enumerate(
-            (spec.weight_cv, spec.clearance_cv, spec.volume_cv, spec.ec50_cv)))
+    rho = spec.clearance_volume_correlation
+    z_volume = rho * z[1] + math.sqrt(max(0.0, 1.0 - rho * rho)) * z[2]
+    weight_f = np.exp(_log_sd(spec.weight_cv) * z[0])
+    clearance_f = np.exp(_log_sd(spec.clearance_cv) * z[1])
+    volume_f = np.exp(_log_sd(spec.volume_cv) * z_volume)
+    ec50_f = np.exp(_log_sd(spec.ec50_cv) * z[3])
     base = setup.pk_model
     problem = setup.problem
-    ke = np.minimum(base.ke_per_day * clearance_f / volume_f, _KE_CAP_OF_KA * base.ka_per_day)
+    b_cl, b_v = spec.weight_exponent_clearance, spec.weight_exponent_volume
+    ke = np.minimum(base.ke_per_day * weight_f ** (b_cl - b_v) * clearance_f / volume_f,
+                    _KE_CAP_OF_KA * base.ka_per_day)
     weight = problem.patient.weight_kg * weight_f
     return VirtualPatients(
         weight_kg=weight, ke_per_day=ke,
-        volume_l=problem.pk.apparent_volume_l_per_kg * volume_f * weight,
+        volume_l=(problem.pk.apparent_volume_l_per_kg * problem.patient.weight_kg
+                  * weight_f ** b_v * volume_f),
         ec50_mg_per_l=problem.response.ec50_mg_per_l * ec50_f,
         threshold_conc_mg_per_l=setup.threshold_conc_mg_per_l * ec50_f,
         ka_per_day=base.ka_per_day)

@@ -27,18 +27,21 @@ in one step, and supplies the convergence verdict. Uncertainty is the Laplace ap
 (inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
 
 **Speed.** The objective (:class:`_Objective`) is built once per fit and evaluates many
-parameter sets in one numpy pass: the dose-to-observation lags and the absorption term of the
-concentration do not depend on the parameters and are computed once; only the elimination term
-depends on the clearance factor. The twelve profile-screen problems, the refinements from the
-four starts, the Newton line-search trials and the Hessian's difference points are each one
-pass. Few calls into L-BFGS-B also matter: each of its iterations calls LAPACK, which under a
-multi-threaded BLAS on a busy machine costs up to milliseconds.
+parameter sets in one numpy pass: the absorption term of the concentration does not depend on
+the parameters and is computed once; the elimination term, which depends on the clearance
+factor, comes from running sums over the doses (:class:`_DoseSums`), so one evaluation costs
+time linear in the number of doses plus observations. The twelve profile-screen problems, the
+refinements from the four starts and the Hessian's difference points are each one pass; the
+Newton line search evaluates its trial steps a few at a time. Few calls into L-BFGS-B also
+matter: each of its iterations calls LAPACK, which under a multi-threaded BLAS on a busy
+machine costs up to milliseconds.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +55,6 @@ from optimizer.individual.history import MAX_SCORE, PatientHistory
 from optimizer.individual.posterior import (
     FitResult,
     ParameterFit,
-    draw_z,
     find_modes,
     newton_minimise,
     prior_result,
@@ -68,9 +70,11 @@ from optimizer.individual.priors import (
     default_priors,
     params_from_z,
 )
+from optimizer.individual.sampling import PosteriorDraws, sample_posterior
 
 __all__ = ["HILL_RANGE", "ZERO_BELOW_SCORE", "FitResult", "IndividualParameters",
-           "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual"]
+           "LogNormalPrior", "ParameterFit", "Priors", "default_priors", "fit_individual",
+           "log_posterior_for"]
 
 FloatArray = NDArray[np.float64]
 #: Half a score point: scores are recorded in whole points (modified MSAF).
@@ -82,8 +86,8 @@ SURPRISE_PROBABILITY = 0.05
 _GRID_STARTS = 3
 #: Levels (prior SDs) of the shape parameters in the profile screen of the starting points.
 _SHAPE_LEVELS = {"clearance_factor": (-1.0, 0.5, 2.0), "hill": (-1.0, 0.5, 1.5, 2.5)}
-#: Mixture draws behind the reported intervals when the posterior has several modes.
-_REPORT_DRAWS = 4000
+#: Seed of the posterior sampler (the same history gives the same draws).
+SAMPLER_SEED = 0
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: The baseline's cap with room for rounding: its z bound maps back to 10 only up to the last
 #: bits, and the gradient there must be the one from below (where the optimum lies).
@@ -117,6 +121,48 @@ class _ObsArrays:
         return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
 
 
+class _DoseSums:
+    """Sums over the doses given before each observation, for many elimination rates at once,
+    in time linear in the history (running sums over the doses, not an observations x doses
+    array):
+
+    ``E_i(k) = sum_j D_j exp(-k lag_ij)`` and ``L_i(k) = sum_j D_j lag_ij exp(-k lag_ij)``
+    over the doses ``j`` at or before observation ``i``. With times ``t`` counted from the
+    first dose, ``E_i = exp(-k t_i) S_d`` and ``L_i = t_i E_i - exp(-k t_i) T_d``, where
+    ``S_d = sum_(j <= d) D_j exp(k t_j)`` and ``T_d = sum_(j <= d) D_j t_j exp(k t_j)`` run up
+    to the observation's last dose ``d``. The running sums are kept as logarithms
+    (``np.logaddexp.accumulate``), so ``exp(k t)`` never overflows however long the history.
+    """
+
+    def __init__(self, dose_days: FloatArray, doses_mg: FloatArray, obs_days: FloatArray
+                 ) -> None:
+        origin = float(dose_days[0]) if dose_days.size else 0.0
+        self.t_dose = dose_days - origin
+        self.log_dose = np.log(doses_mg)
+        with np.errstate(divide="ignore"):
+            self.log_dose_t = np.log(doses_mg * self.t_dose)   # -inf for the first dose
+        last = np.searchsorted(dose_days, obs_days, side="right") - 1
+        self.any_dose = last >= 0
+        self.last = np.maximum(last, 0)
+        self.t_obs = obs_days - origin
+
+    def sums(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
+        """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), for rates ``k``
+        of shape (m, 1), per day."""
+        shape = (k.shape[0], self.t_obs.size)
+        if self.t_dose.size == 0:
+            return np.zeros(shape), np.zeros(shape)
+        grow = k * self.t_dose[None, :]
+        fade = -k * self.t_obs[None, :]
+        log_s = np.logaddexp.accumulate(self.log_dose + grow, axis=1)[:, self.last]
+        decay = np.where(self.any_dose, np.exp(fade + log_s), 0.0)
+        if not with_lags:
+            return decay, np.zeros(shape)
+        log_t = np.logaddexp.accumulate(self.log_dose_t + grow, axis=1)[:, self.last]
+        lagged = np.where(self.any_dose, self.t_obs * decay - np.exp(fade + log_t), 0.0)
+        return decay, np.maximum(lagged, 0.0)
+
+
 def _log_phi(x: FloatArray) -> FloatArray:
     """Log of the standard normal density (``-inf`` at +/- infinity)."""
     out: FloatArray = -0.5 * x * x - _LOG_SQRT_2PI
@@ -131,7 +177,7 @@ class _Objective:
     ``E_i(ke) = sum_j D_j exp(-ke lag_ij)`` over the doses before it and the absorption term
     ``A_i = sum_j D_j exp(-ka lag_ij)``, ``u(ke) = ka / (V (ka - ke))``
     (:mod:`optimizer.exposure.pk`).
-    ``A``, the lags and the dose weights are computed once here.
+    ``A`` is computed once here; ``E`` and its derivative come from :class:`_DoseSums`.
     """
 
     def __init__(self, history: PatientHistory, base: PKModel, priors: Priors) -> None:
@@ -140,10 +186,11 @@ class _Objective:
         self.log_median = np.array([math.log(priors.get(n).median) for n in NAMES])
         self.log_sd = np.array([priors.get(n).log_sd for n in NAMES])
         self.base, self.sd, self.cut = base, priors.score_sd, priors.symptom_cutoff_score
-        lag = self.obs.days[:, None] - history.dose_days[None, :]
-        self.weight_mg = np.where(lag >= 0.0, history.doses_mg[None, :], 0.0)
-        self.lag_days = np.maximum(lag, 0.0)
-        self.absorbed = (self.weight_mg * np.exp(-base.ka_per_day * self.lag_days)).sum(axis=1)
+        self.doses = _DoseSums(history.dose_days, history.doses_mg, self.obs.days)
+        self.score_cols = np.flatnonzero(self.obs.has)
+        self.open_below = np.isneginf(self.obs.lower[self.score_cols])
+        self.sign_cols = np.flatnonzero(self.obs.sign != 0.0)
+        self.absorbed = self.doses.sums(np.array([[base.ka_per_day]]), with_lags=False)[0][0]
 
     def _theta(self, z: FloatArray) -> FloatArray:
         log_theta = np.broadcast_to(self.log_median, (z.shape[0], len(NAMES))).copy()
@@ -151,49 +198,65 @@ class _Objective:
         out: FloatArray = np.exp(log_theta)
         return out
 
-    def _mean(self, theta: FloatArray) -> tuple[FloatArray, ...]:
+    def _mean(self, theta: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
         """Predicted scores ``mu`` (m, n_obs), then the pieces of their derivatives: ``log r``,
-        ``C > 0``, ``C``, the dose-weighted decay terms, ``u(ke)``, ``ke`` and the capped
-        baseline."""
+        ``C > 0``, ``C``, the lag-weighted decay sums (zeros unless ``with_lags``), ``u(ke)``,
+        ``ke`` and the capped baseline."""
         ec50, s0, cf, hill = (theta[:, k, None] for k in range(4))
         ke, ka = self.base.ke_per_day * cf, self.base.ka_per_day
-        decay = self.weight_mg * np.exp(-ke[..., None] * self.lag_days)
+        decay, lagged = self.doses.sums(ke, with_lags=with_lags)
         unit = ka / (self.base.volume_l * (ka - ke))
-        conc = np.maximum(unit * (decay.sum(axis=2) - self.absorbed), 0.0)
+        conc = np.maximum(unit * (decay - self.absorbed), 0.0)
         pos = conc > 0.0
         with np.errstate(divide="ignore"):
             log_r = np.where(pos, hill * (np.log(ec50) - np.log(np.where(pos, conc, 1.0))),
                              np.inf)
         s0c = np.minimum(s0, MAX_SCORE)
         mu = s0c * expit(log_r)                        # s0 * r / (1 + r), r = (ec50 / C)^h
-        return mu, log_r, pos, conc, decay, unit, ke, s0c
+        return mu, log_r, pos, conc, lagged, unit, ke, s0c
 
     def log_lik(self, z: FloatArray) -> FloatArray:
         """Log-likelihood of each observation, shape (m, n_obs)."""
-        return self._log_lik(self._mean(self._theta(np.atleast_2d(z)))[0])[0]
+        return self._log_lik(self._mean(self._theta(np.atleast_2d(z)))[0], False)[0]
 
-    def _log_lik(self, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Log-likelihood of each observation and its derivative in ``mu``."""
+    def _log_lik(self, mu: FloatArray, with_gradient: bool = True
+                 ) -> tuple[FloatArray, FloatArray]:
+        """Log-likelihood of each observation and its derivative in ``mu`` (zeros unless
+        ``with_gradient``); each kind of observation is computed on its own columns only."""
         o, sd = self.obs, self.sd
-        # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when the
-        # interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
-        za, zb = (o.lower - mu) / sd, (o.upper - mu) / sd
-        flip = za > 0.0
-        hi = np.where(flip, log_ndtr(-za), log_ndtr(zb))
-        lo = np.where(flip, log_ndtr(-zb), log_ndtr(za))
-        interval = hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12)))
-        x = o.sign * (mu - self.cut) / sd
-        probit = log_ndtr(x)
-        ll = np.where(o.has, interval, 0.0) + np.where(o.sign != 0.0, probit, 0.0)
-        d_interval = (np.exp(_log_phi(za) - interval) - np.exp(_log_phi(zb) - interval)) / sd
-        d_probit = o.sign / sd * np.exp(_log_phi(x) - probit)
-        d_mu = np.where(o.has, d_interval, 0.0) + np.where(o.sign != 0.0, d_probit, 0.0)
+        ll, d_mu = np.zeros_like(mu), np.zeros_like(mu)
+        cols = self.score_cols
+        if cols.size:
+            # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when
+            # the interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
+            m = mu[:, cols]
+            za, zb = (o.lower[cols] - m) / sd, (o.upper[cols] - m) / sd
+            interval = np.empty_like(m)
+            op = self.open_below          # a recorded 0: only the upper end counts
+            interval[:, op] = log_ndtr(zb[:, op])
+            two = ~op
+            a, b = za[:, two], zb[:, two]
+            flip = a > 0.0
+            hi = log_ndtr(np.where(flip, -a, b))
+            lo = log_ndtr(np.where(flip, -b, a))
+            interval[:, two] = hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12)))
+            ll[:, cols] = interval
+            if with_gradient:
+                d_mu[:, cols] = (np.exp(_log_phi(za) - interval)
+                                 - np.exp(_log_phi(zb) - interval)) / sd
+        cols = self.sign_cols
+        if cols.size:
+            x = o.sign[cols] * (mu[:, cols] - self.cut) / sd
+            probit = log_ndtr(x)
+            ll[:, cols] += probit
+            if with_gradient:
+                d_mu[:, cols] += o.sign[cols] / sd * np.exp(_log_phi(x) - probit)
         return ll, d_mu
 
     def values(self, z: FloatArray) -> FloatArray:
         """Negative log posterior at each row of ``z``, shape (m,)."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
-        ll = self._log_lik(self._mean(self._theta(z))[0])[0]
+        ll = self._log_lik(self._mean(self._theta(z))[0], False)[0]
         out: FloatArray = 0.5 * (z * z).sum(axis=1) - ll.sum(axis=1)
         return out
 
@@ -201,14 +264,14 @@ class _Objective:
         """Negative log posterior and its gradient in ``z`` at each row of ``z``."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         theta = self._theta(z)
-        mu, log_r, pos, conc, decay, unit, ke, s0c = self._mean(theta)
+        mu, log_r, pos, conc, lagged, unit, ke, s0c = self._mean(theta, with_lags=True)
         ll, d_mu = self._log_lik(mu)
         s0, hill = theta[:, 1, None], theta[:, 3, None]
         slope = s0c * expit(log_r) * expit(-log_r)    # d mu / d log r
         safe = np.where(pos, conc, 1.0)
         # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C)
         dlogc = ke * (1.0 / (self.base.ka_per_day - ke)
-                      - unit * (decay * self.lag_days).sum(axis=2) / safe)
+                      - unit * lagged / safe)
         d_theta = np.stack([slope * hill,                                       # log ec50
                             np.where(s0 <= _CAP_SCORE, mu, 0.0),                # log baseline
                             np.where(pos, -slope * hill * dlogc, 0.0),          # log clearance
@@ -252,23 +315,23 @@ def fit_individual(history: PatientHistory, problem: RecommendationProblem,
     surprise = objective.log_lik(z_hat)[0] < math.log(SURPRISE_PROBABILITY)
     unexplained = tuple(history.observations[k].date.isoformat()
                         for k in np.flatnonzero(surprise))
-    draws = draw_z(np.random.default_rng(0), _REPORT_DRAWS, modes) if len(modes) > 1 else None
-    return FitResult(status="fitted", message=_message(n_obs, modes[0][0], len(modes),
-                                                       unexplained),
+    draws = sample_posterior(objective.values, modes, zb, n_obs, seed=SAMPLER_SEED)
+    return FitResult(status="fitted", message=_message(n_obs, draws, unexplained),
                      n_observations=n_obs, unexplained=unexplained,
-                     parameters=report(priors, z_hat, cov, draws),
+                     parameters=report(priors, z_hat, draws),
                      point=params_from_z(priors, z_hat), fitted=priors.fitted,
                      z_mean=z_hat, z_cov=cov, priors=priors,
-                     modes=modes if len(modes) > 1 else ())
+                     modes=modes if len(modes) > 1 else (), draws=draws)
 
 
-def _message(n_obs: int, best_weight: float, n_modes: int, unexplained: tuple[str, ...]) -> str:
-    message = (f"Fitted to {n_obs} observations (MAP with a Laplace approximation of the "
-               "uncertainty).")
-    if n_modes > 1:
-        message += (f" The data fit {n_modes} distinct explanations (posterior modes); the "
-                    f"best one carries {best_weight:.0%} of the weight, and the intervals and "
-                    "the probability of control count all of them.")
+def _message(n_obs: int, draws: PosteriorDraws, unexplained: tuple[str, ...]) -> str:
+    d = draws.diagnostics
+    message = (f"Fitted to {n_obs} observations: the estimate is the most probable parameter "
+               f"set (MAP); intervals and probabilities come from {d.draws} weighted posterior "
+               f"draws ({d.effective_sample_size:.0f} effective).")
+    if not d.converged:
+        message += (" The posterior sampler's diagnostics failed (see fit.diagnostics): the "
+                    "probabilities are less certain than their figures suggest.")
     if unexplained:
         message += (f" {len(unexplained)} observation(s) are poorly explained by the fitted "
                     f"model (probability below {SURPRISE_PROBABILITY:.0%}): "
@@ -293,3 +356,15 @@ def _starts(objective: _Objective, zb: FloatArray, fitted: tuple[str, ...]
     order = np.argsort(values, kind="stable")[:_GRID_STARTS]
     return [np.zeros(len(fitted)), *(points[k] for k in order)]
 
+
+
+def log_posterior_for(history: PatientHistory, problem: RecommendationProblem
+                      ) -> Callable[[Priors], Callable[[FloatArray], FloatArray]]:
+    """For other prior or measurement choices: ``priors -> (z (m, n) -> negative log
+    posterior (m,))`` of the same history, on that choice's standardised scale (used to
+    reweight the posterior draws, :mod:`optimizer.individual.sensitivity`)."""
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+
+    def make(priors: Priors) -> Callable[[FloatArray], FloatArray]:
+        return _Objective(history, base, priors).values
+    return make

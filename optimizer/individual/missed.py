@@ -3,22 +3,83 @@
 After the last dose the concentration rises to one peak and then only falls (a sum of single
 doses is ``A exp(-ke t) - B exp(-ka t)`` with ``A, B > 0``), so "the day symptoms return" is a
 single crossing of the threshold concentration, found with ``brentq``.
+
+**Missed dose or new schedule** (:func:`classify_gaps`). Each gap between two doses is
+``"regular"`` (at most ``MISSED_FACTOR`` = 1.5 x the current interval; a shorter gap is a
+shortened schedule, never a missed dose), ``"schedule_change"`` (longer, but the next gap has
+the same length within :data:`SAME_LENGTH_FRACTION`: a run of regular gaps at a new length is a
+deliberate lengthening) or ``"missed"`` (longer, and the schedule went back or the run is not
+confirmed). A missed gap of ``n`` current intervals counts ``n - 1`` missed doses (two in a row:
+three intervals' gap). Modelling choices: a run of two equal gaps confirms a change; "equal"
+is within 20 %.
+
+**Symptoms that did not return.** A recorded score of 0 (or "not symptomatic") after the
+predicted return of symptoms and before the next dose has acted (:data:`DOSE_ACTS_DAYS` after
+it, the label's 7-8 day peak) rules out that prediction: the missed dose is listed without a
+return date.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from optimizer.exposure.pk import PKModel, concentration_mg_per_l
 from optimizer.individual.history import MISSED_FACTOR, PatientHistory
 
-__all__ = ["CatchUpOption", "MissedDoseAdvice", "advise_missed_dose", "return_day"]
+__all__ = ["CatchUpOption", "GapKind", "MissedDoseAdvice", "advise_missed_dose",
+           "classify_gaps", "return_day", "schedule_interval_days"]
 
 #: How far after a dose a crossing is searched, days (about 15 half-lives of 26 days).
 _SEARCH_DAYS = 400.0
+#: Two gaps within this fraction of each other have "the same length" (modelling choice).
+SAME_LENGTH_FRACTION = 0.2
+#: Days after a dose before it has restored control (label: peak 7-8 days after a dose).
+DOSE_ACTS_DAYS = 7
+
+GapKind = Literal["regular", "schedule_change", "missed"]
+
+
+def classify_gaps(dose_days: np.ndarray) -> list[tuple[GapKind, float]]:
+    """Each gap between consecutive doses, with the schedule's interval it is judged against
+    (module doc). The first gap sets the schedule."""
+    gaps = np.diff(np.asarray(dose_days, dtype=np.float64))
+    out: list[tuple[GapKind, float]] = []
+    regular = float(gaps[0]) if gaps.size else 0.0
+    for k, gap in enumerate(float(g) for g in gaps):
+        if k == 0 or gap <= MISSED_FACTOR * regular:
+            out.append(("regular", regular if k else gap))
+            regular = gap
+            continue
+        nxt = float(gaps[k + 1]) if k + 1 < gaps.size else None
+        if nxt is not None and abs(nxt - gap) <= SAME_LENGTH_FRACTION * gap:
+            out.append(("schedule_change", regular))
+            regular = gap
+        else:
+            out.append(("missed", regular))
+    return out
+
+
+def schedule_interval_days(history: PatientHistory, default_days: int) -> int:
+    """The current schedule's interval: the latest gap that is not a missed dose (a confirmed
+    lengthening counts); ``default_days`` with fewer than two doses."""
+    kinds = classify_gaps(history.dose_days)
+    gaps = np.diff(history.dose_days)
+    for (kind, _), gap in zip(reversed(kinds), reversed(gaps), strict=True):
+        if kind != "missed":  # the first gap always is
+            return int(gap)
+    return default_days
+
+
+def _no_symptoms_seen(history: PatientHistory, after_day: float, until_day: float) -> bool:
+    for o in history.observations:
+        day = history.day(o.date)
+        if after_day <= day <= until_day and (o.score == 0 or o.symptomatic is False):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -36,7 +97,8 @@ class MissedDoseAdvice:
     symptoms_return_day: float  # with no further dose (relative to today)
     late_dose_tolerance_days: float  # return day - due day; negative: before the due date
     overdue: bool
-    past_missed: tuple[tuple[int, float], ...]  # (day the dose was due, predicted return day)
+    # (day the dose was due, predicted return day; None when a recorded score rules it out)
+    past_missed: tuple[tuple[int, float | None], ...]
     catch_up_day: int | None
     catch_up: tuple[CatchUpOption, ...]
     best_catch_up: CatchUpOption | None
@@ -88,15 +150,15 @@ def advise_missed_dose(history: PatientHistory, pk: PKModel, c_star: float,
     last = int(days[-1])
     due = last + regular_interval_days
     back = return_day(pk, days, amounts, float(last), c_star)
-    past = []
-    regular = float(days[1] - days[0]) if days.size > 1 else float(regular_interval_days)
-    for k in range(1, days.size):
-        gap = float(days[k] - days[k - 1])
-        if gap > MISSED_FACTOR * regular:
-            r = return_day(pk, days[:k], amounts[:k], float(days[k - 1]), c_star)
-            past.append((int(days[k - 1] + regular), r))
-        else:
-            regular = gap
+    past: list[tuple[int, float | None]] = []
+    for k, (kind, regular) in enumerate(classify_gaps(days), start=1):
+        if kind != "missed":
+            continue
+        r: float | None = return_day(pk, days[:k], amounts[:k], float(days[k - 1]), c_star)
+        if r is not None and _no_symptoms_seen(history, r, float(days[k]) + DOSE_ACTS_DAYS):
+            r = None
+        n_missed = max(1, round((days[k] - days[k - 1]) / regular) - 1)
+        past.extend((int(days[k - 1] + regular * (j + 1)), r) for j in range(n_missed))
     overdue = due < 0 or back <= 0.0
     options: tuple[CatchUpOption, ...] = ()
     best = None

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.individual.priors import IndividualParameters, LogNormalPrior, Priors, params_from_z
+from optimizer.individual.sampling import (
+    PosteriorDraws,
+    SamplerDiagnostics,
+    prior_draws,
+    resample,
+    weighted_quantiles,
+)
 
-__all__ = ["FitResult", "Mode", "ParameterFit", "draw_z", "find_modes", "hessian",
+__all__ = ["FitResult", "Mode", "ParameterFit", "find_modes", "hessian",
            "newton_minimise", "prior_result", "report"]
 
 FloatArray = NDArray[np.float64]
@@ -44,6 +51,10 @@ NEWTON_H = 1e-6
 NEWTON_MIN_CURVATURE = 1e-3
 NEWTON_STEPS = 0.5 ** np.arange(12)
 NEWTON_ITERATIONS = 50
+#: Prior draws behind an answer without observations (exact draws; numerical choice).
+PRIOR_DRAWS = 6000
+#: Trial steps of the line search evaluated together (index ranges into ``NEWTON_STEPS``).
+NEWTON_CHUNKS = ((0, 2), (2, 5), (5, 12))
 NEWTON_TOL = 1e-7
 
 
@@ -76,31 +87,29 @@ class FitResult:
     priors: Priors
     #: Dates of observations the fitted model gives less than the surprise probability.
     unexplained: tuple[str, ...] = ()
-    #: Distinct posterior modes (weight, z mean, z covariance) when more than one carries
-    #: weight; the samples are then drawn from this mixture of Laplace approximations.
+    #: Distinct posterior optima (weight, z mean, z covariance) when more than one carries
+    #: weight (they shape the sampler's first proposal).
     modes: tuple[Mode, ...] = ()
+    #: Weighted posterior draws (the prior's own draws when not fitted); every probability,
+    #: interval and range of the answer comes from them.
+    draws: PosteriorDraws | None = None
+
+    @property
+    def diagnostics(self) -> SamplerDiagnostics:
+        return self._draws().diagnostics
+
+    def _draws(self) -> PosteriorDraws:
+        return self.draws or prior_draws(len(self.fitted), PRIOR_DRAWS, 0,
+                                         self.priors.z_bounds())
+
+    def samples_z(self, n: int, seed: int = 0) -> FloatArray:
+        """``n`` equally weighted posterior draws on the z scale, shape (n, n_fitted)."""
+        return resample(self._draws(), n, seed)
 
     def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
-        """``n`` draws from the posterior (Laplace, or a mixture of Laplace approximations
-        when the posterior has several modes), or from the prior when not fitted."""
-        rng = np.random.default_rng(seed)
-        z = draw_z(rng, n, self.modes or ((1.0, self.z_mean, self.z_cov),))
-        zb = self.priors.z_bounds()
-        return [params_from_z(self.priors, np.clip(row, zb[:, 0], zb[:, 1])) for row in z]
-
-
-def draw_z(rng: np.random.Generator, n: int, modes: Sequence[Mode]) -> FloatArray:
-    """``n`` draws on the z scale from one Gaussian or a mixture of them."""
-    if len(modes) == 1:
-        out: FloatArray = rng.multivariate_normal(modes[0][1], modes[0][2], size=n,
-                                                  method="cholesky")
-        return out
-    pick = rng.choice(len(modes), size=n, p=[w for w, _, _ in modes])
-    out = np.empty((n, modes[0][1].size))
-    for k, (_, mean, cov) in enumerate(modes):
-        rows = np.flatnonzero(pick == k)
-        out[rows] = rng.multivariate_normal(mean, cov, size=rows.size, method="cholesky")
-    return out
+        """``n`` equally weighted posterior draws (importance resampling of :attr:`draws`;
+        exact prior draws when not fitted)."""
+        return [params_from_z(self.priors, row) for row in self.samples_z(n, seed)]
 
 
 def hessian(fn: BatchObjective, z: FloatArray, h: float = HESSIAN_STEP_Z) -> FloatArray:
@@ -118,18 +127,17 @@ def hessian(fn: BatchObjective, z: FloatArray, h: float = HESSIAN_STEP_Z) -> Flo
     return hess
 
 
-def report(priors: Priors, z: FloatArray, cov: FloatArray, draws: FloatArray | None = None
-           ) -> tuple[ParameterFit, ...]:
-    """Estimates at ``z``; 95 % intervals from the Laplace covariance, or from the 2.5 and
-    97.5 % quantiles of ``draws`` (a mixture's samples, on the z scale) when given."""
+def report(priors: Priors, z: FloatArray, draws: PosteriorDraws) -> tuple[ParameterFit, ...]:
+    """Estimates at ``z`` (the MAP, or the prior median); 95 % intervals are the weighted 2.5
+    and 97.5 % quantiles of the posterior ``draws`` and the SD ratio their weighted SD."""
     out = []
+    w = draws.weight
     for k, name in enumerate(priors.fitted):
         p = priors.get(name)
-        sd_z = math.sqrt(max(float(cov[k, k]), 0.0))
-        lo_z, hi_z = float(z[k]) - _Z95 * sd_z, float(z[k]) + _Z95 * sd_z
-        if draws is not None:
-            sd_z = float(np.std(draws[:, k]))
-            lo_z, hi_z = (float(q) for q in np.quantile(draws[:, k], [0.025, 0.975]))
+        col = draws.z[:, k]
+        mean = float(w @ col)
+        sd_z = math.sqrt(max(float(w @ (col - mean) ** 2), 0.0))
+        lo_z, hi_z = (float(q) for q in weighted_quantiles(col, w, (0.025, 0.975)))
         low, cap = priors.natural_bounds(name)
 
         def value(zk: float, p: LogNormalPrior = p, low: float = low, cap: float = cap) -> float:
@@ -144,13 +152,17 @@ def report(priors: Priors, z: FloatArray, cov: FloatArray, draws: FloatArray | N
 
 
 def prior_result(priors: Priors, n_obs: int, status: str, message: str) -> FitResult:
-    """The population prior itself, reported as the answer."""
+    """The population prior itself, reported as the answer (its exact 95 % ranges; the
+    samples are exact prior draws)."""
     n = len(priors.fitted)
     z0, cov0 = np.zeros(n), np.eye(n)
+    draws = prior_draws(n, PRIOR_DRAWS, 0, priors.z_bounds())
+    exact = tuple(replace(p, lower_95=p.prior_lower_95, upper_95=p.prior_upper_95,
+                          sd_ratio=1.0) for p in report(priors, z0, draws))
     return FitResult(status=status, message=message, n_observations=n_obs,
-                     parameters=report(priors, z0, cov0),
+                     parameters=exact,
                      point=params_from_z(priors, z0), fitted=priors.fitted,
-                     z_mean=z0, z_cov=cov0, priors=priors)
+                     z_mean=z0, z_cov=cov0, priors=priors, draws=draws)
 
 
 class BatchObjectiveWithGradient(Protocol):
@@ -200,7 +212,8 @@ def newton_minimise(objective: BatchObjectiveWithGradient, start: FloatArray, fr
     """Minimise over the ``free`` coordinates from every row of ``start`` at once (the other
     coordinates stay put): projected Newton steps with the Hessian from differences of the
     analytic gradient, its eigenvalues made positive, and a backtracking line search whose
-    trial steps are all evaluated in one pass. Returns each row's minimum and minimiser."""
+    trial steps are evaluated a few at a time for all rows at once (:func:`_line_search_values`).
+    Returns each row's minimum and minimiser."""
     z = start.copy()
     m, k = z.shape[0], len(free)
     low, high = zb[free, 0], zb[free, 1]
@@ -222,8 +235,8 @@ def newton_minimise(objective: BatchObjectiveWithGradient, start: FloatArray, fr
                         low, high)                                       # (m, T, k)
         points = np.repeat(z[:, None, :], NEWTON_STEPS.size, axis=1)
         points[:, :, free] = trial
-        f = objective.values(points.reshape(-1, z.shape[1])).reshape(m, -1)
         drop = np.einsum("mk,mtk->mt", g, trial - x[:, None, :])
+        f = _line_search_values(objective, points, value[:m, None] + 1e-4 * drop)
         ok = np.isfinite(f) & (f <= value[:m, None] + 1e-4 * drop)
         take = np.argmax(ok, axis=1)
         moved = ok.any(axis=1)
@@ -234,3 +247,23 @@ def newton_minimise(objective: BatchObjectiveWithGradient, start: FloatArray, fr
             break
     return objective.values(z), z
 
+
+
+def _line_search_values(objective: BatchObjectiveWithGradient, points: FloatArray,
+                        accept: FloatArray) -> FloatArray:
+    """Objective values at the trial points ``(m, T, n)``, longest steps first, in chunks
+    (``NEWTON_CHUNKS``): a row whose chunk holds an acceptable step (value at most
+    ``accept``, shape ``(m, T)``) is not evaluated further; its later entries stay ``inf``.
+    The first acceptable step of each row is the one an evaluation of all steps would find,
+    at a fraction of the cost on a long history."""
+    m, n_steps, n = points.shape
+    f = np.full((m, n_steps), np.inf)
+    pending = np.arange(m)
+    for lo, hi in NEWTON_CHUNKS:
+        if pending.size == 0:
+            break
+        vals = objective.values(points[pending, lo:hi].reshape(-1, n)).reshape(pending.size, -1)
+        f[pending, lo:hi] = vals
+        found = (np.isfinite(vals) & (vals <= accept[pending, lo:hi])).any(axis=1)
+        pending = pending[~found]
+    return f

@@ -9,8 +9,13 @@ Each parameter has a prior ``log(theta) ~ N(log(median), log_sd^2)`` and is fitt
 * ``baseline_score``: median = ``response.baseline_score`` (8.5, reference case 7-10 before
   therapy); ``log_sd = 0.12``: modelling choice so that the 95 % prior range is about 6.7-10.
   Capped at 10, the top of the scale.
-* ``clearance_factor`` (multiplies ``ke``; 1 = label): median 1; ``log_sd = 0.44``: label,
-  clearance 2.4 +/- 1.1 mL/kg/day, a coefficient of variation of 46 % -> sqrt(log(1 + 0.46^2)).
+* ``clearance_factor`` (multiplies ``ke = CL / V``, the volume staying at the label's; 1 =
+  label): median 1; ``log_sd = 0.215`` (:data:`CLEARANCE_FACTOR_LOG_SD`): the between-patient
+  spread of ``log CL - log V`` in the population model of Lowe et al. 2009 (Table 3: omega^2
+  CL 0.162, V 0.0901, covariance 0.103 -> sqrt(0.162 + 0.0901 - 2 x 0.103)), the same model as
+  the virtual population (:mod:`optimizer.comparison.population`). The label's 2.4 +/- 1.1
+  mL/kg/day (log_sd 0.44, the earlier default) mixes covariates and ignores the correlation of
+  clearance with volume, and let the fit reach half-lives of 10 days, implausible for an IgG1.
 * ``hill`` (steepness of the score-concentration curve): median = the request's
   ``response.hill`` (4, a modelling choice calibrated to the reference case, not a measured
   value); ``log_sd = 0.7``: modelling choice, a 95 % prior range of about 1.0-15.7, from a plain
@@ -34,8 +39,8 @@ from optimizer.core.problem import ResponseParameters
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.history import MAX_SCORE
 
-__all__ = ["HILL_RANGE", "NAMES", "ZERO_BELOW_SCORE", "IndividualParameters", "LogNormalPrior",
-           "Priors", "default_priors", "params_from_z"]
+__all__ = ["CLEARANCE_FACTOR_LOG_SD", "HILL_RANGE", "NAMES", "ZERO_BELOW_SCORE",
+           "IndividualParameters", "LogNormalPrior", "Priors", "default_priors", "params_from_z"]
 
 FloatArray = NDArray[np.float64]
 #: Widest range of the standardised scale searched (prior SDs; modelling choice).
@@ -45,6 +50,8 @@ NAMES = ("ec50_mg_per_l", "baseline_score", "clearance_factor", "hill")
 #: Sane range of the Hill coefficient (modelling choice: from a very shallow curve to one that
 #: is nearly a switch); the fit and the samples stay inside it.
 HILL_RANGE = (0.5, 30.0)
+#: Prior spread of the clearance factor (log scale): Lowe et al. 2009, Table 3 (module doc).
+CLEARANCE_FACTOR_LOG_SD = round(math.sqrt(0.162 + 0.0901 - 2 * 0.103), 3)
 #: Detection level of a reported score of 0, points (modelling choice: "no symptoms reported"
 #: covers latent scores too faint to report; the smallest reported score is 1).
 ZERO_BELOW_SCORE = 1.0
@@ -108,8 +115,9 @@ def default_priors(response: ResponseParameters) -> Priors:
         baseline_score=LogNormalPrior(response.baseline_score, 0.12,
                                       "median: reference case (7-10 before therapy); spread: "
                                       "modelling choice"),
-        clearance_factor=LogNormalPrior(1.0, 0.44, "label: clearance 2.4 +/- 1.1 mL/kg/day "
-                                        "(46 % coefficient of variation)"),
+        clearance_factor=LogNormalPrior(1.0, CLEARANCE_FACTOR_LOG_SD,
+                                        "Lowe et al. 2009, Table 3: between-patient spread of "
+                                        "CL/V (omega^2 CL 0.162, V 0.0901, covariance 0.103)"),
         hill=LogNormalPrior(response.hill, 0.7, "median: the request's response.hill "
                             "(calibrated to the reference case); spread: modelling choice "
                             "(95 % range about 1-16, hyperbolic to switch-like); range 0.5-30"))

@@ -13,7 +13,8 @@ counts the same matrix directly; tests check the two agree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,17 +23,29 @@ from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
-from optimizer.individual.fit import IndividualParameters
+from optimizer.individual.priors import IndividualParameters, Priors, params_from_z
+from optimizer.individual.sampling import prior_draws, resample
 from optimizer.solve.chance import ChanceModelData, choose_by_share
 from optimizer.solve.choice import preference_rank
 
-__all__ = ["ChanceRecommendation", "brute_force_choice", "control_matrix",
-           "recommend_with_probability", "required_count", "solve_chance"]
+__all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
+           "floor_percent", "percent_text", "population_samples", "recommend_at_point",
+           "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
 #: 71 candidates x 200 samples is 14,200; the Pyomo build grows linearly with it).
 MAX_CANDIDATE_SAMPLES = 150_000
+
+
+class ControlledOption(NamedTuple):
+    """The option controlled in the largest share of samples (on a tie the longest interval,
+    then the smallest dose): what an infeasible answer offers instead."""
+
+    interval_days: int
+    dose_mg: float
+    #: Share of the samples the option controls, 0..1.
+    probability: float
 
 
 @dataclass(frozen=True)
@@ -43,9 +56,9 @@ class ChanceRecommendation:
     probability: float | None
     next_longer_interval_days: int | None
     next_longer_probability: float | None
-    best_option: tuple[int, float, float]  # (interval, dose, probability) most often controlled
+    best_option: ControlledOption
     feasible_candidates: int
-    min_probability: float
+    min_probability: float | None  # None: chosen at the point estimate, not by probability
     samples: int
     solver_status: str
     solver_version: str
@@ -108,8 +121,9 @@ def recommend_with_probability(problem: RecommendationProblem,
         raise SolverError("solver chose an option below the required share of samples", raw)
     top = np.unravel_index(int(np.argmax(share[::-1].reshape(-1))), share.shape)
     ti = n_i - 1 - int(top[0])
-    best = (problem.interval_options.days[ti], problem.doses_sorted_mg[int(top[1])],
-            float(share[ti, int(top[1])]))
+    best = ControlledOption(interval_days=problem.interval_options.days[ti],
+                            dose_mg=problem.doses_sorted_mg[int(top[1])],
+                            probability=float(share[ti, int(top[1])]))
     n_ok = int((ok.sum(axis=1) >= required).sum())
     common = dict(best_option=best, feasible_candidates=n_ok,
                   min_probability=min_probability, samples=len(samples),
@@ -127,3 +141,60 @@ def recommend_with_probability(problem: RecommendationProblem,
                                 probability=float(share[i, j]),
                                 next_longer_interval_days=nl_days, next_longer_probability=nl_p,
                                 **common)  # type: ignore[arg-type]
+
+
+def floor_percent(p: float) -> float:
+    """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
+    explanation): down to a whole percent, so a figure never overstates the chance of control
+    and every display of it reads the same (0.905 -> 0.90)."""
+    return math.floor(p * 100.0 + 1e-9) / 100.0
+
+
+def percent_text(p: float) -> str:
+    """A probability in words by :func:`floor_percent`: ``"90 %"``."""
+    return f"{floor_percent(p) * 100:.0f} %"
+
+
+def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],
+                     interval_days: float, dose_mg: float,
+                     weights: NDArray[np.float64] | None = None) -> float:
+    """Share of ``samples`` (weighted by ``weights`` when given) whose steady-state trough at
+    ``dose_mg`` every ``interval_days`` stays at or above their threshold concentration."""
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    ke = np.array([base.ke_per_day * s.clearance_factor for s in samples])
+    ka, vol = base.ka_per_day, base.volume_l
+    trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
+                                                  - 1.0 / -np.expm1(-ka * interval_days))
+    c_star = np.array([s.threshold_conc_mg_per_l(problem.threshold_score) for s in samples])
+    ok = (trough >= c_star).astype(np.float64)
+    return float(ok.mean() if weights is None else ok @ weights / weights.sum())
+
+
+def population_samples(priors: Priors, n: int, seed: int = 0) -> list[IndividualParameters]:
+    """``n`` patients drawn from the population priors (between-patient variability), inside
+    the same parameter ranges as the individual fit; read through
+    :mod:`optimizer.individual.priors` so a change of the priors is a change here."""
+    draws = prior_draws(len(priors.fitted), n * 4, seed, priors.z_bounds())
+    return [params_from_z(priors, z) for z in resample(draws, n, seed)]
+
+
+def recommend_at_point(problem: RecommendationProblem, point: IndividualParameters,
+                       samples: list[IndividualParameters], *, time_limit_s: float = 10.0
+                       ) -> ChanceRecommendation:
+    """Longest interval, then smallest dose, controlled at the point estimate ``point``
+    (no probability target), with the share of ``samples`` each figure holds for. When no
+    option is controlled, the closest one is the shortest interval at the largest dose."""
+    at_point = recommend_with_probability(problem, [point], 1.0, time_limit_s=time_limit_s)
+    days, doses = problem.interval_options.days, problem.doses_sorted_mg
+    if at_point.interval_days is None or at_point.dose_mg is None:
+        best = ControlledOption(days[0], doses[-1],
+                                share_controlled(problem, samples, days[0], doses[-1]))
+        return replace(at_point, best_option=best, min_probability=None,
+                       samples=len(samples))
+    p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg)
+    nl_p = None
+    if at_point.next_longer_interval_days is not None:
+        nl_p = max(share_controlled(problem, samples, at_point.next_longer_interval_days, d)
+                   for d in doses)
+    return replace(at_point, probability=p, next_longer_probability=nl_p,
+                   min_probability=None, samples=len(samples))

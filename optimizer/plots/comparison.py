@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 from optimizer.comparison.schedules import score_path  # noqa: E402
 from optimizer.errors import InputError  # noqa: E402
 from optimizer.plots.recommendation import new_figure, render  # noqa: E402
-from optimizer.services.comparison import ComparisonRun  # noqa: E402
+from optimizer.schemas.comparison import ComparisonRun  # noqa: E402
 
 __all__ = ["PlotFormat", "PlotKind", "comparison_plot", "cost_plot", "score_plot"]
 

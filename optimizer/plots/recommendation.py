@@ -1,8 +1,9 @@
 """Plots of a recommendation as SVG bytes (matplotlib, Agg backend, no pyplot state).
 
 * :func:`score_plot_svg` — predicted symptom score over time with the threshold line, dose
-  markers and, when the request carries a dose history, the history's predicted path and the
-  observed scores as markers.
+  markers and, when the request carries a dose history, the history's predicted path, the
+  observed scores and the yes/no symptomatic marks on the fitted curve, and, for an answer
+  fitted to observations, the 5-95 % posterior band of the score.
 * :func:`concentration_plot_svg` — serum concentration over time with the threshold
   concentration (the lowest concentration that keeps the score at or below the threshold).
 
@@ -85,6 +86,8 @@ class PredictedPath:
     schedule_dose_mg: float
     recommended: bool
     start: date | None
+    #: 5-95 % band of the score across the posterior samples (2, T), for fitted answers.
+    score_band: FloatArray | None = None
 
 
 def _schedule(response: RecommendationPublic) -> tuple[int, float, bool]:
@@ -175,8 +178,9 @@ def predicted_path(request: RecommendationRequest, response: RecommendationPubli
              else _steady_state(pk, tau, dose, cycles))
     scored = [(d, float(s)) for d, s, _ in rel if s is not None]
     yes_no = [(d, bool(y)) for d, s, y in rel if s is None and y is not None]
+    band = _band(request, response, doses) if past else None
     return PredictedPath(
-        t_days=doses.t_days, conc_mg_per_l=doses.conc_mg_per_l,
+        score_band=band, t_days=doses.t_days, conc_mg_per_l=doses.conc_mg_per_l,
         score=score(resp, doses.conc_mg_per_l),
         dose_days=np.asarray(doses.days, dtype=np.float64),
         dose_mg=np.asarray(doses.amounts, dtype=np.float64),
@@ -189,6 +193,31 @@ def predicted_path(request: RecommendationRequest, response: RecommendationPubli
         threshold_conc_mg_per_l=response.threshold_conc_mg_per_l,
         baseline_score=resp.baseline_score, interval_days=tau, schedule_dose_mg=dose,
         recommended=recommended, start=start)
+
+
+#: Posterior samples behind the drawn band (numerical choice; seeded as in the answer).
+BAND_SAMPLES = 200
+
+
+def _band(request: RecommendationRequest, response: RecommendationPublic, doses: _Doses
+          ) -> FloatArray | None:
+    """The posterior band along the drawn path, for an answer fitted to observations: the
+    fit is redone from the stored request (deterministic, so the same posterior)."""
+    if response.fit is None or response.fit.status != "fitted" \
+            or not isinstance(request, RecommendationRequest):
+        return None
+    from optimizer.individual.band import score_band
+    from optimizer.individual.fit import fit_individual
+    from optimizer.schemas.individual_inputs import history_of, priors_of
+
+    problem = request.to_problem()
+    history = history_of(request)
+    if history is None:
+        return None
+    fit = fit_individual(history, problem, priors_of(request.priors, problem))
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    return score_band(fit.samples(BAND_SAMPLES, 0), base, doses.days, doses.amounts,
+                      doses.t_days)
 
 
 def _title(path: PredictedPath, what: str) -> str:
@@ -252,7 +281,12 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     """Predicted score over time, threshold line, doses and observed scores (SVG)."""
     path = predicted_path(request, response)
     fig, ax = new_figure()
-    ax.plot(path.t_days, path.score, color="tab:blue", linewidth=2, label="predicted score")
+    if path.score_band is not None:
+        ax.fill_between(path.t_days, path.score_band[0], path.score_band[-1], color="tab:blue",
+                        alpha=0.18, linewidth=0, label="5-95 % of plausible parameter sets")
+    ax.plot(path.t_days, path.score, color="tab:blue", linewidth=2,
+            label="predicted score (point estimate)" if path.score_band is not None
+            else "predicted score")
     ax.axhline(path.threshold_score, color="tab:red", linestyle="--", linewidth=1.5,
                label=f"threshold {path.threshold_score:g}")
     top = max(path.baseline_score, float(path.score.max()), 1.0) * 1.1
@@ -260,12 +294,13 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     if path.observed_days.size:
         ax.plot(path.observed_days, path.observed_score, linestyle="none", marker="o",
                 color="black", label="observed score")
-    for flag, mark, y, label in ((True, "^", path.baseline_score, "symptomatic"),
-                                 (False, "o", 0.0, "not symptomatic")):
+    on_curve = np.interp(path.symptomatic_days, path.t_days, path.score)
+    for flag, mark, label in ((True, "^", "symptomatic"), (False, "s", "not symptomatic")):
         sel = path.symptomatic == flag
-        if sel.any():
-            ax.plot(path.symptomatic_days[sel], np.full(int(sel.sum()), y), linestyle="none",
-                    marker=mark, markerfacecolor="white", markeredgecolor="black", label=label)
+        if sel.any():   # on the fitted curve: where the model puts the score that day
+            ax.plot(path.symptomatic_days[sel], on_curve[sel], linestyle="none",
+                    marker=mark, markersize=8, markerfacecolor="white",
+                    markeredgecolor="black", label=label)
     ax.set_ylim(0.0, top)
     ax.set_xlabel(_x_label(path))
     ax.set_ylabel("symptom score (0-10)")

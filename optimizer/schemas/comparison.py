@@ -11,21 +11,28 @@ defaults are in :mod:`optimizer.comparison.costs`, :mod:`optimizer.comparison.sc
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from optimizer.comparison.costs import DEFAULT_PRICES, MAX_PRICE, PriceList
 from optimizer.comparison.population import MAX_PATIENTS, PopulationSpec
-from optimizer.comparison.schedules import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
+from optimizer.comparison.schedules import (
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    ComparisonSetup,
+)
 from optimizer.core.problem import Patient, PKParameters, RecommendationProblem, ResponseParameters
-from optimizer.core.regimen import MAX_DOSES
-from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn
+from optimizer.core.regimen import MAX_DOSES, Schedule
+from optimizer.schemas.base import InputModel
+from optimizer.schemas.recommendation import IntervalOptionsIn, PatientModelIn, WarningPublic
 
 __all__ = [
     "ComparisonPublic",
     "ComparisonRequest",
     "ComparisonRowPublic",
+    "ComparisonRun",
     "DoseAtDayIn",
     "DoseListIn",
     "OptimalOptionsIn",
@@ -45,11 +52,7 @@ def _default_syringe_price() -> dict[SyringeSize, float]:
     return {"75": prices[75], "150": prices[150]}
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-class PricesIn(_In):
+class PricesIn(InputModel):
     """Price list. Default: UK NHS list prices in GBP (BNF via NICE TA339), no visit cost."""
 
     currency: str = Field(default=DEFAULT_PRICES.currency, pattern=r"^[A-Z]{3}$",
@@ -70,7 +73,7 @@ class PricesIn(_In):
                          visit_cost=self.visit_cost, currency=self.currency)
 
 
-class PopulationIn(_In):
+class PopulationIn(InputModel):
     """Virtual patients around the request's patient (log-normal; sources in
     optimizer/comparison/population.py)."""
 
@@ -80,32 +83,50 @@ class PopulationIn(_In):
                       description="Random seed: the same seed gives the same patients.")
     weight_cv: float = Field(default=_DEFAULT_POPULATION.weight_cv, ge=0, le=2,
                              description="CV of body weight. Default 0.20 (modelling choice).")
-    clearance_cv: float = Field(default=_DEFAULT_POPULATION.clearance_cv, ge=0, le=2,
-                                description="CV of clearance. Default 0.46 (label 2.4 +/- 1.1 "
-                                            "mL/kg/day).")
-    volume_cv: float = Field(default=_DEFAULT_POPULATION.volume_cv, ge=0, le=2,
-                             description="CV of V/F. Default 0.41 (label 78 +/- 32 mL/kg).")
+    variability: Literal["lowe2009", "hayashi2007"] = Field(
+        default="lowe2009",
+        description="Published population-PK model giving the between-patient variability of "
+                    "clearance and volume, their correlation and weight exponents: lowe2009 "
+                    "(Lowe et al. 2009, Table 3; default) or hayashi2007 (Hayashi et al. 2007, "
+                    "Table 3). Share controlled is also reported over both (docs/comparisons.md).")
+    clearance_cv: float | None = Field(
+        default=None, ge=0, le=2, description="CV of clearance; default from variability "
+                                              "(lowe2009: 0.419).")
+    volume_cv: float | None = Field(
+        default=None, ge=0, le=2, description="CV of V/F; default from variability "
+                                              "(lowe2009: 0.307).")
     ec50_cv: float = Field(default=_DEFAULT_POPULATION.ec50_cv, ge=0, le=2,
                            description="CV of EC50. Default 0.53 (modelling choice, log-sd "
                                        "0.5 as the individual fit's prior).")
+    clearance_volume_correlation: float | None = Field(
+        default=None, ge=-1, le=1, description="Correlation of clearance and volume between "
+                                               "patients; default from variability (0.853).")
 
-    def to_domain(self) -> PopulationSpec:
-        return PopulationSpec(**self.model_dump())
+    def to_domain(self, variability: str | None = None) -> PopulationSpec:
+        """The spec of ``variability`` (default: the request's), with the fields given."""
+        given = {k: v for k, v in self.model_dump(exclude={"variability"}).items()
+                 if v is not None}
+        custom = {"clearance_cv", "volume_cv", "clearance_volume_correlation"} & set(given)
+        if custom and variability is None:
+            given["variability"] = "custom"
+        elif variability is not None:
+            given = {k: v for k, v in given.items() if k not in custom}
+        return PopulationSpec.from_source(variability or self.variability, **given)
 
 
-class DoseAtDayIn(_In):
+class DoseAtDayIn(InputModel):
     day: int = Field(ge=0, lt=MAX_HORIZON_DAYS, description="Day of the dose, from day 0.")
     dose_mg: float = Field(ge=1, le=2400, description="Dose, mg.")
 
 
-class DoseListIn(_In):
+class DoseListIn(InputModel):
     """An explicit schedule: doses on given days (needs start = "first_dose")."""
 
     name: str = Field(min_length=1, max_length=60, description="Label of the schedule's row.")
     doses: list[DoseAtDayIn] = Field(min_length=1, max_length=MAX_DOSES)
 
 
-class OptimalOptionsIn(_In):
+class OptimalOptionsIn(InputModel):
     """Options for the optimizer's row (``include_optimal``)."""
 
     dose_options_mg: list[Annotated[float, Field(ge=1, le=2400)]] | None = Field(
@@ -179,6 +200,11 @@ class ComparisonRowPublic(BaseModel):
         default=None, description="(cost - reference cost) / (controlled patient-years - "
                                   "reference's), per patient; null when equal.")
     delta_share_controlled: float | None = None
+    share_controlled_range: list[float] | None = Field(
+        default=None, description="[lowest, highest] share controlled over the sourced "
+                                  "variability models (same virtual patients' draws).")
+    share_controlled_by_variability: dict[str, float] | None = Field(
+        default=None, description="Share controlled under each sourced variability model.")
 
 
 class OptimalPublic(BaseModel):
@@ -205,3 +231,16 @@ class ComparisonPublic(BaseModel):
     model: dict[str, float]
     notes: list[str]
     assumptions: list[str]
+    warnings: list[WarningPublic] = Field(
+        default_factory=list, description="Where the patient or a schedule leaves the label "
+                                          "(docs/warnings.md).")
+
+
+@dataclass(frozen=True)
+class ComparisonRun:
+    """The public answer plus the domain values the plots draw from: the setup and each
+    schedule, in the order of ``public.rows``."""
+
+    public: ComparisonPublic
+    setup: ComparisonSetup
+    schedules: tuple[Schedule, ...]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from optimizer.free_ige.dosing_grid import (
     DEFAULT_IGE_EDGES_IU_PER_ML,
@@ -25,6 +25,7 @@ from optimizer.free_ige.target import (
     FreeIgECandidate,
     FreeIgERecommendation,
 )
+from optimizer.schemas.base import InputModel
 
 __all__ = [
     "DosingCellPublic",
@@ -61,17 +62,13 @@ UNIT_HINTS: dict[str, str] = {
 }
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
-class ScoreTargetIn(_In):
+class ScoreTargetIn(InputModel):
     """Keep the predicted symptom score at or below ``threshold_score`` (the default)."""
 
     kind: Literal["score"] = "score"
 
 
-class FreeIgETargetIn(_In):
+class FreeIgETargetIn(InputModel):
     """Keep free IgE at or below ``max_ng_per_ml`` over the whole steady-state cycle, by the
     omalizumab-IgE binding model; needs ``patient.baseline_ige_iu_per_ml``."""
 
@@ -144,7 +141,7 @@ class FreeIgEPublic(BaseModel):
                    ige_production=ige_production)
 
 
-class DosingGridRequest(_In):
+class DosingGridRequest(InputModel):
     """A label-style dosing grid: weight bands x baseline-IgE bands (upper edges)."""
 
     weights_kg: list[Annotated[float, Field(ge=1, le=300)]] = Field(
@@ -205,7 +202,7 @@ class DosingGridPublic(BaseModel):
                    assumptions=assumptions)
 
 
-class PatientPointIn(_In):
+class PatientPointIn(InputModel):
     weight_kg: float = Field(ge=1, le=300, description="Body weight, kg.")
     baseline_ige_iu_per_ml: float = Field(ge=0.1, le=10_000, description="Baseline IgE, IU/mL.")
 
@@ -216,7 +213,7 @@ MAX_CHECK_PATIENTS = 50
 MAX_CHECK_PATIENT_DAYS = 18_250
 
 
-class SurrogateCheckRequest(_In):
+class SurrogateCheckRequest(InputModel):
     """Compare the surrogate's total omalizumab with the binding model's over a regimen."""
 
     patients: list[PatientPointIn] | None = Field(

@@ -8,10 +8,9 @@ Field limits carry units in their names and descriptions. Checks that involve se
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from optimizer.core.problem import (
     IntervalOptions,
@@ -25,7 +24,10 @@ from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.free_ige.target import DEFAULT_INTERVALS_DAYS, FreeIgEProblem, default_doses_mg
+from optimizer.schemas.base import InputModel as _In
 from optimizer.schemas.free_ige import FreeIgEPublic, FreeIgETargetIn, ScoreTargetIn, TargetIn
+from optimizer.schemas.history import CalendarDate, DoseIn, HistoryIn, ObservationIn
+from optimizer.schemas.posterior import DiagnosticsPublic, SensitivityRowPublic
 
 __all__ = [
     "CandidatePublic",
@@ -52,10 +54,6 @@ _DEFAULT_RESPONSE = ResponseParameters()
 _DEFAULT_INTERVALS = IntervalOptions()
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
 class PatientIn(_In):
     weight_kg: float = Field(ge=1, le=300, description="Body weight, kg (required).")
     patient_reference: str | None = Field(
@@ -69,6 +67,9 @@ class PatientIn(_In):
     baseline_ige_ng_per_ml: float | None = Field(
         default=None, ge=0.242, le=24_200,
         description="The same in ng/mL; give one of the two.")
+    age_years: float | None = Field(
+        default=None, ge=0, le=120,
+        description="Age, years (optional): checked against the label's youngest age.")
 
 
 class PKIn(_In):
@@ -105,27 +106,6 @@ class IntervalOptionsIn(_In):
                       description="Step between allowed intervals, days (7 = whole weeks).")
 
 
-class DoseIn(_In):
-    date: dt.date = Field(description="Date the dose was given (ISO date).")
-    dose_mg: float = Field(gt=0, le=2400, description="Dose given, mg.")
-
-
-class ObservationIn(_In):
-    date: dt.date = Field(description="Date of the observation (ISO date).")
-    score: float | None = Field(default=None, ge=0, le=10,
-                                description="Symptom score 0-10 (modified MSAF), if taken.")
-    symptomatic: bool | None = Field(
-        default=None, description="Yes/no where no score was taken: symptoms above "
-                                  "priors.symptom_cutoff_score.")
-
-
-class HistoryIn(_In):
-    """Every dose of the last months and the symptom observations, oldest first."""
-
-    doses: list[DoseIn] = Field(default_factory=list, max_length=500)
-    observations: list[ObservationIn] = Field(default_factory=list, max_length=2000)
-
-
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -155,7 +135,10 @@ class PriorsIn(_In):
     baseline_median_score: float | None = Field(
         default=None, gt=0, le=10, description="Default: response.baseline_score.")
     baseline_log_sd: float = Field(default=0.12, gt=0.01, le=3)
-    clearance_factor_log_sd: float = Field(default=0.44, gt=0.01, le=3)
+    clearance_factor_log_sd: float = Field(
+        default=0.215, gt=0.01, le=3,
+        description="Spread of the clearance factor (log scale). Default 0.215: CL/V between "
+                    "patients in Lowe et al. 2009, Table 3 (was 0.44 from the label's SD).")
     fit_baseline: bool = True
     fit_clearance: bool = True
     hill_log_sd: float = Field(default=0.7, gt=0.01, le=3,
@@ -178,6 +161,12 @@ class PatientModelIn(_In):
         default=2.0, ge=0.01, le=10,
         description="Highest acceptable symptom score (0-10) at any moment; must be below "
                     "response.baseline_score. Default 2 (modelling choice).")
+    label: Literal["eu", "us"] = Field(
+        default="eu", description='Label the answer is checked against: "eu" (EU SmPC) or '
+                                  '"us" (US PI, editions before 2024); docs/label.md.')
+    indication: Literal["asthma", "nasal_polyps", "csu", "mastocytosis", "other"] | None = Field(
+        default=None, description="What omalizumab treats here (optional); mastocytosis and "
+                                  "other are off-label and say so in the warnings.")
 
 
 class RecommendationRequest(PatientModelIn):
@@ -198,18 +187,27 @@ class RecommendationRequest(PatientModelIn):
     history: HistoryIn | None = Field(
         default=None, description="The patient's doses and symptom observations: the answer "
                                   "is then fitted to this patient (docs/individual.md).")
-    evaluation_date: dt.date | None = Field(
-        default=None, description="Today for the plan and missed-dose advice (ISO date); "
+    evaluation_date: CalendarDate | None = Field(
+        default=None, description="Today for the plan and missed-dose advice (ISO date or "
+                                  "date-time, reduced to its calendar date); "
                                   "default: the latest date in the history.")
     min_probability: float | None = Field(
         default=None, ge=0.5, le=0.999,
-        description="Recommend the longest interval controlled with at least this probability "
-                    "(default 0.9 when a history or plan is given).")
+        description="Recommend the longest interval controlled with at least this probability. "
+                    "Default null: no probability target; the answer is the longest interval "
+                    "controlled at the point estimate (typical patient, or the fitted one), "
+                    "and its probability_controlled is reported.")
     samples: int = Field(default=200, ge=20, le=2000,
                          description="Parameter samples behind the probability of control.")
     plan: PlanOptionsIn | None = Field(
         default=None, description="Ask for a dated transition plan from today.")
     priors: PriorsIn | None = Field(default=None, description="Override the fit's priors.")
+    allow_above_label_max: bool = Field(
+        default=False, description="Allow dose options above the label maximum (600 mg every "
+                                   "2 weeks in the EU); otherwise refused (422).")
+    allow_any_dose: bool = Field(
+        default=False, description="Allow dose options no syringe combination makes; "
+                                   "otherwise refused (422).")
 
     @property
     def is_individual(self) -> bool:
@@ -334,6 +332,9 @@ class FitPublic(BaseModel):
                                           "improbable (below 5 %): review them.")
     score_sd: float
     symptom_cutoff_score: float
+    diagnostics: DiagnosticsPublic | None = Field(
+        default=None, description="How far the posterior samples behind the probabilities "
+                                  "and intervals can be trusted.")
 
 
 class PlanDosePublic(BaseModel):
@@ -435,8 +436,16 @@ class RecommendationPublic(BaseModel):
     timings_ms: dict[str, float]
     fit: FitPublic | None = None
     probability_controlled: float | None = Field(
-        default=None, description="Share of parameter samples controlled by the answer.")
-    next_longer_probability: float | None = None
+        default=None, description="Probability that the answer (or, when infeasible, its "
+                                  "closest_option) keeps the score down: across the posterior "
+                                  "for an individual answer, across patients for a population "
+                                  "one. Rounded down to a whole percent.")
+    next_longer_probability: float | None = Field(
+        default=None, description="The same for next_longer (its best allowed dose).")
+    sensitivity: list[SensitivityRowPublic] = Field(
+        default_factory=list,
+        description="Individual answers: the probabilities under other measurement and prior "
+                    "choices (same posterior draws, reweighted).")
     plan: PlanPublic | None = None
     missed_dose: MissedDosePublic | None = None
     free_ige: FreeIgEPublic | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from optimizer.comparison.population import (
     MAX_POPULATION_WORK,
     PATIENT_YEAR_DAYS,
+    VARIABILITY_SOURCES,
     PopulationFigures,
     controlled_days,
     draw_patients,
@@ -28,10 +29,14 @@ from optimizer.schemas.comparison import (
     ComparisonPublic,
     ComparisonRequest,
     ComparisonRowPublic,
+    ComparisonRun,
     DoseListIn,
     OptimalPublic,
 )
 from optimizer.schemas.recommendation import RecommendationRequest
+from optimizer.services.parameters import model_parameters
+from optimizer.services.recommendation import recommend
+from optimizer.services.warnings import comparison_warnings, labelled_doses
 from optimizer.settings import Settings
 
 __all__ = ["ASSUMPTIONS", "ComparisonRun", "compare", "run_comparison"]
@@ -57,15 +62,6 @@ class _Entry:
     source: str
 
 
-@dataclass(frozen=True)
-class ComparisonRun:
-    """The public answer plus what the plots need: the setup and each schedule."""
-
-    public: ComparisonPublic
-    setup: ComparisonSetup
-    schedules: tuple[Schedule, ...]
-
-
 def _given(request: ComparisonRequest) -> list[_Entry]:
     out = []
     for i, item in enumerate(request.schedules):
@@ -81,15 +77,15 @@ def _given(request: ComparisonRequest) -> list[_Entry]:
 
 def _optimal(request: ComparisonRequest, given: list[_Entry],
              settings: Settings | None) -> tuple[OptimalPublic, _Entry | None]:
-    from optimizer.services.recommendation import recommend
-
     doses = request.optimal.dose_options_mg
-    if doses is None:
+    if doses is None:  # the given schedules' doses that the label allows (warnings name others)
         regular = {e.schedule.dose_mg for e in given if isinstance(e.schedule, RegularSchedule)}
-        doses = sorted(regular) or [300.0]
+        doses = labelled_doses(sorted(regular), request.label,
+                               request.optimal.interval_options_days.min) or [300.0]
     rec_request = RecommendationRequest(
         patient=request.patient, pk=request.pk, response=request.response,
-        threshold_score=request.threshold_score, dose_options_mg=doses,
+        threshold_score=request.threshold_score, label=request.label,
+        indication=request.indication, dose_options_mg=doses,
         interval_options_days=request.optimal.interval_options_days)
     try:
         out = recommend(rec_request, settings)
@@ -120,8 +116,23 @@ def _money(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
 
+def _shares_by_source(request: ComparisonRequest, setup: ComparisonSetup,
+                      results: list[ScheduleResult]) -> list[dict[str, float]]:
+    """Share controlled per schedule under each sourced variability model (module doc of
+    :mod:`optimizer.comparison.population`): the range the figure takes over them."""
+    assert request.population is not None
+    out: list[dict[str, float]] = [{} for _ in results]
+    for name in VARIABILITY_SOURCES:
+        patients = draw_patients(request.population.to_domain(name), setup)
+        for k, r in enumerate(results):
+            days = controlled_days(patients, setup, r.schedule)
+            out[k][name] = float((days == setup.horizon_days).mean())
+    return out
+
+
 def _row(res: ScheduleResult, ref: ScheduleResult, horizon_days: int,
-         fig: PopulationFigures | None, ref_fig: PopulationFigures | None) -> ComparisonRowPublic:
+         fig: PopulationFigures | None, ref_fig: PopulationFigures | None,
+         by_source: dict[str, float]) -> ComparisonRowPublic:
     c = res.cost
     last = None
     if isinstance(res.schedule, RegularSchedule) and res.schedule.start_date is not None:
@@ -135,6 +146,10 @@ def _row(res: ScheduleResult, ref: ScheduleResult, horizon_days: int,
                    incremental_cost_per_controlled_patient_year=_money(
                        incremental_cost(fig, ref_fig, horizon_days)),
                    delta_share_controlled=round(fig.share_controlled - ref_fig.share_controlled, 9))
+    extra: dict[str, object] = {}
+    if by_source:
+        extra = dict(share_controlled_range=[min(by_source.values()), max(by_source.values())],
+                     share_controlled_by_variability=by_source)
     return ComparisonRowPublic(
         schedule=res.label, source="optimal" if res.source == "optimal" else "given",
         interval_days=res.interval_days, dose_mg=res.dose_mg, injections=c.injections,
@@ -145,7 +160,8 @@ def _row(res: ScheduleResult, ref: ScheduleResult, horizon_days: int,
         last_dose_date=last, delta_injections=c.injections - ref.cost.injections,
         delta_total_cost=round(c.total_cost - ref.cost.total_cost, 2),
         delta_days_above_threshold=res.days_above_threshold - ref.days_above_threshold,
-        delta_fraction_controlled=res.fraction_controlled - ref.fraction_controlled, **pop)
+        delta_fraction_controlled=res.fraction_controlled - ref.fraction_controlled, **pop,
+        **extra)
 
 
 def _notes(request: ComparisonRequest, optimal: OptimalPublic | None) -> list[str]:
@@ -171,6 +187,12 @@ def _notes(request: ComparisonRequest, optimal: OptimalPublic | None) -> list[st
     return notes
 
 
+def _dose_interval(schedule: Schedule) -> tuple[float | None, int | None]:
+    if isinstance(schedule, RegularSchedule):
+        return schedule.dose_mg, schedule.interval_days
+    return None, None
+
+
 def _label(request: ComparisonRequest) -> str:
     first = request.schedules[0]
     return first.name if isinstance(first, DoseListIn) else first.strip()
@@ -178,8 +200,6 @@ def _label(request: ComparisonRequest) -> str:
 
 def run_comparison(request: ComparisonRequest, settings: Settings | None = None) -> ComparisonRun:
     """Answer a comparison request (raises InputError on a question it cannot answer)."""
-    from optimizer.services.recommendation import model_parameters
-
     problem = request.to_problem()
     setup = ComparisonSetup(problem=problem, prices=request.prices.to_domain(),
                             horizon_days=request.horizon_days, start=request.start)
@@ -193,12 +213,14 @@ def run_comparison(request: ComparisonRequest, settings: Settings | None = None)
     results = [evaluate_schedule(setup, e.schedule, e.label, e.field, e.source)
                for e in entries]
     figures: list[PopulationFigures | None] = [None] * len(results)
+    by_source: list[dict[str, float]] = [{} for _ in results]
     if request.population is not None:
         patients = draw_patients(request.population.to_domain(), setup)
         figures = [population_figures(controlled_days(patients, setup, r.schedule),
                                       r.cost.total_cost, setup.horizon_days) for r in results]
-    rows = [_row(r, results[0], setup.horizon_days, f, figures[0])
-            for r, f in zip(results, figures, strict=True)]
+        by_source = _shares_by_source(request, setup, results)
+    rows = [_row(r, results[0], setup.horizon_days, f, figures[0], s)
+            for r, f, s in zip(results, figures, by_source, strict=True)]
     public = ComparisonPublic(
         rows=rows, reference=results[0].label, currency=request.prices.currency,
         horizon_days=request.horizon_days, start=request.start,
@@ -206,7 +228,9 @@ def run_comparison(request: ComparisonRequest, settings: Settings | None = None)
         threshold_conc_mg_per_l=setup.threshold_conc_mg_per_l,
         patient_year_days=PATIENT_YEAR_DAYS, prices=request.prices,
         population=request.population, optimal=optimal, model=model_parameters(problem),
-        notes=_notes(request, optimal), assumptions=list(ASSUMPTIONS))
+        notes=_notes(request, optimal), assumptions=list(ASSUMPTIONS),
+        warnings=comparison_warnings(request, [(e.field, *_dose_interval(e.schedule))
+                                               for e in entries if e.source == "given"]))
     return ComparisonRun(public=public, setup=setup,
                          schedules=tuple(e.schedule for e in entries))
 

@@ -29,6 +29,7 @@ from optimizer.schemas.recommendation import (
     SolverPublic,
     WarningPublic,
 )
+from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["dosing_grid_public", "explain_free_ige", "free_ige_model", "recommend_free_ige_public",
@@ -63,7 +64,7 @@ def explain_free_ige(rec: FreeIgERecommendation) -> list[str]:
         c = rec.closest_option
         assert c is not None
         return [f"No allowed dose and interval keeps free IgE at or below {t:g} ng/mL.",
-                f"Closest option: {c.dose_mg:g} mg every {c.interval_days} days, free IgE up "
+                f"Closest option: {regimen_phrase(c.dose_mg, c.interval_days)}, free IgE up "
                 f"to {c.max_free_ige_ng_per_ml:.1f} ng/mL.",
                 "Consider shorter intervals, larger doses, or a higher target."]
     day, tau = rec.worst_day_in_cycle, rec.interval_days
@@ -74,11 +75,8 @@ def explain_free_ige(rec: FreeIgERecommendation) -> list[str]:
            f"{rec.max_free_ige_ng_per_ml:.1f} ng/mL, {when}).",
            f"Margin to the target: {rec.margin_ng_per_ml:.1f} ng/mL."]
     nl = rec.next_longer
-    if nl is None:
-        out.append("This is the longest interval allowed by the options given.")
-    else:
-        out.append(f"Why not longer: {nl.dose_mg:g} mg every {nl.interval_days} days would let "
-                   f"free IgE reach {nl.max_free_ige_ng_per_ml:.1f} ng/mL.")
+    out.append(LONGEST_ALLOWED if nl is None else next_longer_sentence(
+        nl.dose_mg, nl.interval_days, f"let free IgE reach {nl.max_free_ige_ng_per_ml:.1f} ng/mL"))
     return out
 
 

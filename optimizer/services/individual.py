@@ -18,17 +18,36 @@ from optimizer.core.problem import RecommendationProblem, ResponseParameters
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
-from optimizer.individual.fit import FitResult, Priors, default_priors, fit_individual
-from optimizer.individual.history import (
-    DoseRecord,
-    Observation,
-    PatientHistory,
-    build_history,
-    regular_interval_days,
+from optimizer.individual.fit import (
+    FitResult,
+    Priors,
+    fit_individual,
+    log_posterior_for,
 )
-from optimizer.individual.missed import CatchUpOption, MissedDoseAdvice, advise_missed_dose
+from optimizer.individual.history import (
+    PatientHistory,
+)
+from optimizer.individual.missed import (
+    CatchUpOption,
+    MissedDoseAdvice,
+    advise_missed_dose,
+    schedule_interval_days,
+)
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
-from optimizer.individual.probability import ChanceRecommendation, recommend_with_probability
+from optimizer.individual.probability import (
+    ChanceRecommendation,
+    floor_percent,
+    recommend_at_point,
+    recommend_with_probability,
+)
+from optimizer.individual.sensitivity import sensitivity_table
+from optimizer.individual.tolerance import (
+    history_late_days,
+    late_days_with_probability,
+    steady_state_late_days,
+)
+from optimizer.schemas.individual_inputs import history_of, priors_of
+from optimizer.schemas.posterior import DiagnosticsPublic, SensitivityRowPublic
 from optimizer.schemas.recommendation import (
     WEEKDAYS,
     CandidatePublic,
@@ -43,53 +62,45 @@ from optimizer.schemas.recommendation import (
     RecommendationPublic,
     RecommendationRequest,
     SolverPublic,
+    WarningPublic,
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
+from optimizer.services.individual_frame import (
+    Frame,
+    explain_individual,
+    individual_warnings,
+    missed_advice,
+)
+from optimizer.services.parameters import model_parameters
 from optimizer.settings import Settings
 
-__all__ = ["DEFAULT_MIN_PROBABILITY", "INDIVIDUAL_ASSUMPTIONS", "recommend_individual"]
+__all__ = ["INDIVIDUAL_ASSUMPTIONS", "recommend_individual"]
 
-#: Probability of control asked for when a history or plan is given without one
-#: (modelling choice: the issue's example, 0.9).
-DEFAULT_MIN_PROBABILITY = 0.9
 #: Seed of the parameter samples, so that the same request gives the same answer.
 SAMPLE_SEED = 0
 
 INDIVIDUAL_ASSUMPTIONS: tuple[str, ...] = (
     "The history lists every dose of the last months; a dose not listed was not given.",
-    "Individual parameters are a MAP fit with population priors; their uncertainty is a "
-    "Laplace approximation, and the probability of control counts parameter samples from it.",
+    "Individual parameters: the point estimate is the most probable set (MAP) under population "
+    "priors; their uncertainty, the intervals and every probability come from weighted "
+    "posterior draws (importance sampling with Pareto-smoothed weights), resampled into the "
+    "parameter samples.",
     "Scores are the predicted score plus noise in whole points on the 0-10 scale; a score of 0 "
     "means the score was below a detection level of 1 point; a yes/no 'symptomatic' means the "
     "score is above the symptom cut-off.",
     "The steepness of the response (Hill coefficient) is fitted with the other parameters.",
-    "The transition plan and the missed-dose advice use the fitted (MAP) parameters.",
+    "The transition plan uses the fitted (MAP) parameters; when a probability target is set, "
+    "late- and missed-dose tolerances are stated across the samples, with the point-estimate "
+    "figure beside them.",
 )
 
 
 def _history(request: RecommendationRequest) -> PatientHistory | None:
-    h = request.history
-    if h is None:
-        return None
-    doses = [DoseRecord(date=d.date, dose_mg=d.dose_mg) for d in h.doses]
-    obs = [Observation(date=o.date, score=o.score, symptomatic=o.symptomatic)
-           for o in h.observations]
-    return build_history(doses, obs, request.evaluation_date)
+    return history_of(request)
 
 
 def _priors(raw: PriorsIn | None, problem: RecommendationProblem) -> Priors:
-    base = default_priors(problem.response)
-    if raw is None:
-        return base
-    return Priors(
-        ec50_mg_per_l=replace(base.ec50_mg_per_l, log_sd=raw.ec50_log_sd,
-                              median=raw.ec50_median_mg_per_l or base.ec50_mg_per_l.median),
-        baseline_score=replace(base.baseline_score, log_sd=raw.baseline_log_sd,
-                               median=raw.baseline_median_score or base.baseline_score.median),
-        clearance_factor=replace(base.clearance_factor, log_sd=raw.clearance_factor_log_sd),
-        hill=replace(base.hill, log_sd=raw.hill_log_sd), fit_baseline=raw.fit_baseline,
-        fit_clearance=raw.fit_clearance, fit_hill=raw.fit_hill, score_sd=raw.score_sd,
-        symptom_cutoff_score=raw.symptom_cutoff_score)
+    return priors_of(raw, problem)
 
 
 def _fit_public(fit: FitResult, n_samples: int) -> FitPublic:
@@ -98,7 +109,8 @@ def _fit_public(fit: FitResult, n_samples: int) -> FitPublic:
         parameters=[ParameterFitPublic(**vars(p)) for p in fit.parameters], samples=n_samples,
         samples_from="posterior" if fit.status == "fitted" else "prior",
         score_sd=fit.priors.score_sd, symptom_cutoff_score=fit.priors.symptom_cutoff_score,
-        unexplained_observations=list(fit.unexplained))
+        unexplained_observations=list(fit.unexplained),
+        diagnostics=DiagnosticsPublic(**vars(fit.diagnostics)))
 
 
 def _weekdays(request: RecommendationRequest) -> tuple[int, ...] | None:
@@ -138,7 +150,7 @@ def _plan_public(plan: TransitionPlan, ctx: PlanContext) -> PlanPublic:
         notes=notes)
 
 
-def _missed_public(m: MissedDoseAdvice, h: PatientHistory) -> MissedDosePublic:
+def _missed_public(m: MissedDoseAdvice, h: PatientHistory, frame: Frame) -> MissedDosePublic:
     def iso(day: float | None) -> str | None:
         return None if day is None else h.date_of(math.floor(day)).isoformat()
 
@@ -146,20 +158,8 @@ def _missed_public(m: MissedDoseAdvice, h: PatientHistory) -> MissedDosePublic:
         return CatchUpPublic(dose_mg=o.dose_mg, recovery_date=iso(o.recovery_day),
                              controlled_until_date=iso(o.controlled_until_day))
 
-    advice = [f"With no further dose, symptoms are predicted to return around "
-              f"{iso(m.symptoms_return_day)}."]
-    tol = m.late_dose_tolerance_days
-    advice.append(f"The next dose (due {iso(m.next_due_day)}) may be up to {tol:g} days late "
-                  "before the predicted score crosses the threshold." if tol >= 0 else
-                  f"Symptoms are predicted {-tol:g} days before the next dose is due: the usual "
-                  "interval is too long for this patient's fitted model.")
-    for due, back in m.past_missed:
-        advice.append(f"A dose due {iso(due)} was missed; the model places the return of "
-                      f"symptoms around {iso(back)}.")
-    if m.best_catch_up is not None:
-        b = m.best_catch_up
-        advice.append(f"Catch-up: {b.dose_mg:g} mg on {iso(m.catch_up_day)}, score predicted "
-                      f"back at or below the threshold by {iso(b.recovery_day)}.")
+    tol = m.late_dose_tolerance_days if frame.missed_late_days is None \
+        else frame.missed_late_days
     return MissedDosePublic(
         last_dose_date=iso(m.last_dose_day) or "", next_due_date=iso(m.next_due_day) or "",
         regular_interval_days=m.regular_interval_days,
@@ -167,7 +167,8 @@ def _missed_public(m: MissedDoseAdvice, h: PatientHistory) -> MissedDosePublic:
         overdue=m.overdue, past_missed=[{"due_date": iso(d) or "", "predicted_return_date":
                                          iso(r) or ""} for d, r in m.past_missed],
         catch_up_date=iso(m.catch_up_day), catch_up_options=[cu(o) for o in m.catch_up],
-        best_catch_up=None if m.best_catch_up is None else cu(m.best_catch_up), advice=advice)
+        best_catch_up=None if m.best_catch_up is None else cu(m.best_catch_up),
+        advice=missed_advice(m, iso, frame))
 
 
 def _first_clinic_day(h: PatientHistory, weekdays: tuple[int, ...] | None) -> int:
@@ -176,49 +177,67 @@ def _first_clinic_day(h: PatientHistory, weekdays: tuple[int, ...] | None) -> in
     return next(d for d in range(7) if h.date_of(d).weekday() in weekdays)
 
 
-def _explain(chance: ChanceRecommendation, fit: FitResult, thr: float) -> list[str]:
-    out = [fit.message]
-    if chance.interval_days is None:
-        iv, dose, p = chance.best_option
-        return [*out, f"No allowed dose and interval keeps the predicted score at or below "
-                      f"{thr:g} with probability {chance.min_probability:g}. Most often "
-                      f"controlled: {dose:g} mg every {iv} days ({p:.0%} of samples)."]
-    out.append(f"{chance.dose_mg:g} mg every {chance.interval_days} days keeps the predicted "
-               f"score at or below {thr:g} for the whole steady-state cycle in "
-               f"{chance.probability:.0%} of {chance.samples} plausible parameter sets "
-               f"(asked: at least {chance.min_probability:.0%}).")
-    if chance.next_longer_probability is not None:
-        out.append(f"Why not longer: every {chance.next_longer_interval_days} days the "
-                   f"probability of control falls to {chance.next_longer_probability:.0%}.")
-    return out
+def _choose(request: RecommendationRequest, problem: RecommendationProblem, fit: FitResult,
+            settings: Settings) -> ChanceRecommendation:
+    """By probability when ``min_probability`` is set, otherwise at the point estimate."""
+    samples = fit.samples(request.samples, SAMPLE_SEED)
+    if request.min_probability is None:
+        return recommend_at_point(problem, fit.point, samples,
+                                  time_limit_s=settings.solver_time_limit_s)
+    return recommend_with_probability(problem, samples, request.min_probability,
+                                      time_limit_s=settings.solver_time_limit_s)
+
+
+def _frame(request: RecommendationRequest, problem: RecommendationProblem, fit: FitResult,
+           chance: ChanceRecommendation, history: PatientHistory | None, regular: int,
+           base: PKModel) -> Frame:
+    """The probability frame's tolerances (only when the answer was chosen by probability)."""
+    p = request.min_probability
+    if p is None:
+        return Frame(min_probability=None, late_days=None, missed_late_days=None)
+    samples = fit.samples(request.samples, SAMPLE_SEED)
+    thr = problem.threshold_score
+    late = None
+    if chance.interval_days is not None and chance.dose_mg is not None:
+        late = late_days_with_probability(steady_state_late_days(
+            base, samples, thr, chance.dose_mg, chance.interval_days), p)
+    missed = None
+    if history is not None and history.doses:
+        missed = late_days_with_probability(history_late_days(base, samples, thr, history,
+                                                              regular), p)
+    return Frame(min_probability=p, late_days=late, missed_late_days=missed)
 
 
 def recommend_individual(request: RecommendationRequest,
                          settings: Settings) -> RecommendationPublic:
-    """Fit, probabilistic recommendation, optional plan and missed-dose advice."""
+    """Fit, recommendation (at the point estimate, or by probability when asked), optional
+    plan and missed-dose advice, warnings and the sensitivity of the probabilities."""
     t0 = time.perf_counter()
     problem = request.to_problem(max_candidates=settings.max_candidates)
     history = _history(request)
     priors = _priors(request.priors, problem)
-    empty = PatientHistory(doses=(), observations=(),
-                           evaluation_date=request.evaluation_date or dt.date.today())
-    fit = fit_individual(history or empty, problem, priors)
+    evaluated = history or PatientHistory(
+        doses=(), observations=(), evaluation_date=request.evaluation_date or dt.date.today())
+    fit = fit_individual(evaluated, problem, priors)
     t1 = time.perf_counter()
-    p_min = request.min_probability or DEFAULT_MIN_PROBABILITY
-    chance = recommend_with_probability(problem, fit.samples(request.samples, SAMPLE_SEED), p_min,
-                                        time_limit_s=settings.solver_time_limit_s)
+    chance = _choose(request, problem, fit, settings)
     t2 = time.perf_counter()
     pt = fit.point
-    pk = pt.pk_model(PKModel.from_parameters(problem.pk, problem.patient.weight_kg))
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    pk = pt.pk_model(base)
     c_star = pt.threshold_conc_mg_per_l(problem.threshold_score)
     fields = _point_fields(problem, chance, pk, pt.response(), c_star)
+    regular = schedule_interval_days(history, chance.interval_days or 28) if history else 28
+    frame = _frame(request, problem, fit, chance, history, regular, base)
+    point_late = fields.get("late_dose_tolerance_days")
+    if frame.late_days is not None:
+        fields["late_dose_tolerance_days"] = frame.late_days
     plan_out = missed_out = None
     if history is not None and history.doses:
         weekdays = _weekdays(request)
-        regular = regular_interval_days(history, chance.interval_days or 28)
         missed_out = _missed_public(advise_missed_dose(
             history, pk, c_star, regular, problem.doses_sorted_mg,
-            _first_clinic_day(history, weekdays)), history)
+            _first_clinic_day(history, weekdays)), history, frame)
         if request.plan is not None and chance.interval_days is not None:
             o = request.plan
             ctx = PlanContext(history=history, pk=pk, response=pt.response(),
@@ -232,23 +251,55 @@ def recommend_individual(request: RecommendationRequest,
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
+    p_ctrl = (chance.probability if chance.interval_days is not None
+              else chance.best_option.probability)
+    options = _options(chance, problem.doses_sorted_mg[-1])
+    rows = [replace(r, probability_controlled=p_ctrl,
+                    next_longer_probability=chance.next_longer_probability)
+            if r.is_default else r   # the default row repeats the answer's own figures
+            for r in sensitivity_table(fit, log_posterior_for(evaluated, problem), problem,
+                                       options)]
     t3 = time.perf_counter()
-    model = {"weight_kg": problem.patient.weight_kg, "ec50_mg_per_l": pt.ec50_mg_per_l,
-             "baseline_score": min(pt.baseline_score, 10.0), "hill": pt.hill,
-             "clearance_factor": pt.clearance_factor, "ke_per_day": pk.ke_per_day,
-             "ka_per_day": pk.ka_per_day, "volume_l": pk.volume_l,
-             "half_life_days": math.log(2.0) / pk.ke_per_day,
-             "threshold_score": problem.threshold_score, "min_probability": p_min}
+    extra = {"clearance_factor": pt.clearance_factor}
+    if request.min_probability is not None:
+        extra["min_probability"] = request.min_probability
+    model = model_parameters(problem, pk, pt.response(), **extra)
+    warnings = individual_warnings(fit, chance, p_ctrl, history, regular,
+                                   problem.threshold_score)
     return RecommendationPublic(
-        **fields, explanation=_explain(chance, fit, problem.threshold_score),
+        **fields, explanation=explain_individual(chance, fit, problem.threshold_score, frame,
+                                                 fields, point_late),
         assumptions=[*ASSUMPTIONS[:-1], *INDIVIDUAL_ASSUMPTIONS, ASSUMPTIONS[-1]],
         model=model, solver=SolverPublic(name="highs", version=chance.solver_version,
                                          status=chance.solver_status, time_ms=chance.solve_ms),
         timings_ms={"fit": (t1 - t0) * 1e3, "probability": (t2 - t1) * 1e3,
                     "plan_and_advice": (t3 - t2) * 1e3, "total": (t3 - t0) * 1e3},
-        fit=_fit_public(fit, request.samples), probability_controlled=chance.probability,
-        next_longer_probability=chance.next_longer_probability, plan=plan_out,
-        missed_dose=missed_out)
+        fit=_fit_public(fit, request.samples),
+        probability_controlled=None if p_ctrl is None else floor_percent(p_ctrl),
+        next_longer_probability=None if chance.next_longer_probability is None
+        else floor_percent(chance.next_longer_probability),
+        sensitivity=[SensitivityRowPublic(
+            **{**vars(r), "probability_controlled": _floor(r.probability_controlled),
+               "next_longer_probability": _floor(r.next_longer_probability)}) for r in rows],
+        plan=plan_out, missed_dose=missed_out,
+        warnings=[WarningPublic.from_domain(w) for w in warnings])
+
+
+def _floor(p: float | None) -> float | None:
+    return None if p is None else floor_percent(p)
+
+
+def _options(chance: ChanceRecommendation, largest_dose_mg: float
+             ) -> tuple[tuple[int, float] | None, tuple[int, float] | None]:
+    """(recommended or closest option, next longer at the largest dose) for the
+    sensitivity."""
+    if chance.interval_days is None or chance.dose_mg is None:
+        iv, dose, _ = chance.best_option
+        return (iv, dose), None
+    nl = None
+    if chance.next_longer_interval_days is not None:
+        nl = (chance.next_longer_interval_days, largest_dose_mg)
+    return (chance.interval_days, chance.dose_mg), nl
 
 
 def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, pk: PKModel,
@@ -263,12 +314,13 @@ def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, 
     common: dict[str, object] = dict(threshold_score=thr, threshold_conc_mg_per_l=c_star,
                                      candidates=n)
     if chance.interval_days is None or chance.dose_mg is None:
-        iv, dose, _ = chance.best_option
-        s = max_score(iv, dose)
+        best = chance.best_option
+        s = max_score(best.interval_days, best.dose_mg)
         return dict(common, status="infeasible", interval_days=None, dose_mg=None, max_score=s,
                     margin_score=thr - s, worst_day_in_cycle=None, trough_conc_mg_per_l=None,
                     peak_conc_mg_per_l=None, next_longer=None, late_dose_tolerance_days=None,
-                    closest_option=CandidatePublic(interval_days=iv, dose_mg=dose, max_score=s),
+                    closest_option=CandidatePublic(interval_days=best.interval_days,
+                                                   dose_mg=best.dose_mg, max_score=s),
                     feasible_candidates=0)
     tau, dose = float(chance.interval_days), chance.dose_mg
     s = max_score(tau, dose)

@@ -7,30 +7,19 @@ from __future__ import annotations
 
 from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Recommendation, Status
-from optimizer.exposure.pk import PKModel
-from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
+from optimizer.errors import InputError
+from optimizer.schemas.recommendation import (
+    RecommendationPublic,
+    RecommendationRequest,
+    WarningPublic,
+)
 from optimizer.score_target.interval_search import recommend_interval
+from optimizer.services.parameters import model_parameters
+from optimizer.services.warnings import guard_request, with_label_warnings
+from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
 __all__ = ["explain", "model_parameters", "recommend"]
-
-
-def model_parameters(problem: RecommendationProblem) -> dict[str, float]:
-    """Every parameter actually used, with its unit in its name."""
-    pk = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-    return {
-        "weight_kg": problem.patient.weight_kg,
-        "half_life_days": problem.pk.half_life_days,
-        "tmax_days": problem.pk.tmax_days,
-        "apparent_volume_l_per_kg": problem.pk.apparent_volume_l_per_kg,
-        "volume_l": pk.volume_l,
-        "ke_per_day": pk.ke_per_day,
-        "ka_per_day": pk.ka_per_day,
-        "baseline_score": problem.response.baseline_score,
-        "ec50_mg_per_l": problem.response.ec50_mg_per_l,
-        "hill": problem.response.hill,
-        "threshold_score": problem.threshold_score,
-    }
 
 
 def explain(rec: Recommendation) -> list[str]:
@@ -41,7 +30,7 @@ def explain(rec: Recommendation) -> list[str]:
         assert c is not None
         return [
             f"No allowed dose and interval keeps the predicted score at or below {thr:g}.",
-            f"Closest option: {c.dose_mg:g} mg every {c.interval_days} days, worst-case score "
+            f"Closest option: {regimen_phrase(c.dose_mg, c.interval_days)}, worst-case score "
             f"{c.max_score:.2f} ({c.max_score - thr:.2f} above the threshold).",
             "Consider shorter intervals, larger doses, or a higher threshold.",
         ]
@@ -52,11 +41,8 @@ def explain(rec: Recommendation) -> list[str]:
         f"cycle): predicted score {rec.max_score:.2f}, margin {rec.margin_score:.2f}.",
     ]
     nl = rec.next_longer
-    if nl is None:
-        out.append("This is the longest interval allowed by the options given.")
-    else:
-        out.append(f"Why not longer: {nl.dose_mg:g} mg every {nl.interval_days} days would "
-                   f"reach a score of {nl.max_score:.2f}, above the threshold.")
+    out.append(LONGEST_ALLOWED if nl is None else next_longer_sentence(
+        nl.dose_mg, nl.interval_days, f"reach a score of {nl.max_score:.2f}, above the threshold"))
     out.append(f"At steady state the next dose may be up to {rec.late_dose_tolerance_days:g} "
                "days late before the predicted score crosses the threshold.")
     return out
@@ -69,9 +55,21 @@ def recommend(request: RecommendationRequest,
     A request with ``target.kind = "free_ige"`` is answered by the binding model
     (:mod:`optimizer.services.free_ige`); one with ``history``, ``min_probability`` or ``plan`` for
     this patient (:func:`optimizer.services.individual.recommend_individual`); otherwise with
-    population values.
+    population values. Every path passes the label guardrails
+    (:mod:`optimizer.services.warnings`): dose options beyond the label are refused unless the
+    request allows them, and the answer carries the label, margin and history warnings. Doses
+    of one date in the history are summed into one; the answer lists each merge as a
+    ``doses_merged`` warning.
     """
     settings = settings or get_settings()
+    request.to_problem(max_candidates=settings.max_candidates)  # field rules first, then label
+    request = guard_request(request)
+    return with_label_warnings(request, _answer(request, settings))
+
+
+def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
+    # The free-IgE and individual answers are imported when asked for: they bring the binding
+    # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
         from optimizer.services.free_ige import recommend_free_ige_public
 
@@ -79,7 +77,56 @@ def recommend(request: RecommendationRequest,
     if request.is_individual:
         from optimizer.services.individual import recommend_individual
 
-        return recommend_individual(request, settings)
+        try:
+            out = recommend_individual(request, settings)
+        except InputError as exc:
+            if request.history is None:
+                raise
+            raise InputError(request.history.source_field(exc.field), exc.value,
+                             exc.allowed) from None
+        if request.history is not None and request.history.merged:
+            merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
+            out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
+        return out
     problem = request.to_problem(max_candidates=settings.max_candidates)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
-    return RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
+    out = RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
+    return _with_population_probabilities(out, problem, request.samples)
+
+
+#: Seed of the population samples, so that the same request gives the same answer.
+POPULATION_SEED = 0
+
+
+def _with_population_probabilities(out: RecommendationPublic, problem: RecommendationProblem,
+                                   n_samples: int) -> RecommendationPublic:
+    """The answer's probability of control across between-patient variability (patients
+    drawn from the population priors of :mod:`optimizer.individual.priors`): for the
+    recommendation (or its closest option) and for the next longer interval. The typical
+    patient's answer is controlled in about half of them by construction; the explanation
+    says so in figures (no warning: ``low_probability_of_control`` is for individual
+    answers)."""
+    from optimizer.individual.priors import default_priors
+    from optimizer.individual.probability import (
+        floor_percent,
+        percent_text,
+        population_samples,
+        share_controlled,
+    )
+    samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
+    option = out.closest_option if out.interval_days is None else out
+    if option is None or option.interval_days is None or option.dose_mg is None:
+        return out
+    p = share_controlled(problem, samples, option.interval_days, option.dose_mg)
+    nl_p = None
+    if out.next_longer is not None:
+        nl_p = share_controlled(problem, samples, out.next_longer.interval_days,
+                                out.next_longer.dose_mg)
+    words = (f"Across {len(samples)} patients drawn from the population's between-patient "
+             f"variability, this option keeps the score down in {percent_text(p)}"
+             + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
+                f"{percent_text(nl_p)}."))
+    return out.model_copy(update={
+        "probability_controlled": floor_percent(p),
+        "next_longer_probability": None if nl_p is None else floor_percent(nl_p),
+        "explanation": [*out.explanation, words]})

@@ -1,0 +1,11 @@
+"""The project's store (SQLAlchemy): SQLite file by default, PostgreSQL by URL.
+
+* :mod:`~optimizer.storage.engine` — the engine, the session scope, the tables' base.
+* :mod:`~optimizer.storage.audit` — the audit trail: every stored recommendation, immutable,
+  with what is needed to explain it later.
+* :mod:`~optimizer.storage.batches` — batch state, pending scenarios and results.
+"""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -80,7 +80,8 @@ def test_population_adds_share_and_cost_per_controlled_patient_year() -> None:
     ({"threshold_score": 9}, "threshold_score"),
     ({"start": "yesterday"}, "start"),
     ({"schedules": [{"name": "taper", "doses": [{"day": 0, "dose_mg": 300}]}]}, "schedules[0]"),
-    ({"include_optimal": True, "optimal": {"dose_options_mg": [100]}}, "optimal"),
+    ({"include_optimal": True, "optimal": {"dose_options_mg": [100]}},
+     "optimal.dose_options_mg[0]"),
     ({"surprise": 1}, "surprise"),
 ])
 def test_bad_input_gets_422_naming_the_field(change: dict[str, Any], field: str) -> None:

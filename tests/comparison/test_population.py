@@ -130,3 +130,42 @@ def test_too_much_work_is_refused_naming_population_n() -> None:
     with pytest.raises(InputError) as err:
         compare(request)
     assert err.value.field == "population.n"
+
+
+@pytest.mark.parametrize(("variability", "log_sd"), [
+    ("lowe2009", math.sqrt(0.162 + 0.0901 - 2 * 0.103)),          # Lowe 2009 Table 3
+    ("hayashi2007", math.sqrt(math.log1p(0.203**2) + math.log1p(0.130**2))),  # Hayashi 2007
+])
+def test_half_life_spread_matches_the_cited_population_model(variability: str,
+                                                             log_sd: float) -> None:
+    spec = PopulationSpec.from_source(variability, n=40_000, seed=5, weight_cv=0.0)
+    half_life = math.log(2) / draw_patients(spec, SETUP).ke_per_day
+    for q in (0.05, 0.5, 0.95):
+        expected = 26.0 * math.exp(norm.ppf(q) * log_sd)
+        assert float(np.quantile(half_life, q)) == pytest.approx(expected, rel=0.015)
+    # the label's SDs drawn independently (the earlier default) spread 2.4-2.8 times wider
+    label = math.sqrt(math.log1p(0.46**2) + math.log1p(0.41**2))
+    assert 2.4 < label / log_sd < 2.8
+
+
+def test_weight_exponents_make_heavier_patients_clear_relatively_faster() -> None:
+    spec = PopulationSpec.from_source("lowe2009", n=2000, seed=2, clearance_cv=0.0,
+                                      volume_cv=0.0, ec50_cv=0.0)
+    p = draw_patients(spec, SETUP)
+    ratio = p.weight_kg / 30.0
+    base_ke = math.log(2) / 26.0
+    assert np.allclose(p.ke_per_day, base_ke * ratio ** (1.00 - 0.828), rtol=1e-12)
+    assert np.allclose(p.volume_l, 0.078 * 30.0 * ratio ** 0.828, rtol=1e-12)
+
+
+def test_comparison_reports_share_controlled_as_a_range_over_sourced_models() -> None:
+    out = compare(ComparisonRequest.model_validate(
+        {"patient": {"weight_kg": 30}, "schedules": ["300 mg q4w", "300 mg q6w"],
+         "population": {"n": 400, "seed": 3}}))
+    for row in out.rows:
+        assert row.share_controlled_range is not None
+        assert row.share_controlled_by_variability is not None
+        low, high = row.share_controlled_range
+        assert low <= high
+        assert set(row.share_controlled_by_variability) == {"lowe2009", "hayashi2007"}
+        assert row.share_controlled == row.share_controlled_by_variability["lowe2009"]

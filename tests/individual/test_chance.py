@@ -96,3 +96,20 @@ def test_too_many_samples_for_the_candidates_is_a_named_input_error() -> None:
     with pytest.raises(InputError) as err:
         recommend_with_probability(problem, samples, 0.9)
     assert err.value.field == "samples"
+
+
+def test_an_infeasible_answer_offers_the_option_controlled_most_often() -> None:
+    problem = RecommendationProblem(patient=Patient(weight_kg=30.0),
+                                    dose_options_mg=(150.0, 300.0),
+                                    interval_options=IntervalOptions(28, 84, 14))
+    samples = population_samples(80, problem)
+    rec = recommend_with_probability(problem, samples, 1.0)
+    assert rec.status is Status.INFEASIBLE
+    share = control_matrix(problem, samples).mean(axis=1)
+    # brute force: the highest share; on a tie the longest interval, then the smallest dose
+    options = [(tau, d) for tau in problem.interval_options.days
+               for d in problem.doses_sorted_mg]
+    top = max(range(len(options)), key=lambda c: (share[c], options[c][0], -options[c][1]))
+    best = rec.best_option
+    assert (best.interval_days, best.dose_mg) == options[top]
+    assert best.probability == pytest.approx(share[top]) and 0.0 < best.probability < 1.0
