@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from optimizer.batch.export import export_batch as export_results
 from optimizer.batch.grid import Scenario, expand_file
 from optimizer.batch.runner import BatchSummary, RunOptions, run_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
-from optimizer.storage.batch_export import export_results
 from optimizer.storage.engine import get_engine
 
 REPEATS = 3

@@ -31,6 +31,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from optimizer.cli.output import EXIT_BAD_INPUT, fail
 from optimizer.errors import DoseOptError, StoreError
 
 if TYPE_CHECKING:
@@ -38,11 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 _OUT_TYPES = (".parquet", ".csv", ".jsonl")
 #: Exit statuses of ``doseopt batch`` (documented in docs/batches.md).
 EXIT_SOME_FAILED = 1
-EXIT_BAD_INPUT = 2
 EXIT_DATABASE = 3
 EXIT_INTERRUPTED = 130
 
@@ -79,16 +79,15 @@ class RichProgress:
         self.bar.stop()
 
 
-def _fail(exc: DoseOptError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-    return typer.Exit(code=EXIT_BAD_INPUT)
-
-
-Paths = Annotated[list[Path], typer.Argument(help="Scenario files (TOML), single or [grid].")]
+Paths = Annotated[list[Path], typer.Argument(
+    metavar="FILE", help="Scenario files (TOML): one question each, or a [grid] of them.")]
 
 
 def validate(paths: Paths) -> None:
-    """Check scenario files without running them: the scenario count per file, or the error."""
+    """Check scenario files without running them: the scenario count per file, or the error.
+
+    Exit status: 0 every file is valid; 2 at least one file has an error (printed).
+    """
     from optimizer.batch.grid import expand_file
 
     bad = 0
@@ -96,7 +95,7 @@ def validate(paths: Paths) -> None:
         try:
             scenarios = expand_file(path)
         except DoseOptError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            fail(exc)
             bad += 1
             continue
         kinds = sorted({s.kind for s in scenarios})
@@ -109,40 +108,51 @@ def validate(paths: Paths) -> None:
 def batch(
     paths: Paths,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Results file: .parquet, .csv or .jsonl (written at the end).")] = None,
+        "--out", metavar="PATH",
+        help="Results file: .parquet, .csv or .jsonl (written at the end).")] = None,
     workers: Annotated[int, typer.Option(
-        help="Worker processes (0 = DOSEOPT_WORKERS, or one per core).", min=0)] = 0,
-    engine: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+        metavar="N", help="Worker processes (0 = DOSEOPT_WORKERS, or one per core).",
+        min=0)] = 0,
+    engine: Annotated[str, typer.Option(
+        metavar="local|dask", help="local (process pool) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Dask scheduler tcp://host:port (DOSEOPT_SCHEDULER); implies --engine dask.")]
     = None,
     database: Annotated[str | None, typer.Option(
-        "--database", help="SQLAlchemy URL of the store (DOSEOPT_DATABASE_URL).")] = None,
+        "--database", metavar="URL",
+        help="SQLAlchemy URL of the store (default: DOSEOPT_DATABASE_URL).")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        help="Scenarios per task sent to a worker (default: automatic).", min=1)] = None,
+        metavar="N", help="Scenarios per task sent to a worker (default: automatic).",
+        min=1)] = None,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
     include_references: Annotated[bool, typer.Option(
         "--include-references",
         help="Keep patient_reference in the --out file (left out by default).")] = False,
 ) -> None:
-    """Run every scenario of the files; rerunning the same command resumes the batch."""
+    """Run every scenario of the files; rerunning the same command resumes the batch.
+
+    Exit status: 0 every scenario answered; 1 some failed (their errors are in the results);
+    2 a file, field or option to fix; 3 the database cannot be read or written; 130
+    interrupted by Ctrl-C or SIGTERM (rerun the same command to resume).
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from optimizer.batch.export import export_batch
     from optimizer.batch.grid import expand_files
     from optimizer.batch.runner import RunOptions, run_batch, store_error
     from optimizer.settings import get_settings
-    from optimizer.storage.batch_export import export_results
     from optimizer.storage.engine import get_engine
 
     if engine not in ("local", "dask"):
-        raise _fail(DoseOptError(f"--engine: got {engine!r}; allowed: local or dask"))
+        raise fail(DoseOptError(f"--engine: got {engine!r}; allowed: local or dask"))
     if out is not None and out.suffix.lower() not in _OUT_TYPES:
-        raise _fail(DoseOptError(f"--out: got {str(out)!r}; allowed: a file ending in "
+        raise fail(DoseOptError(f"--out: got {str(out)!r}; allowed: a file ending in "
                                  + ", ".join(_OUT_TYPES)))
     try:
         scenarios = expand_files(paths)
     except DoseOptError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     settings = get_settings()
     url = database or settings.database_url
     scheduler = scheduler or settings.scheduler
@@ -157,8 +167,8 @@ def batch(
                             source=json.dumps([str(p) for p in paths]))
         rows = None
         if out is not None:
-            rows = export_results(get_engine(url), summary.batch_id, out,
-                                  include_references=include_references)
+            rows = export_batch(get_engine(url), summary.batch_id, out,
+                                include_references=include_references)
     except SQLAlchemyError as exc:  # the export's reads
         bar.stop()
         err_console.print(f"error: {store_error(get_engine(url), exc)}", highlight=False,
@@ -181,7 +191,7 @@ def batch(
         f"batch {summary.batch_id}: {summary.total} scenarios, {summary.done} done, "
         f"{summary.failed} failed; this run {summary.ran} in {summary.elapsed_s:.1f} s "
         f"({summary.rate_per_s:,.0f}/s), {summary.skipped} already stored{others}"
-        + (f"; {rows} rows written to {out}" if out is not None else ""), highlight=False)
+        + (f"; {rows} rows written to {out}" if out is not None else ""), markup=False)
     if summary.failed:
         raise typer.Exit(code=EXIT_SOME_FAILED)
 

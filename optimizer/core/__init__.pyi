@@ -1,6 +1,10 @@
 """The public names of ``optimizer.core``: read by type checkers, and at run time by
 ``lazy_loader``, which imports each name's module when the name is first used."""
 
+from .dates import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+)
 from .problem import (
     MAX_CANDIDATES,
     IntervalOptions,
@@ -32,7 +36,9 @@ __all__ = [
     "AnswerWarning",
     "CandidateScore",
     "DoseList",
+    "EARLIEST_DATE",
     "IntervalOptions",
+    "LATEST_DATE",
     "MAX_CANDIDATES",
     "MAX_DOSES",
     "PKParameters",

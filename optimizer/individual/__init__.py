@@ -7,7 +7,8 @@
   :mod:`~optimizer.individual.sampling` — posterior samples (importance sampling, PSIS).
 * :mod:`~optimizer.individual.probability` — the longest interval controlled in at least a
   given share of the plausible parameter sets (probability of control).
-* :mod:`~optimizer.individual.plan` — the dated transition plan from today to that interval.
+* :mod:`~optimizer.individual.plan` — the dated transition plan from today to that interval;
+  :mod:`~optimizer.individual.plan_reach` — whether the clinic days can hold that interval.
 * :mod:`~optimizer.individual.missed` — late and missed doses: when symptoms return, catch-up;
   :mod:`~optimizer.individual.tolerance` — how late a dose may be, across the posterior.
 * :mod:`~optimizer.individual.band` — the posterior band of the predicted score.

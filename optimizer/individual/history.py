@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, concentration_mg_per_l
 
@@ -31,8 +32,6 @@ __all__ = [
 #: Highest score of the 0-10 per-symptom scale (modified MSAF, reference case).
 MAX_SCORE = 10.0
 #: Dates accepted anywhere in a history (a typo guard; plans add up to two years).
-EARLIEST_DATE = date(1950, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 
 
 @dataclass(frozen=True)

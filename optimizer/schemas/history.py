@@ -9,7 +9,7 @@ must not cost a clinician a refusal:
   own zone (the date the clinic wrote down), never converted to UTC first.
 - **Mass units**: a dose may be written ``{"dose": 0.3, "unit": "g"}``; it is converted to
   ``dose_mg``. ``dose_mg`` stays the field every answer and stored request uses.
-- **A date outside the documented range** (1950-01-01 to 2199-12-31, a typo guard from
+- **A date outside the documented range** (1900-01-01 to 2199-12-31, a typo guard from
   :mod:`optimizer.individual.history`) names the entry as written, e.g.
   ``history.doses[3].date``.
 
@@ -35,8 +35,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.core.warnings import AnswerWarning
-from optimizer.individual.history import EARLIEST_DATE, LATEST_DATE
 from optimizer.schemas.base import InputModel
+from optimizer.schemas.strictness import check_after
 
 __all__ = [
     "MASS_UNITS_MG",
@@ -67,10 +67,9 @@ def calendar_date(value: Any) -> Any:
 
 
 def _in_documented_range(value: dt.date) -> dt.date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"a date between {EARLIEST_DATE.isoformat()} and "
-                         f"{LATEST_DATE.isoformat()}")
-    return value
+    """The service's one date range (:mod:`optimizer.core.dates`), with its error."""
+    result: dt.date = check_after(value)
+    return result
 
 
 #: A calendar date: ISO date or ISO date-time (reduced to its date in its own zone).
@@ -88,7 +87,7 @@ _MAX_DOSE_MG = 2400.0
 class DoseIn(InputModel):
     date: _HistoryDate = Field(
         description="Date the dose was given: ISO date, or ISO date-time (its calendar date in "
-                    "its own zone is used). 1950-01-01 to 2199-12-31.")
+                    "its own zone is used). 1900-01-01 to 2199-12-31.")
     dose_mg: float = Field(
         gt=0, le=2400, description='Dose given, mg. Or write {"dose": 0.3, "unit": "g"} '
                                    "(units mg, g, ug, mcg); it is converted to mg.")
@@ -115,7 +114,7 @@ class DoseIn(InputModel):
 class ObservationIn(InputModel):
     date: _HistoryDate = Field(
         description="Date of the observation: ISO date or date-time (its calendar date in its "
-                    "own zone). 1950-01-01 to 2199-12-31.")
+                    "own zone). 1900-01-01 to 2199-12-31.")
     score: float | None = Field(default=None, ge=0, le=10,
                                 description="Symptom score 0-10 (modified MSAF), if taken.")
     symptomatic: bool | None = Field(

@@ -21,13 +21,15 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticCustomError
 
+from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
+
 __all__ = ["FREE_TEXT_FIELDS", "MAX_DATE", "MIN_DATE", "Refused", "check_after", "check_before",
            "shown_text"]
 
-#: Earliest and latest date a request may carry (modelling choice: covers every living
-#: patient's history and a century of planning; far from Python's year-9999 limit).
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2199, 12, 31)
+#: Earliest and latest date a request may carry: the service's one range
+#: (:mod:`optimizer.core.dates`).
+MIN_DATE = EARLIEST_DATE
+MAX_DATE = LATEST_DATE
 #: Fields whose text is stored, never parsed: other digits than 0-9 are allowed there.
 FREE_TEXT_FIELDS = frozenset({"patient_reference"})
 _ALLOWED_CONTROLS = frozenset("\t\n\r")

@@ -10,6 +10,10 @@
 * :mod:`~optimizer.services.comparison` — schedules side by side (:func:`compare`).
 * :mod:`~optimizer.services.parameters` — the ``model`` block every answer carries.
 * :mod:`~optimizer.services.wording` — phrases the explanations share.
+* :mod:`~optimizer.services.format` — figures in words: field labels, the answer's summary,
+  one rounding rule for probabilities and money (terminal, page and report alike).
+* :mod:`~optimizer.services.comparison_table` — a comparison for analysts: column meanings,
+  incremental figures in words, the CSV file.
 
 The explanations and advice a clinician reads are written here, not in the domain packages.
 No logic lives in a route or a command: they call these functions.

@@ -1,4 +1,5 @@
-"""A batch's finished results as JSON Lines, CSV or Parquet.
+"""A batch's finished results as JSON Lines or CSV (Parquet, typed from the schemas, is
+written by :func:`optimizer.batch.export.export_batch`, which calls this module for the rest).
 
 Patient references are left out of every export unless the caller asks for them
 (``include_references``): an export file travels further than the database it came from.
@@ -20,7 +21,7 @@ __all__ = ["EXPORT_TYPES", "export_results", "flat_columns", "flat_row", "jsonl_
            "without_reference"]
 
 #: File types :func:`export_results` writes.
-EXPORT_TYPES = (".parquet", ".csv", ".jsonl")
+EXPORT_TYPES = (".csv", ".jsonl")
 _REFERENCE = "patient_reference"
 
 
@@ -102,7 +103,7 @@ def csv_chunks(engine: Engine, batch_id: str, *, include_references: bool = Fals
 
 def export_results(engine: Engine, batch_id: str, path: str | Path, *,
                    include_references: bool = False) -> int:
-    """Write every finished scenario of the batch once to ``.parquet``, ``.csv`` or ``.jsonl``;
+    """Write every finished scenario of the batch once to ``.csv`` or ``.jsonl``;
     returns the number of rows. The file is written beside its target and renamed into place.
 
     Raises ``ValueError`` for another file type."""
@@ -117,7 +118,7 @@ def export_results(engine: Engine, batch_id: str, path: str | Path, *,
             for row in iter_results(engine, batch_id):
                 f.write(jsonl_line(row, include_references=include_references))
                 count += 1
-    elif suffix == ".csv":
+    else:
         columns = flat_columns(engine, batch_id, include_references=include_references)
         with tmp.open("w", encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=columns)
@@ -125,15 +126,5 @@ def export_results(engine: Engine, batch_id: str, path: str | Path, *,
             for row in iter_results(engine, batch_id):
                 writer.writerow(flat_row(row, include_references=include_references))
                 count += 1
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        records = [flat_row(row, include_references=include_references)
-                   for row in iter_results(engine, batch_id)]
-        columns = list(dict.fromkeys(k for r in records for k in r))
-        table = pa.table({c: pa.array([r.get(c) for r in records]) for c in columns})
-        pq.write_table(table, tmp)
-        count = len(records)
     tmp.replace(target)
     return count

@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import BaseModel
 
+from optimizer.batch.export import export_batch as export_results
 from optimizer.batch.grid import Scenario, expand_document
 from optimizer.batch.runner import RunOptions, run_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
-from optimizer.storage.batch_export import export_results
 from optimizer.storage.batches import iter_results
 from optimizer.storage.engine import get_engine
 

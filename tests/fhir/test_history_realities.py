@@ -86,7 +86,7 @@ def test_a_dose_in_grams_is_converted(base_answer: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("entry", "field", "allowed"), [
-    ({"date": "1900-01-06", "dose_mg": 300}, "history.doses[3].date", "1950-01-01"),
+    ({"date": "1899-12-30", "dose_mg": 300}, "history.doses[3].date", "1900-01-01"),
     ({"date": "2020-03-30", "dose": 300, "unit": "kg"}, "history.doses[3]", "unit of mass"),
     ({"date": "2020-03-30T25:00:00", "dose_mg": 300}, "history.doses[3].date", "date"),
     ({"date": "2020-03-30", "dose_mg": 300, "dose": 300}, "history.doses[3]", "not both"),

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from optimizer.batch.export import export_batch as export_results
 from optimizer.batch.grid import Scenario, expand_document
 from optimizer.batch.runner import BatchSummary, RunOptions, run_batch, run_stored_batch
 from optimizer.schemas.recommendation import RecommendationRequest
@@ -34,7 +35,6 @@ from optimizer.storage.audit import (
     get_recommendation,
     store_recommendation,
 )
-from optimizer.storage.batch_export import export_results
 from optimizer.storage.batches import (
     BatchInfo,
     BatchResultRecord,
