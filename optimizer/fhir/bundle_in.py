@@ -4,8 +4,8 @@ The bundle is validated by ``fhir.resources`` (its R4B models: FHIR 4.3, whose P
 Observation, Medication*, Parameters and Bundle read R4 content unchanged). What is read, with
 codes and units, is tabled in ``docs/fhir.md``:
 
-- ``Patient.birthDate`` -> the age at the evaluation date (not modelled; below 6 years, the
-  label's youngest, the answer warns ``below_label_age``);
+- ``Patient.birthDate`` -> ``patient.age_years``, whole years at the evaluation date (today
+  without one): the label guardrails read it (warning ``age_outside_label``);
 - body weight ``Observation`` (LOINC 29463-7 or 3141-9), the latest on or before the evaluation
   date -> ``patient.weight_kg`` (kg, g or lb converted);
 - ``MedicationAdministration`` / ``MedicationStatement`` of omalizumab -> ``history.doses``;
@@ -45,8 +45,6 @@ ACCEPTED_RESOURCES = ("Patient", "Observation", "MedicationAdministration",
 _MEDICATION_USE = ("MedicationAdministration", "MedicationStatement")
 #: Request fields a ``Parameters`` resource may not set: the bundle's resources give them.
 _FROM_RESOURCES = ("patient", "history")
-#: Youngest age in the label (EU SmPC and US PI: 6 years and older, asthma; docs/fhir.md).
-LABEL_MIN_AGE_YEARS = 6
 #: Fields that are lists even when given once.
 _LIST_FIELDS = ("dose_options_mg", "plan.clinic_weekdays")
 
@@ -228,18 +226,6 @@ class _Entries:
                    "observations": self.observations.history(self.origins)}
         return {**self.options, "patient": patient, "history": history}, evaluation
 
-    def notes(self, age: int | None) -> list[AnswerWarning]:
-        notes = list(self.observations.ignored)
-        if age is not None and age < LABEL_MIN_AGE_YEARS and self.patient is not None:
-            notes.append(AnswerWarning(
-                code="below_label_age",
-                message=f"The patient is {age} years old at the evaluation date; omalizumab "
-                        f"is approved from {LABEL_MIN_AGE_YEARS} years (EU SmPC, US PI). The "
-                        "model's defaults come from older patients.",
-                field=self.patient[2] + ".birthDate"))
-        return notes
-
-
 def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     """Read a request bundle (parsed JSON). Raises :class:`InputError` naming the element."""
     bundle = _validate_bundle(body)
@@ -250,6 +236,11 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     for i, (url, r) in enumerate(pairs):
         entries.add(i, url, r)
     data, evaluation = entries.request_data()
+    patient = entries.patient
+    age = _age(patient[1] if patient else None, evaluation or dt.date.today())
+    if age is not None and patient is not None:
+        data["patient"]["age_years"] = age
+        entries.origins["patient.age_years"] = f"{patient[2]}.birthDate"
     try:
         request = RecommendationRequest.model_validate(data)
     except ValidationError as exc:
@@ -257,11 +248,9 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
         name, allowed = describe_error(err, drop_root=False)
         raise InputError(locate(entries.origins, name), _plain(err.get("input")),
                          allowed) from None
-    patient = entries.patient
-    age = _age(patient[1] if patient else None, evaluation)
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,
-                      notes=entries.notes(age))
+                      notes=list(entries.observations.ignored))
 
 
 def _date(value: Any, element: str) -> dt.date:

@@ -4,6 +4,8 @@ files and batches.
 * :mod:`~optimizer.schemas.base` — :class:`InputModel`, the base of every request block.
 * :mod:`~optimizer.schemas.recommendation` — ``POST /v1/recommendations``: the request (patient,
   PK, response, options, history, plan) and the answer with its warnings.
+* :mod:`~optimizer.schemas.history` — the patient's doses and observations as exports give
+  them: doses of one date summed, date-times reduced to their date, units of mass converted.
 * :mod:`~optimizer.schemas.free_ige` — the free-IgE target, the dosing grid, the surrogate check.
 * :mod:`~optimizer.schemas.comparison` — ``POST /v1/comparisons``: schedules side by side.
 * :mod:`~optimizer.schemas.validation` — pydantic errors in the project's words (field, value,

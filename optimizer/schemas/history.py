@@ -25,9 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
@@ -38,6 +36,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.core.warnings import AnswerWarning
 from optimizer.individual.history import EARLIEST_DATE, LATEST_DATE
+from optimizer.schemas.base import InputModel as _In
 
 __all__ = [
     "MASS_UNITS_MG",
@@ -82,10 +81,6 @@ _HistoryDate = Annotated[CalendarDate, AfterValidator(_in_documented_range)]
 #: Highest dose on one date, mg (the same limit as ``dose_mg``; label maximum 600 mg with a wide
 #: typo margin, as in :mod:`optimizer.individual.history`).
 _MAX_DOSE_MG = 2400.0
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class DoseIn(_In):

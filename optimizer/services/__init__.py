@@ -7,6 +7,8 @@
 * :mod:`~optimizer.services.free_ige` — the free-IgE answer, the dosing grid, the surrogate
   check.
 * :mod:`~optimizer.services.comparison` — schedules side by side (:func:`compare`).
+* :mod:`~optimizer.services.fhir` — a recommendation from a FHIR R4 Bundle
+  (:func:`recommend_from_bundle`), errors and notes placed on the bundle's elements.
 * :mod:`~optimizer.services.parameters` — the ``model`` block every answer carries.
 * :mod:`~optimizer.services.wording` — phrases the explanations share.
 
@@ -15,6 +17,7 @@ No logic lives in a route or a command: they call these functions.
 """
 
 from optimizer.services.comparison import compare, run_comparison
+from optimizer.services.fhir import recommend_from_bundle
 from optimizer.services.free_ige import (
     dosing_grid_public,
     explain_free_ige,
@@ -42,6 +45,7 @@ __all__ = [
     "next_longer_sentence",
     "recommend",
     "recommend_free_ige_public",
+    "recommend_from_bundle",
     "recommend_individual",
     "regimen_phrase",
     "run_comparison",

@@ -27,7 +27,7 @@ def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def answered() -> tuple[dict[str, Any], dict[str, Any]]:
+def answered(module_database: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The FHIR answer to a history with a split dose and a plan, and the JSON answer."""
     request = copy.deepcopy(BASE) | {"plan": {"horizon_weeks": 12}}
     bundle = bundle_from_request(request)
