@@ -215,3 +215,23 @@ def test_the_birth_date_gives_the_age_the_label_checks_read(small: dict[str, Any
     r = post_fhir(young)
     assert r.status_code == 200, r.text
     assert "age_outside_label" in [w["code"] for w in r.json()["warnings"]]
+
+
+def test_the_score_code_is_configurable(small: dict[str, Any],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from optimizer.settings import get_settings
+
+    local = copy.deepcopy(small)
+    for e in local["entry"]:
+        for c in e["resource"].get("code", {}).get("coding", []):
+            if c.get("code") == "symptom-score":
+                c.update(system="http://clinic.example/scores", code="msaf")
+    monkeypatch.setenv("DOSEOPT_FHIR_SCORE_CODE", "http://clinic.example/scores|msaf")
+    get_settings.cache_clear()
+    r = post_fhir(local)
+    assert r.status_code == 200, r.text
+    assert r.json()["fit"]["observations"] == 3
+    monkeypatch.setenv("DOSEOPT_FHIR_SCORE_CODE", "no-bar")
+    get_settings.cache_clear()
+    r = post_fhir(local)
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "DOSEOPT_FHIR_SCORE_CODE"
