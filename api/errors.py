@@ -1,62 +1,140 @@
 """Error responses: every 4xx names the field, the value and what is allowed.
 
-Body shape, for every error: ``{"detail": [{"field", "value", "allowed", "message"}, ...]}``.
+Body shape, for every error (:class:`ErrorBody`): ``{"detail": [{"field", "value", "allowed",
+"message"}, ...]}``. Any input can be rendered: text is cut to 200 characters and control
+characters, unpaired surrogates and other scripts' digits are written as ``\\uXXXX``; lists
+and objects are cut to 20 items, 3 levels deep. The value appears once (``value``); the
+``message`` names the field and what is allowed. A patient reference is never echoed.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optimizer.errors import InputError, SolverError
-from optimizer.schemas.validation import describe_error, ordered_errors
+from optimizer.schemas.strictness import FREE_TEXT_FIELDS, shown_text
+from optimizer.schemas.validation import (
+    MAX_CHARS,
+    WITHHELD_VALUE,
+    describe_error,
+    ordered_errors,
+    shown,
+)
+from optimizer.settings import get_settings
 
-__all__ = ["install_error_handlers", "validation_items"]
+__all__ = ["ErrorBody", "ErrorItem", "error_responses", "install_error_handlers",
+           "validation_items"]
 
 log = logging.getLogger("doseopt.api")
 
+#: Most errors listed in one answer (the rest are counted in the last item's message).
+MAX_ERRORS = 50
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # NaN and infinities are not JSON: echo them as text
-    if isinstance(value, (int, float, str, bool, type(None))):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value][:20]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in list(value.items())[:20]}
-    return repr(value)[:200]
+
+class ErrorItem(BaseModel):
+    field: str | None = Field(description="Dotted path of the field concerned (or null).")
+    value: Any = Field(default=None, description="The value received, shortened.")
+    allowed: str = Field(description="What would be accepted.")
+    message: str = Field(description="The problem in one sentence.")
+
+
+class ErrorBody(BaseModel):
+    detail: list[ErrorItem]
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be read (not JSON, or not the declared content type).",
+    404: "Not found.",
+    409: "The resource is not in a state that allows this.",
+    413: "The body is larger than the configured limit (DOSEOPT_MAX_BODY_BYTES).",
+    422: "A field is not allowed: names the field, the value and what is allowed.",
+    503: "The answer could not be computed or stored; the message says what to change."}
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given status codes, each with :class:`ErrorBody`.
+    ``descriptions`` override the default text, keyed ``d404=...``."""
+    return {code: {"model": ErrorBody,
+                   "description": descriptions.get(f"d{code}", _DESCRIPTIONS[code])}
+            for code in codes}
+
+
+def item(field: str | None, value: Any, allowed: str) -> dict[str, Any]:
+    """One error item; the message names the field and what is allowed (not the value). The
+    value of ``patient_reference`` is never echoed."""
+    name = None if field is None else shown_text(field, MAX_CHARS)
+    if name is not None and name.rsplit(".", 1)[-1] in FREE_TEXT_FIELDS:
+        value = WITHHELD_VALUE
+    allowed = shown_text(allowed, 2 * MAX_CHARS)
+    where = f"{name}: " if name else ""
+    return {"field": name, "value": shown(value), "allowed": allowed,
+            "message": f"{where}not allowed; allowed: {allowed}"}
 
 
 def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, Any]]:
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
-    items = []
-    for err in ordered_errors(errors):
-        field, allowed = describe_error(err, drop_root=drop_first)
-        value = _jsonable(err.get("input"))
-        items.append({"field": field, "value": value, "allowed": allowed,
-                      "message": f"{field}: got {value!r}; allowed: {allowed}"})
+    ordered = ordered_errors(errors)
+    items = [item(*_field_allowed(err, drop_first)) for err in ordered[:MAX_ERRORS]]
+    if len(ordered) > MAX_ERRORS:
+        items[-1]["message"] += f" ({len(ordered) - MAX_ERRORS} more errors not listed)"
     return items
+
+
+def _field_allowed(err: Any, drop_first: bool) -> tuple[str, Any, str]:
+    field, allowed = describe_error(err, drop_root=drop_first)
+    return field, err.get("input"), allowed
+
+
+def _json(status: int, items: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": items})
+
+
+def _solver_message(exc: SolverError) -> dict[str, Any]:
+    if "time" in exc.raw_status.lower():
+        limit = get_settings().solver_time_limit_s
+        allowed = (f"a question the solver answers within {limit:g} s "
+                   "(DOSEOPT_SOLVER_TIME_LIMIT_S)")
+        text = ("The solver ran out of time on this question. Ask a smaller one (fewer dose "
+                "or interval options, fewer samples, a shorter plan), or raise "
+                "DOSEOPT_SOLVER_TIME_LIMIT_S; retrying the same question will not help.")
+    else:
+        allowed = "an accepted solver status"
+        text = (f"The solver could not answer this question ({exc}). This is not caused by "
+                "the input being out of range; report it with the request.")
+    return {"field": None, "value": shown(exc.raw_status), "allowed": allowed,
+            "message": text}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": validation_items(exc.errors())})
+        return _json(422, validation_items(exc.errors()))
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": [exc.as_dict()]})
+        return _json(422, [item(exc.field, exc.value, exc.allowed)])
 
     @app.exception_handler(SolverError)
     async def _solver(_: Request, exc: SolverError) -> JSONResponse:
-        log.error("solver error: %s", exc)
-        return JSONResponse(status_code=503, content={"detail": [{
-            "field": None, "value": exc.raw_status, "allowed": "an accepted solver status",
-            "message": f"The solver could not answer this question: {exc}. Try again; "
-                       "if it persists, report it."}]})
+        log.error("solver error: %s", shown_text(str(exc)))
+        return _json(503, [_solver_message(exc)])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if isinstance(detail, list) and all(isinstance(d, dict) for d in detail):
+            items = [item(d.get("field"), d.get("value"), str(d.get("allowed", "")))
+                     | ({"message": shown_text(str(d["message"]), 4 * MAX_CHARS)}
+                        if "message" in d else {}) for d in detail]
+        else:
+            items = [item(None, None, "a request this route accepts")
+                     | {"message": shown_text(str(detail), 4 * MAX_CHARS)}]
+        return JSONResponse(status_code=exc.status_code, content={"detail": items},
+                            headers=getattr(exc, "headers", None))

@@ -33,7 +33,7 @@ API_KEY_HEADER = "X-API-Key"
 PUBLIC_PATHS: frozenset[str] = frozenset(
     {"/v1/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/",
      "/compare", "/ige"})
-PUBLIC_PREFIXES: tuple[str, ...] = ("/static/",)
+PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/docs-assets/")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

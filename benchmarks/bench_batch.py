@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from optimizer.batch.export import export_batch as export_results
 from optimizer.batch.grid import Scenario, expand_file
-from optimizer.batch.runner import BatchSummary, run_batch
+from optimizer.batch.runner import BatchSummary, RunOptions, run_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
-from optimizer.storage.batches import export_results
 from optimizer.storage.engine import get_engine
 
 REPEATS = 3
@@ -37,8 +37,8 @@ def one_run(engine: str, workers: int, scenarios: list[Scenario], tmp: Path,
             repeat: int) -> tuple[BatchSummary, float]:
     url = f"sqlite:///{tmp / f'{engine}-{workers}-{repeat}.db'}"
     start = time.perf_counter()
-    summary = run_batch(scenarios, database_url=url, workers=workers,
-                        engine=engine)  # type: ignore[arg-type]
+    summary = run_batch(scenarios, RunOptions(workers=workers, engine=engine),  # type: ignore[arg-type]
+                        database_url=url)
     t_export = time.perf_counter()
     export_results(get_engine(url), summary.batch_id, tmp / f"{engine}-{workers}.parquet")
     export_s = time.perf_counter() - t_export
@@ -82,7 +82,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()
-        run_batch(scenarios[:4], database_url=f"sqlite:///{tmp / 'warm.db'}", workers=1)
+        run_batch(scenarios[:4], RunOptions(workers=1),
+                  database_url=f"sqlite:///{tmp / 'warm.db'}")
         print(f"first local pool of this process (forkserver importing the domain once): "
               f"{time.perf_counter() - t0:.2f} s; later pools fork from it")
         # The machine is shared: each configuration runs REPEATS times; compare the best.

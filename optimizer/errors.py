@@ -7,8 +7,10 @@ Every error a user can cause has a class and a message that says what to change:
     │                            (carries ``field``, ``value`` and ``allowed``)
     │   └── ScenarioError        a scenario file is unreadable or has a bad key
     │                            (adds ``path``)
-    └── SolverError              the solver ended in a state we do not accept
-                                 (not the user's fault; carries the raw status)
+    ├── SolverError              the solver ended in a state we do not accept
+    │                            (not the user's fault; carries the raw status)
+    └── StoreError               the database cannot be read or written
+                                 (carries the database URL, password hidden, and the cause)
 
 An *infeasible* question (no allowed dose and interval keeps the score down) is
 not an error: it is answered with ``Status.INFEASIBLE`` and the closest option.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["DoseOptError", "InputError", "ScenarioError", "SolverError"]
+__all__ = ["DoseOptError", "InputError", "ScenarioError", "SolverError", "StoreError"]
 
 
 class DoseOptError(Exception):
@@ -72,3 +74,13 @@ class SolverError(DoseOptError, RuntimeError):
     def __init__(self, message: str, raw_status: str = "") -> None:
         self.raw_status = raw_status
         super().__init__(message)
+
+
+class StoreError(DoseOptError, RuntimeError):
+    """The database cannot be read or written (read-only file, lock held too long, server
+    gone). Carries ``database`` (the URL, password hidden) and ``cause`` (the driver's words)."""
+
+    def __init__(self, database: str, cause: str) -> None:
+        self.database = database
+        self.cause = cause
+        super().__init__(f"database {database}: {cause}")

@@ -44,6 +44,20 @@ class Settings(BaseSettings):
         default="urn:doseopt:observation|symptom-score",
         description="FHIR Observation code (system|code) read as the 0-10 symptom score "
                     "(docs/fhir.md).")
+    batch_claim_lease_s: float = Field(
+        default=60.0, gt=0, le=86_400,
+        description="Seconds after which a batch runner's unrenewed claim on scenarios may be "
+                    "taken over by another runner (modelling choice: a runner renews its "
+                    "claims every few seconds; a killed one loses them after this long).")
+    database_busy_timeout_s: float = Field(
+        default=30.0, gt=0, le=3_600,
+        description="How long a SQLite write waits for another writer's lock before the run "
+                    "stops with a database error (modelling choice).")
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1_000, le=1_000_000_000,
+        description="Largest request body the HTTP service reads, bytes; larger ones are "
+                    "answered 413 (modelling choice: a 100,000-scenario inline batch is "
+                    "about 6 MB).")
 
 
 @lru_cache(maxsize=1)

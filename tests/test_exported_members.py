@@ -3,8 +3,12 @@ every package says what it is for and lists its public members in a sorted ``__a
 
 from __future__ import annotations
 
+import ast
 import importlib
+import json
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -74,3 +78,37 @@ def test_no_re_exported_name_hides_a_module_of_the_package(name: str) -> None:
     for info in pkgutil.iter_modules(package.__path__):
         value = vars(package).get(info.name)
         assert value is None or isinstance(value, ModuleType), f"{name}.{info.name}"
+
+
+def _stub_names(name: str) -> list[str] | None:
+    """The names a package's ``__init__.pyi`` imports, or None without a stub."""
+    stub = ROOT.joinpath(*name.split("."), "__init__.pyi")
+    if not stub.exists():
+        return None
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    return sorted(a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                  for a in node.names)
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_a_stub_lists_what_it_imports_and_the_package_exports_the_same(name: str) -> None:
+    names = _stub_names(name)
+    if names is None:
+        return
+    stub = ROOT.joinpath(*name.split("."), "__init__.pyi").read_text(encoding="utf-8")
+    declared = next(ast.literal_eval(node.value) for node in ast.parse(stub).body
+                    if isinstance(node, ast.Assign)
+                    and getattr(node.targets[0], "id", "") == "__all__")
+    assert declared == names
+    assert importlib.import_module(name).__all__ == names
+
+
+def test_importing_an_edge_package_imports_none_of_its_modules() -> None:
+    """Re-exports are lazy: ``import optimizer.plots`` does not load matplotlib's figures,
+    nor ``optimizer.storage`` its tables, until a name is used."""
+    code = ("import json, sys; import optimizer.plots, optimizer.storage, optimizer.batch; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(("
+            "'optimizer.plots.', 'optimizer.storage.', 'optimizer.batch.')))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120, cwd=ROOT)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

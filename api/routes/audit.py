@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
+from api.errors import error_responses
 from optimizer.plots.free_ige import free_ige_plot_svg
 from optimizer.plots.recommendation import concentration_plot_svg, score_plot_svg
 from optimizer.schemas.recommendation import RecommendationPublic
@@ -24,8 +25,7 @@ __all__ = ["load_record", "router"]
 
 router = APIRouter(tags=["audit"])
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No recommendation is stored under this id."}}
+_NOT_FOUND = error_responses(404, 422, d404="No recommendation is stored under this id.")
 
 
 class SolverVersion(BaseModel):

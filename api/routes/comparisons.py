@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import SettingsDep
+from api.errors import error_responses
 from optimizer.plots.comparison import comparison_plot
 from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
 from optimizer.services.comparison import compare, run_comparison
 
 router = APIRouter(tags=["comparisons"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A field is not allowed: names the field, value and limits."}}
+_ERRORS = error_responses(400, 413, 422, 503)
 
 
 @router.post("/v1/comparisons", response_model=ComparisonPublic, responses=_ERRORS)

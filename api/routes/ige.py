@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import SettingsDep
+from api.errors import error_responses
 from optimizer.schemas.free_ige import DosingGridPublic, DosingGridRequest, SurrogateCheckRequest
 from optimizer.services.free_ige import dosing_grid_public, surrogate_check_public
 
 router = APIRouter(tags=["free IgE"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A field is not allowed: names the field, value and limits."}}
+_ERRORS = error_responses(400, 413, 422, 503)
 
 
 @router.post("/v1/ige-table", response_model=DosingGridPublic, responses={

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
+from api.errors import error_responses
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.services.recommendation import recommend
 from optimizer.settings import Settings
@@ -18,9 +18,10 @@ from optimizer.storage.engine import get_engine
 router = APIRouter(tags=["recommendations"])
 log = logging.getLogger("doseopt.api")
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A field is not allowed: names the field, value and limits."},
-    503: {"description": "The answer could not be stored in the audit trail."}}
+_ERRORS = error_responses(
+    400, 413, 422, 503,
+    d503="The answer could not be computed (solver time-out: the message says what to "
+         "change) or stored in the audit trail.")
 
 
 def store_or_503(request: RecommendationRequest, out: RecommendationPublic,

@@ -33,6 +33,7 @@
     };
     const n = num("population_n");
     if (n !== null) body.population = { n: n };
+    if ($("include_optimal").checked) body.include_optimal = true;
     return body;
   }
 
@@ -43,6 +44,29 @@
     document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
   }
 
+  function labelFor(field) {
+    const path = String(field || "").replace(/\[\d+\]/g, "");
+    let best = null;
+    document.querySelectorAll("[data-field]").forEach((el) => {
+      const f = el.dataset.field;
+      if ((path === f || path.startsWith(f + ".")) && (!best || f.length > best.dataset.field.length)) {
+        best = el;
+      }
+    });
+    const label = best && best.id ? document.querySelector("label[for='" + best.id + "']") : null;
+    return label ? label.firstChild.textContent.trim() : null;
+  }
+
+  // One line in the analyst's words: the field's label, what was entered, what is allowed.
+  function inWords(item) {
+    const label = item.field ? labelFor(item.field) : null;
+    if (!label) return item.message || String(item);
+    const v = item.value;
+    const shown = v === null || v === undefined || v === "" ? "is missing"
+      : typeof v === "object" ? "is not valid" : "is " + v;
+    return label + " " + shown + "; allowed: " + item.allowed + ".";
+  }
+
   function showErrors(items) {
     const title = document.createElement("p");
     title.textContent = "Please correct the following:";
@@ -50,7 +74,7 @@
     let first = null;
     items.forEach((item) => {
       const li = document.createElement("li");
-      li.textContent = item.message || String(item);
+      li.textContent = inWords(item);
       ul.appendChild(li);
       const field = String(item.field || "").replace(/\[\d+\].*$/, "");
       document.querySelectorAll("[data-field]").forEach((el) => {
@@ -66,63 +90,49 @@
     (first || $("errors")).focus();
   }
 
-  // ---- the result ------------------------------------------------------------------------
-  function money(x, currency) {
-    if (x === null || x === undefined) return "–";
-    try {
-      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency,
-                                                maximumFractionDigits: 0 }).format(x);
-    } catch (e) { return currency + " " + x.toFixed(0); }
+  // ---- the result: the server writes the cells, headers and their meanings ---------------
+  async function post(path, body) {
+    const res = await fetch(path, { method: "POST", headers: headers(),
+                                    body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(path + " " + res.status);
+    return res;
   }
 
-  function signed(x, text) { return (x > 0 ? "+" : "") + text; }
-
-  function columns(data) {
-    const c = data.currency, pct = (x) => (100 * x).toFixed(1) + " %";
-    const cols = [
-      ["Schedule", (r) => r.schedule + (r.source === "optimal" ? " (optimizer)" : "")],
-      ["Injections", (r) => String(r.injections)],
-      ["Syringes", (r) => Object.entries(r.syringes).map(([k, v]) => v + " × " + k + " mg")
-        .join(", ")],
-      ["Total cost", (r) => money(r.total_cost, c)],
-      ["Cost vs reference", (r) => signed(r.delta_total_cost, money(r.delta_total_cost, c))],
-      ["Days above threshold", (r) => String(r.days_above_threshold)],
-      ["Days controlled", (r) => pct(r.fraction_controlled)],
-      ["Worst score", (r) => r.max_score.toFixed(2)],
-    ];
-    if (data.population) {
-      cols.push(["Patients controlled", (r) => pct(r.share_controlled)],
-                ["Cost per controlled patient-year",
-                 (r) => money(r.cost_per_controlled_patient_year, c)],
-                ["Incremental cost per controlled patient-year",
-                 (r) => money(r.incremental_cost_per_controlled_patient_year, c)]);
-    }
-    return cols;
-  }
-
-  function table(data) {
-    const cols = columns(data);
+  function table(view) {
     const head = document.createElement("tr");
-    cols.forEach(([name]) => {
+    view.columns.forEach((c) => {
       const th = document.createElement("th");
       th.scope = "col";
-      th.textContent = name;
+      th.textContent = c.header;
+      th.title = c.meaning;
       head.appendChild(th);
     });
     $("rows").tHead.replaceChildren(head);
-    $("rows").tBodies[0].replaceChildren(...data.rows.map((r) => {
+    $("rows").tBodies[0].replaceChildren(...view.rows.map((cells) => {
       const tr = document.createElement("tr");
-      cols.forEach(([, value], i) => {
+      cells.forEach((text, i) => {
         const cell = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) cell.scope = "row";
-        cell.textContent = value(r);
+        else cell.className = view.columns[i].field.startsWith("incremental") ? "words" : "num";
+        cell.textContent = text;
         tr.appendChild(cell);
       });
       return tr;
     }));
-    const who = data.population ? " and " + data.population.n + " virtual patients" : "";
-    $("rows-caption").textContent = "Over " + data.horizon_days + " days, typical patient" +
-      who + "; money in " + data.currency + "; differences against " + data.reference + ".";
+    $("rows-caption").textContent = view.caption;
+  }
+
+  let answer = null;  // the last comparison, for the CSV download
+
+  async function downloadCsv() {
+    if (!answer) return;
+    const res = await post("/page/comparison.csv", answer);
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await res.blob());
+    link.download = "comparison.csv";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
   }
 
   function list(el, lines) {
@@ -133,14 +143,26 @@
     }));
   }
 
-  async function plot(body, data) {
+  function plotState(message, busy) {
+    $("plot-cost-box").setAttribute("aria-busy", busy ? "true" : "false");
+    $("plot-cost-status").textContent = message;
+    $("plot-cost-status").hidden = !message;
+    $("plot-cost").hidden = Boolean(message);
+  }
+
+  async function plot(body, view) {
+    plotState("Drawing the plot…", true);
     const res = await fetch("/v1/comparisons/plot?kind=cost",
                             { method: "POST", headers: headers(), body: JSON.stringify(body) });
-    if (!res.ok) throw new Error("plot " + res.status);
-    $("plot-cost").src = URL.createObjectURL(await res.blob());
-    $("plot-cost").alt = "Cost against share controlled for " +
-      data.rows.map((r) => r.schedule + " (" + money(r.total_cost, data.currency) + ")")
-        .join(", ") + ".";
+    if (!res.ok) { plotState("The plot could not be drawn (" + res.status + ").", false); return; }
+    const img = $("plot-cost"), blob = await res.blob();
+    img.alt = "Cost against share controlled for " +
+      view.rows.map((cells) => cells[0]).join(", ") + ".";
+    await new Promise((resolve) => {
+      img.onload = () => { plotState("", false); resolve(); };
+      img.onerror = () => { plotState("The plot could not be shown.", false); resolve(); };
+      img.src = URL.createObjectURL(blob);
+    });
   }
 
   async function submit(event) {
@@ -160,13 +182,16 @@
         $("busy").textContent = "";
         return;
       }
-      table(data);
+      answer = data;
+      const view = await (await post("/page/comparison-table", data)).json();
+      table(view);
       list($("notes"), data.notes);
       list($("assumptions"), data.assumptions);
       $("result").hidden = false;
       $("result-title").focus();
+      $("busy").textContent = "Done. Drawing the plot…";
+      await plot(body, view);
       $("busy").textContent = "Done.";
-      await plot(body, data);
     } catch (err) {
       showErrors([{ message: "The service could not be reached: " + err.message }]);
       $("busy").textContent = "";
@@ -178,5 +203,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("errors").tabIndex = -1;
     $("comparison").addEventListener("submit", submit);
+    $("download-csv").addEventListener("click", downloadCsv);
   });
 })();

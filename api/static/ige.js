@@ -47,6 +47,7 @@
         max_dose_mg: num("max_dose_mg"),
         allow_extrapolation: $("allow_extrapolation").checked,
       },
+      label: $("label").value,
     };
   }
 
@@ -119,7 +120,17 @@
     return el;
   }
 
-  function cellOf(c) {
+  const AGREE = { exact: "=", one_step: "±75", differs: "≠", grid_doses_blank_cell: "≠",
+                  grid_none: "≠" };
+
+  function labelLine(cmp) {
+    const line = document.createElement("span");
+    line.className = "label-cell agree-" + cmp.agreement;
+    line.textContent = (AGREE[cmp.agreement] || "") + " label " + cmp.label_text;
+    return line;
+  }
+
+  function cellOf(c, cmp) {
     const td = document.createElement("td");
     td.className = "cell" + (c.status === "optimal" ? "" : " none") +
       (c.extrapolated ? " extrapolated" : "");
@@ -141,12 +152,18 @@
       said.textContent = " (extrapolated)";
       td.append(mark, said);
     }
+    if (cmp && cmp.agreement !== "not_compared") {
+      td.append(document.createElement("br"), labelLine(cmp));
+    }
     return td;
   }
 
   function table(data) {
     const byKey = new Map(data.cells.map((c) => [c.weight_kg + "|" + c.baseline_ige_iu_per_ml,
                                                  c]));
+    const lc = data.label_comparison;
+    const cmpKey = new Map((lc ? lc.cells : []).map(
+      (c) => [c.weight_kg + "|" + c.baseline_ige_iu_per_ml, c]));
     const head = document.createElement("tr");
     head.appendChild(th("Baseline IgE / weight", "col"));
     data.weights_kg.forEach((w, i) => head.appendChild(th(band(data.weights_kg, i, "kg"), "col")));
@@ -156,7 +173,7 @@
       tr.appendChild(th(band(data.ige_iu_per_ml, j, "IU/mL"), "row"));
       data.weights_kg.forEach((w) => {
         const c = byKey.get(w + "|" + g);
-        tr.appendChild(c ? cellOf(c) : document.createElement("td"));
+        tr.appendChild(c ? cellOf(c, cmpKey.get(w + "|" + g)) : document.createElement("td"));
       });
       return tr;
     }));
@@ -172,6 +189,12 @@
     $("elapsed").textContent = data.cells.length + " cells computed in " +
       Math.round(data.elapsed_ms) + " ms; " + extra + " extrapolated, " + none +
       " without an allowed option.";
+    $("label-summary").textContent = !lc || !lc.compared ? "No cell lies inside the label's table."
+      : lc.label.toUpperCase() + " label: " + lc.exact + " of " + lc.compared + " cells agree exactly (" +
+        Math.round(100 * lc.share_exact) + " %), " + lc.within_one_step + " within one 75 mg step (" +
+        Math.round(100 * lc.share_within_one_step) + " %); " + lc.grid_doses_blank_cell +
+        " \"do not administer\" cells get a dose; " + lc.grid_none +
+        " labelled cells have no grid option.";
   }
 
   function list(el, lines) {

@@ -112,27 +112,11 @@ window.doseoptIndividual = (function () {
     if (m) list($("missed-advice"), m.advice);
   }
 
-  function pct(x) { return (100 * x).toFixed(0) + " %"; }
-
-  // Key-figure rows for the probability of control (recommended and next longer interval).
-  function probabilityPairs(out) {
-    const pairs = [];
-    if (typeof out.probability_controlled === "number") {
-      const what = out.status === "optimal" ? " (every " + out.interval_days + " days)" : "";
-      pairs.push(["Probability controlled", pct(out.probability_controlled) + what]);
-    }
-    if (typeof out.next_longer_probability === "number") {
-      const days = out.next_longer ? " (every " + out.next_longer.interval_days + " days)" : "";
-      pairs.push(["Next longer interval", pct(out.next_longer_probability) + days]);
-    }
-    return pairs;
-  }
-
   function render(out) {
     fit(out.fit || null);
     plan(out.plan || null);
     missed(out.missed_dose || null);
   }
 
-  return { render: render, probabilityPairs: probabilityPairs };
+  return { render: render };
 })();

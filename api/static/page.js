@@ -147,6 +147,35 @@
     document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
   }
 
+  // The label the clinician sees for a request field ("patient.weight_kg" -> "Body weight
+  // (kg)"), read from the form itself so messages and labels always agree.
+  function labelFor(field) {
+    const path = String(field || "").replace(/\[\d+\]/g, "");
+    let best = null;
+    document.querySelectorAll("[data-field]").forEach((el) => {
+      const f = el.dataset.field;
+      if ((path === f || path.startsWith(f + ".")) && (!best || f.length > best.dataset.field.length)) {
+        best = el;
+      }
+    });
+    if (!best) return null;
+    const label = best.id ? document.querySelector("label[for='" + best.id + "']") : null;
+    const text = label ? label.firstChild.textContent : best.closest("fieldset")
+      ?.querySelector("legend")?.textContent;
+    return text ? text.trim() : null;
+  }
+
+  // One line in the clinician's words: the field's label, what was entered, what is allowed.
+  function inWords(item) {
+    if (item.input || !item.field) return item.message || String(item);
+    const label = labelFor(item.field);
+    if (!label) return item.message;
+    const v = item.value;
+    const shown = v === null || v === undefined || v === "" ? "is missing"
+      : typeof v === "object" ? "is not valid" : "is " + v;
+    return label + " " + shown + "; allowed: " + item.allowed + ".";
+  }
+
   function showErrors(items) {
     const box = $("errors");
     const title = document.createElement("p");
@@ -155,7 +184,7 @@
     let first = null;
     items.forEach((item) => {
       const li = document.createElement("li");
-      li.textContent = item.message || String(item);
+      li.textContent = inWords(item);
       list.appendChild(li);
       if (item.input) { item.input.setAttribute("aria-invalid", "true"); first = first || item.input; }
       const field = String(item.field || "").replace(/\[\d+\].*$/, "");
@@ -214,63 +243,50 @@
       "Last dose " + last + " + k × " + interval + " days.";
   }
 
-  function figures(out) {
-    const pairs = [
-      ["Worst-case score", out.max_score.toFixed(2) + " (threshold " + out.threshold_score + ")"],
-      ["Margin", out.margin_score.toFixed(2)],
-    ];
-    if (out.next_longer) {
-      const n = out.next_longer;
-      pairs.push(["Why not longer", n.dose_mg + " mg every " + n.interval_days +
-                  " days: score " + n.max_score.toFixed(2)]);
-    } else if (out.status === "optimal") {
-      pairs.push(["Why not longer", "longest interval allowed by the options"]);
-    }
-    if (out.late_dose_tolerance_days !== null) {
-      pairs.push(["Late-dose tolerance", out.late_dose_tolerance_days + " days"]);
-    }
-    pairs.push(...window.doseoptIndividual.probabilityPairs(out));
-    pairs.push(["Threshold concentration", out.threshold_conc_mg_per_l.toFixed(1) + " mg/L"]);
-    pairs.push(["Options considered", out.candidates + " (" + out.feasible_candidates +
-                " keep the score down)"]);
-    fill($("figures"), pairs);
+  // The answer, key figures and inputs in words, as the server writes them (the same text
+  // as the printable report and the terminal).
+  async function summary(out, body) {
+    const res = await fetch("/page/summary", {
+      method: "POST", headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ request: body, response: out }),
+    });
+    if (!res.ok) throw new Error("summary " + res.status);
+    return res.json();
   }
 
-  function inputs(body, built) {
-    const iv = body.interval_options_days;
-    const pairs = [
-      ["Weight", body.patient.weight_kg + " kg"],
-      ["Threshold score", String(body.threshold_score)],
-      ["Dose options", body.dose_options_mg.join(", ") + " mg"],
-      ["Intervals", iv.min + "–" + iv.max + " days, step " + iv.step],
-      ["Half-life", body.pk.half_life_days + " days"],
-      ["Time to peak", body.pk.tmax_days + " days"],
-      ["V/F", body.pk.apparent_volume_l_per_kg + " L/kg"],
-      ["Untreated score", String(body.response.baseline_score)],
-      ["EC50", body.response.ec50_mg_per_l + " mg/L"],
-      ["Hill", String(body.response.hill)],
-    ];
-    if (body.min_probability !== undefined) {
-      pairs.push(["Probability target", String(body.min_probability)]);
-    }
-    if (body.evaluation_date) pairs.push(["Assessment date", body.evaluation_date]);
-    if (body.plan) pairs.push(["Plan horizon", body.plan.horizon_weeks + " weeks"]);
-    const d = rows("dose"), s = rows("score");
-    if (d.length) pairs.push(["Dose history", d.map((r) => r.date + " " + r.value + " mg").join("; ")]);
-    if (s.length) pairs.push(["Scores", s.map((r) => r.date + ": " + r.value).join("; ")]);
-    fill($("inputs"), pairs);
+  function historyNote(built) {
     const note = $("history-note");
     note.hidden = !(built.anyHistory && !built.historySent);
     note.textContent = "The dose and score history was not sent: this service does not fit " +
       "the patient's history yet. It sets the next dose dates and is shown here only.";
   }
 
+  // A plot's box says it is being drawn until the image has loaded; no empty frame is shown.
+  function plotPending(kind) {
+    $("plot-" + kind + "-box").setAttribute("aria-busy", "true");
+    $("plot-" + kind + "-status").textContent = "Drawing the plot…";
+    $("plot-" + kind + "-status").hidden = false;
+    $("plot-" + kind).hidden = true;
+  }
+
+  function plotDone(kind, message) {
+    $("plot-" + kind + "-box").setAttribute("aria-busy", "false");
+    $("plot-" + kind + "-status").textContent = message || "";
+    $("plot-" + kind + "-status").hidden = !message;
+    $("plot-" + kind).hidden = Boolean(message);
+  }
+
   async function plot(id, kind, img, out) {
+    const box = kind === "score" ? "score" : "conc";
     const res = await fetch("/v1/recommendations/" + id + "/plot?kind=" + kind,
                             { headers: headers() });
-    if (!res.ok) throw new Error("plot " + res.status);
+    if (!res.ok) { plotDone(box, "The plot could not be drawn (" + res.status + ")."); return; }
     const blob = await res.blob();
-    img.src = URL.createObjectURL(blob);
+    await new Promise((resolve) => {
+      img.onload = () => { plotDone(box); resolve(); };
+      img.onerror = () => { plotDone(box, "The plot could not be shown."); resolve(); };
+      img.src = URL.createObjectURL(blob);
+    });
     const sched = out.status === "optimal" ? out.dose_mg + " mg every " + out.interval_days +
       " days" : "the closest option";
     img.alt = kind === "score"
@@ -296,22 +312,19 @@
     ]);
   }
 
-  function render(out, body, built) {
+  function render(out, built, words) {
     const answer = $("answer");
-    if (out.status === "optimal") {
-      answer.textContent = out.dose_mg + " mg every " + out.interval_days + " days";
-      answer.className = "answer";
-    } else {
-      answer.textContent = "No allowed option keeps the predicted score at or below " +
-        out.threshold_score;
-      answer.className = "answer infeasible";
-    }
+    answer.textContent = words.answer;
+    answer.className = out.status === "optimal" ? "answer" : "answer infeasible";
     nextDates(out.interval_days);
-    figures(out);
+    fill($("figures"), words.figures);
     list($("explanation"), out.explanation);
     window.doseoptIndividual.render(out);
     list($("assumptions"), out.assumptions);
-    inputs(body, built);
+    fill($("inputs"), words.inputs);
+    historyNote(built);
+    ["score", "conc"].forEach((kind) => (out.id ? plotPending(kind)
+      : plotDone(kind, "Plots are drawn for stored answers only.")));
     $("result").hidden = false;
     $("result").dataset.id = out.id || "";
     $("result-title").focus();
@@ -339,12 +352,13 @@
         $("busy").textContent = "";
         return;
       }
-      render(data, built.body, built);
-      $("busy").textContent = "Done.";
+      render(data, built, await summary(data, built.body));
+      $("busy").textContent = data.id ? "Done. Drawing the plots…" : "Done.";
       if (data.id) {
         await Promise.all([plot(data.id, "score", $("plot-score"), data),
                            plot(data.id, "concentration", $("plot-conc"), data),
                            record(data.id)]);
+        $("busy").textContent = "Done.";
       }
     } catch (err) {
       showErrors([{ message: "The service could not be reached: " + err.message }]);

@@ -10,6 +10,10 @@ the last key varying fastest::
     "patient.weight_kg" = [20, 30, 40]
     threshold_score = [1, 2, 3]          # -> 9 scenarios
 
+A grid key may sweep a field the base already sets (``[patient] weight_kg = 30`` beside
+``"patient.weight_kg" = [20, 30, 40]``): the grid's values replace the base's in every
+scenario, so a grid is written as a base question plus the fields it varies.
+
 Every expanded scenario is validated (schema limits and the cross-field checks of the domain)
 before any work starts; the first problem raises :class:`~optimizer.errors.ScenarioError`
 naming the file, the key and what is allowed.
@@ -23,8 +27,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
-import inspect
 import itertools
 import json
 import math
@@ -47,6 +49,7 @@ __all__ = [
     "expand_file",
     "expand_files",
     "request_model",
+    "response_model",
     "scenario_id",
     "service_function",
 ]
@@ -95,55 +98,100 @@ def batch_id_of(scenarios: Sequence[Scenario]) -> str:
     return h.hexdigest()[:32]
 
 
-def request_model(kind: str) -> type[BaseModel]:
-    """The request schema of ``kind`` (comparison is imported only when asked for)."""
-    if kind == "recommendation":
-        from optimizer.schemas.recommendation import RecommendationRequest
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of scenario is read, checked across fields and answered.
 
-        return RecommendationRequest
-    if kind == "comparison":
-        try:
-            module = importlib.import_module("optimizer.schemas.comparison")
-            model: type[BaseModel] = module.ComparisonRequest
-        except (ImportError, AttributeError) as exc:
-            raise InputError("kind", kind, "a kind available in this installation: "
-                             "recommendation") from exc
-        return model
-    raise InputError("kind", kind, " or ".join(f'"{k}"' for k in KINDS))
+    Each part is a function that imports its schema or service when first called, so a batch
+    of recommendations never pays for the comparison code.
+    """
+
+    request_model: Callable[[], type[BaseModel]]
+    cross_check: Callable[[BaseModel], object]
+    service: Callable[[], Callable[[Any], BaseModel]]
+    response_model: Callable[[], type[BaseModel]]
+
+
+def _recommendation_model() -> type[BaseModel]:
+    from optimizer.schemas.recommendation import RecommendationRequest
+
+    return RecommendationRequest
+
+
+def _recommendation_check(request: BaseModel) -> object:
+    from optimizer.schemas.recommendation import RecommendationRequest
+    from optimizer.settings import get_settings
+
+    assert isinstance(request, RecommendationRequest)
+    return request.to_problem(max_candidates=get_settings().max_candidates)
+
+
+def _recommendation_service() -> Callable[[Any], BaseModel]:
+    from optimizer.services.recommendation import recommend
+
+    return recommend
+
+
+def _recommendation_response() -> type[BaseModel]:
+    from optimizer.schemas.recommendation import RecommendationPublic
+
+    return RecommendationPublic
+
+
+def _comparison_response() -> type[BaseModel]:
+    from optimizer.schemas.comparison import ComparisonPublic
+
+    return ComparisonPublic
+
+
+def _comparison_model() -> type[BaseModel]:
+    from optimizer.schemas.comparison import ComparisonRequest
+
+    return ComparisonRequest
+
+
+def _comparison_check(request: BaseModel) -> object:
+    from optimizer.schemas.comparison import ComparisonRequest
+
+    assert isinstance(request, ComparisonRequest)
+    return request.to_problem()
+
+
+def _comparison_service() -> Callable[[Any], BaseModel]:
+    from optimizer.services.comparison import compare
+
+    return compare
+
+
+#: Every kind a scenario may have, with its schema, cross-field check and service.
+_KINDS: dict[str, _Kind] = {
+    "recommendation": _Kind(_recommendation_model, _recommendation_check,
+                            _recommendation_service, _recommendation_response),
+    "comparison": _Kind(_comparison_model, _comparison_check, _comparison_service,
+                        _comparison_response),
+}
+
+
+def _kind(kind: str) -> _Kind:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise InputError("kind", kind, " or ".join(f'"{k}"' for k in KINDS)) from None
+
+
+def request_model(kind: str) -> type[BaseModel]:
+    """The request schema of ``kind``; raises InputError for an unknown kind."""
+    return _kind(kind).request_model()
+
+
+def response_model(kind: str) -> type[BaseModel]:
+    """The response schema of ``kind``; raises InputError for an unknown kind."""
+    return _kind(kind).response_model()
 
 
 def service_function(kind: str) -> Callable[[Any], BaseModel]:
     """The domain entry point answering one request of ``kind`` (same as the API's)."""
-    if kind == "recommendation":
-        from optimizer.services.recommendation import recommend
-
-        return recommend
-    for name in ("optimizer.comparison.schedules", "optimizer.services.comparison"):
-        try:
-            fn: Callable[[Any], BaseModel] = importlib.import_module(name).compare
-        except (ImportError, AttributeError):
-            continue
-        return fn
-    raise InputError("kind", kind, "a kind available in this installation: recommendation")
-
-
-def _cross_check(request: BaseModel) -> None:
-    """Checks that involve several fields (the domain problem's own validation)."""
-    to_problem = getattr(request, "to_problem", None)
-    if not callable(to_problem):
-        return
-    try:
-        params = inspect.signature(to_problem).parameters.values()
-    except (TypeError, ValueError):
-        return
-    if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-           for p in params):
-        if any(p.name == "max_candidates" for p in params):
-            from optimizer.settings import get_settings
-
-            to_problem(max_candidates=get_settings().max_candidates)
-        else:
-            to_problem()
+    return _kind(kind).service()
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
@@ -155,10 +203,7 @@ def _set_path(data: dict[str, Any], path: str, value: Any, where: str) -> None:
             raise ScenarioError(where, f'grid."{path}"', path,
                                 f"a path through tables; {part!r} holds a value")
         node = child
-    if parts[-1] in node:
-        raise ScenarioError(where, f'grid."{path}"', path,
-                            "a field set either at top level or in [grid], not both")
-    node[parts[-1]] = value
+    node[parts[-1]] = value  # the grid's value replaces the base's, if any
 
 
 def _grid_axes(grid: Any, where: str) -> list[tuple[str, list[Any]]]:
@@ -216,7 +261,7 @@ def _check_one(data: dict[str, Any], kind: str, model: type[BaseModel], where: s
                axes: Sequence[str]) -> Scenario:
     try:
         request = model.model_validate(data)
-        _cross_check(request)
+        _KINDS[kind].cross_check(request)
     except (ValidationError, InputError) as exc:
         if isinstance(exc, ScenarioError):
             raise

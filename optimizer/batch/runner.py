@@ -1,125 +1,67 @@
 """The batch runner: many scenarios through the same domain functions as the API.
 
 Flow: files -> :mod:`optimizer.batch.grid` (expand and validate all, before any work) -> the batch
-and one pending row per scenario in the store (:mod:`optimizer.storage.batches`) -> chunks of
-pending scenarios to worker processes -> results written in transactions of many rows as
+and one pending row per scenario in the store (:mod:`optimizer.storage.batches`) -> the runner
+claims chunks of scenarios (:mod:`optimizer.storage.batch_claims`) and sends them to worker
+processes (:mod:`optimizer.batch.engines`) -> results written in transactions of many rows as
 chunks complete -> the ``--out`` file written from the store at the end.
 
-Engines: ``local`` (default) is a process pool (``concurrent.futures`` with the
-``forkserver`` start method: safe from a multi-threaded parent such as the HTTP service, and
-each worker starts from a process that has already imported Pyomo and HiGHS); ``dask`` runs
-the same chunks on Dask distributed, either a ``LocalCluster`` of ``workers`` processes or an
-existing cluster at ``scheduler``. Pyomo is not thread-safe: work is spread over processes,
-each running one chunk at a time (Dask local workers get one thread each).
+Several runners may work on one batch at once (two commands, or a command and the service):
+each claims its own scenarios, so every scenario is computed once. A batch's id is the hash of
+its scenario ids, so rerunning the same command resumes it: finished scenarios are skipped.
 
-A scenario that raises is stored as ``failed`` with its error; the batch goes on. A batch's id
-is the hash of its scenario ids, so rerunning the same command resumes it: finished scenarios
-are skipped and a result is written only into a still-pending row.
+Faults: a database that cannot be written ends the run at once with :class:`StoreError`
+(workers stopped, nothing more computed); a stop (``stop`` set, Ctrl-C, ``SIGTERM`` handled by
+the caller) stores what finished, gives back the unfinished claims and marks the batch
+``interrupted``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from pydantic import BaseModel
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-from optimizer.batch.grid import Scenario, batch_id_of, request_model, service_function
+from optimizer.batch.chunks import Answer, ChunkResult, Task
+from optimizer.batch.engines import BatchEngine, dask_results, local_results
+from optimizer.batch.grid import Scenario, batch_id_of
+from optimizer.errors import StoreError
+from optimizer.storage.batch_claims import (
+    claim_scenarios,
+    refresh_claims,
+    release_claims,
+    unfinished_claims,
+)
 from optimizer.storage.batches import (
+    BatchStatus,
     ResultRow,
     create_batch,
+    finish_run,
     get_batch,
     mark_interrupted,
-    pending_scenarios,
     set_status,
     write_results,
 )
-from optimizer.versions import PACKAGES, package_versions
+from optimizer.storage.engine import get_engine
 
-__all__ = [
-    "PACKAGES",
-    "Answer",
-    "BatchSummary",
-    "ChunkResult",
-    "Engine",
-    "Progress",
-    "run_batch",
-    "run_chunk",
-    "run_stored_batch",
-    "default_workers",
-    "versions",
-]
-
-Engine = Literal["local", "dask"]
-#: ``answer(kind, request) -> response``; default: the service function of the kind.
-Answer = Callable[[str, BaseModel], BaseModel]
-Task = tuple[str, str, str]  # (scenario id, kind, request JSON)
+__all__ = ["BatchEngine", "BatchSummary", "Progress", "RunOptions", "default_workers",
+           "run_batch", "run_stored_batch"]
 
 #: Rows per database transaction, and the longest wait before a partial flush (seconds).
 FLUSH_ROWS = 500
 FLUSH_SECONDS = 0.5
 #: Largest chunk sent to a worker (modelling choice: ~0.2 s of work, keeps progress lively).
 MAX_CHUNK = 100
-
-
-@lru_cache(maxsize=1)
-def versions() -> str:
-    """JSON of the installed versions of :data:`PACKAGES` in this (worker) process."""
-    return json.dumps(package_versions(), sort_keys=True, separators=(",", ":"))
-
-
-def _default_answer(kind: str, request: BaseModel) -> BaseModel:
-    return service_function(kind)(request)
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    rows: list[ResultRow]
-    worker_ms: float
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-def _solver_status(out: dict[str, Any]) -> str | None:
-    solver = out.get("solver")
-    if isinstance(solver, dict) and isinstance(solver.get("status"), str):
-        return str(solver["status"])
-    status = out.get("status")
-    return status if isinstance(status, str) else None
-
-
-def run_chunk(tasks: Sequence[Task], answer: Answer | None = None) -> ChunkResult:
-    """Answer each task in this process; a scenario that raises is returned as failed."""
-    start = time.perf_counter()
-    fn = answer or _default_answer
-    rows: list[ResultRow] = []
-    timings: dict[str, float] = {"validate": 0.0, "answer": 0.0, "serialise": 0.0}
-    for scenario_id, kind, request_json in tasks:
-        t0 = time.perf_counter()
-        try:
-            request = request_model(kind).model_validate_json(request_json)
-            t1 = time.perf_counter()
-            out = fn(kind, request)
-            t2 = time.perf_counter()
-            data = out.model_dump(mode="json")
-            for key, value in (data.get("timings_ms") or {}).items():
-                timings[f"domain.{key}"] = timings.get(f"domain.{key}", 0.0) + float(value)
-            rows.append(ResultRow(scenario_id, "done", json.dumps(data, separators=(",", ":")),
-                                  None, _solver_status(data), versions()))
-            timings["validate"] += (t1 - t0) * 1e3
-            timings["answer"] += (t2 - t1) * 1e3
-            timings["serialise"] += (time.perf_counter() - t2) * 1e3
-        except Exception as exc:  # noqa: BLE001 - any failure is stored, the batch goes on
-            rows.append(ResultRow(scenario_id, "failed", None, f"{type(exc).__name__}: {exc}",
-                                  None, versions()))
-    return ChunkResult(rows=rows, worker_ms=(time.perf_counter() - start) * 1e3,
-                       timings_ms=timings)
+#: Seconds after which a claim that its runner stopped renewing may be taken over (modelling
+#: choice: well above the longest chunk measured, ~3 s for 100 comparisons of 1,000 patients).
+CLAIM_LEASE_S = 60.0
 
 
 class Progress(Protocol):
@@ -131,11 +73,27 @@ class Progress(Protocol):
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """How to run a batch. ``workers`` None: ``DOSEOPT_WORKERS`` or one per core;
+    ``chunk_size`` None: automatic (at most :data:`MAX_CHUNK`)."""
+
+    workers: int | None = None
+    engine: BatchEngine = "local"
+    scheduler: str | None = None
+    chunk_size: int | None = None
+    progress: Progress | None = None
+    stop: threading.Event | None = None
+    answer: Answer | None = None
+    claim_lease_s: float = CLAIM_LEASE_S
+
+
+@dataclass(frozen=True)
 class BatchSummary:
-    """What a run did. ``skipped`` were finished by an earlier run of the same batch."""
+    """What a run did. ``skipped`` were finished before it started; ``by_others`` were finished
+    meanwhile by other runners of the same batch."""
 
     batch_id: str
-    status: str
+    status: BatchStatus
     total: int
     done: int
     failed: int
@@ -147,74 +105,11 @@ class BatchSummary:
     timings_ms: dict[str, float]
     #: Seconds from the start of the run to the first finished chunk (pool or cluster start).
     startup_s: float = 0.0
+    by_others: int = 0
 
     @property
     def rate_per_s(self) -> float:
         return self.ran / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-
-def _chunks(tasks: Sequence[Task], size: int) -> list[list[Task]]:
-    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
-
-
-def _local_results(chunks: list[list[Task]], workers: int, answer: Answer | None,
-                   stop: threading.Event | None) -> Iterator[ChunkResult]:
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["optimizer.batch.runner", "optimizer.services.recommendation"])
-    window = 4 * workers
-    todo = iter(chunks)
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        inflight: set[cf.Future[ChunkResult]] = set()
-        try:
-            while True:
-                while len(inflight) < window and (chunk := next(todo, None)) is not None:
-                    inflight.add(pool.submit(run_chunk, chunk, answer))
-                if not inflight or (stop is not None and stop.is_set()):
-                    return
-                finished, inflight = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    yield fut.result()
-        finally:
-            for fut in inflight:
-                fut.cancel()
-
-
-def _dask_results(chunks: list[list[Task]], workers: int, scheduler: str | None,
-                  answer: Answer | None, stop: threading.Event | None) -> Iterator[ChunkResult]:
-    import importlib
-
-    dd: Any = importlib.import_module("distributed")  # untyped library
-    cluster = None
-    if scheduler:
-        client = dd.Client(scheduler)
-    else:
-        # Workers import the domain (Pyomo, HiGHS: ~1 s) while the cluster starts, in parallel.
-        cluster = dd.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None,
-                                  preload=["optimizer.services.recommendation"])
-        client = dd.Client(cluster)
-    try:
-        window = 4 * max(workers, len(client.scheduler_info().get("workers", {})), 1)
-        todo = iter(chunks)
-        first = [client.submit(run_chunk, c, answer, pure=False)
-                 for c in (next(todo, None) for _ in range(window)) if c is not None]
-        queue = dd.as_completed(first)
-        for fut in queue:
-            yield fut.result()
-            if stop is not None and stop.is_set():
-                return
-            chunk = next(todo, None)
-            if chunk is not None:
-                queue.add(client.submit(run_chunk, chunk, answer, pure=False))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def default_workers(workers: int | None) -> int:
@@ -225,97 +120,166 @@ def default_workers(workers: int | None) -> int:
     return get_settings().workers or os.cpu_count() or 1
 
 
-def run_batch(scenarios: Sequence[Scenario], *, database_url: str | None = None,
-              source: str = "", batch_id: str | None = None,
-              **options: Any) -> BatchSummary:
-    """Store the batch (if new) and run what is still pending; see :func:`run_stored_batch`."""
-    from optimizer.storage.engine import get_engine
-
-    bid = batch_id or batch_id_of(scenarios)
-    create_batch(get_engine(database_url), bid, scenarios, source)
-    return run_stored_batch(bid, database_url=database_url, **options)
+def shown_url(engine: Engine) -> str:
+    """The database URL with its password hidden (for messages)."""
+    return make_url(str(engine.url)).render_as_string(hide_password=True)
 
 
-def run_stored_batch(batch_id: str, *, database_url: str | None = None,
-                     workers: int | None = None, engine: Engine = "local",
-                     scheduler: str | None = None, chunk_size: int | None = None,
-                     progress: Progress | None = None, stop: threading.Event | None = None,
-                     answer: Answer | None = None) -> BatchSummary:
-    """Run every pending scenario of a stored batch; results are stored as chunks complete.
+def store_error(engine: Engine, exc: SQLAlchemyError) -> StoreError:
+    """A database fault as one line: the database and the driver's own words."""
+    cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return StoreError(shown_url(engine), cause)
 
-    Interrupted (Ctrl-C, ``stop`` set, a worker lost): what finished stays stored, the batch
-    is marked ``interrupted`` and the next run resumes it.
-    """
-    from optimizer.storage.engine import get_engine
 
-    db = get_engine(database_url)
-    tasks = pending_scenarios(db, batch_id)
-    n_workers = default_workers(workers)
-    size = chunk_size or max(1, min(MAX_CHUNK, math.ceil(len(tasks) / (n_workers * 8))))
-    chunks = _chunks(tasks, size)
-    run = set_status(db, batch_id, "running", new_run=True)
-    before = get_batch(db, batch_id)
-    assert before is not None  # created above or by the caller; not user input
-    start = time.perf_counter()
-    stats = _Stats()
-    results: Iterator[ChunkResult] = iter(())
-    if chunks:
-        results = (_dask_results(chunks, n_workers, scheduler, answer, stop)
-                   if engine == "dask" or scheduler else
-                   _local_results(chunks, n_workers, answer, stop))
-    bar = progress or _NoProgress()
-    bar.start(before.total, before.done + before.failed)
+def _engine(database_url: str | None) -> Engine:
+    """The store's engine; a database that cannot even be opened is a :class:`StoreError`."""
     try:
-        stats.consume(results, lambda rows: write_results(db, batch_id, run, rows), bar)
+        return get_engine(database_url)
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        shown = make_url(database_url).render_as_string(hide_password=True) \
+            if database_url else "(DOSEOPT_DATABASE_URL)"
+        raise StoreError(shown, cause) from None
+
+
+def run_batch(scenarios: Sequence[Scenario], options: RunOptions | None = None, *,
+              database_url: str | None = None, source: str = "",
+              batch_id: str | None = None) -> BatchSummary:
+    """Store the batch (if new) and run what is still pending; see :func:`run_stored_batch`."""
+    db = _engine(database_url)
+    bid = batch_id or batch_id_of(scenarios)
+    try:
+        create_batch(db, bid, scenarios, source)
+    except SQLAlchemyError as exc:
+        raise store_error(db, exc) from None
+    return run_stored_batch(bid, options, database_url=database_url)
+
+
+def _claimed_chunks(db: Engine, batch_id: str, run: int, size: int, lease_s: float,
+                    stop: threading.Event | None) -> Iterator[list[Task]]:
+    """Chunks claimed for ``run``; ``[]`` while only other runners' claims remain (they may
+    finish them, or their lease runs out and this run takes them over)."""
+    while stop is None or not stop.is_set():
+        chunk = claim_scenarios(db, batch_id, run, size, lease_s)
+        if chunk:
+            yield chunk
+        elif unfinished_claims(db, batch_id, exclude_run=run) > 0:
+            yield []
+        else:
+            return
+
+
+def run_stored_batch(batch_id: str, options: RunOptions | None = None, *,
+                     database_url: str | None = None) -> BatchSummary:
+    """Run every unclaimed scenario of a stored batch; results are stored as chunks complete.
+
+    Raises :class:`StoreError` when the database cannot be read or written (the run ends at
+    once). Stopped (``options.stop`` set, Ctrl-C): what finished stays stored, the batch is
+    marked ``interrupted`` and the next run resumes it.
+    """
+    opts = options or RunOptions()
+    db = _engine(database_url)
+    try:
+        before = get_batch(db, batch_id)
+        if before is None:
+            raise KeyError(batch_id)
+        run = set_status(db, batch_id, BatchStatus.RUNNING, new_run=True)
+    except SQLAlchemyError as exc:
+        raise store_error(db, exc) from None
+    n_workers = default_workers(opts.workers)
+    size = opts.chunk_size or max(1, min(MAX_CHUNK, math.ceil(before.pending / (n_workers * 8))))
+    tick_s = min(1.0, opts.claim_lease_s / 4)
+    chunks = _claimed_chunks(db, batch_id, run, size, opts.claim_lease_s, opts.stop)
+    results = (dask_results(chunks, n_workers, opts.scheduler, opts.answer, opts.stop, tick_s)
+               if opts.engine == "dask" or opts.scheduler else
+               local_results(chunks, n_workers, opts.answer, opts.stop, tick_s))
+    bar = opts.progress or _NoProgress()
+    bar.start(before.total, before.done + before.failed)
+    start = time.perf_counter()
+    stats = _Stats(lambda rows: write_results(db, batch_id, run, rows),
+                   lambda: refresh_claims(db, batch_id, run), tick_s)
+    try:
+        stats.consume(results, bar)
+        if opts.stop is not None and opts.stop.is_set():
+            _give_back(db, batch_id, run)
+        status = finish_run(db, batch_id)
+    except SQLAlchemyError as exc:
+        _give_back(db, batch_id, run)
+        raise store_error(db, exc) from None
     except BaseException:
-        mark_interrupted(db, batch_id)
+        _give_back(db, batch_id, run)
         raise
-    finished = stats.ran == len(tasks)
-    status = "done" if finished else "interrupted"
-    set_status(db, batch_id, status)
     after = get_batch(db, batch_id)
-    assert after is not None
-    return BatchSummary(batch_id=batch_id, status=after.status, total=after.total,
-                        done=after.done, failed=after.failed,
-                        skipped=before.done + before.failed, ran=stats.ran,
+    assert after is not None  # batches are never deleted
+    skipped = before.done + before.failed
+    return BatchSummary(batch_id=batch_id, status=status, total=after.total,
+                        done=after.done, failed=after.failed, skipped=skipped, ran=stats.ran,
                         elapsed_s=time.perf_counter() - start, worker_ms=stats.worker_ms,
                         write_ms=stats.write_ms, timings_ms=stats.timings_ms,
-                        startup_s=(stats.first_at or start) - start)
+                        startup_s=(stats.first_at or start) - start,
+                        by_others=after.done + after.failed - skipped - stats.ran)
+
+
+def _give_back(db: Engine, batch_id: str, run: int) -> None:
+    """Best effort after a stop or a fault: unfinished claims back to pending, the batch marked
+    interrupted. A database that refuses even this is left to the lease and to the service's
+    start-up check."""
+    try:
+        release_claims(db, batch_id, run)
+        mark_interrupted(db, batch_id)
+    except SQLAlchemyError:
+        pass
 
 
 class _Stats:
-    """Collects chunk results, flushes them to the store in transactions of many rows."""
+    """Collects chunk results, flushes them to the store in transactions of many rows, and
+    renews this run's claims while it waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, write: Callable[[list[ResultRow]], None],
+                 renew: Callable[[], None], renew_every_s: float) -> None:
+        self.write = write
+        self.renew = renew
+        self.renew_every_s = renew_every_s
         self.ran = 0
         self.worker_ms = 0.0
         self.write_ms = 0.0
         self.timings_ms: dict[str, float] = {}
         self.first_at: float | None = None
 
-    def consume(self, results: Iterator[ChunkResult],
-                write: Callable[[list[ResultRow]], None], bar: Progress) -> None:
+    def consume(self, results: Iterator[ChunkResult], bar: Progress) -> None:
         buffer: list[ResultRow] = []
-        last_flush = time.perf_counter()
+        last_flush = last_renew = time.perf_counter()
+        failed = True
         try:
             for chunk in results:
-                if self.first_at is None:
+                if chunk.rows and self.first_at is None:
                     self.first_at = time.perf_counter() - chunk.worker_ms / 1e3
                 buffer.extend(chunk.rows)
                 self.worker_ms += chunk.worker_ms
                 for key, value in chunk.timings_ms.items():
                     self.timings_ms[key] = self.timings_ms.get(key, 0.0) + value
-                bar.advance(chunk.rows)
-                if len(buffer) >= FLUSH_ROWS or time.perf_counter() - last_flush > FLUSH_SECONDS:
-                    self._flush(buffer, write)
-                    last_flush = time.perf_counter()
+                if chunk.rows:
+                    bar.advance(chunk.rows)
+                now = time.perf_counter()
+                if len(buffer) >= FLUSH_ROWS or now - last_flush > FLUSH_SECONDS:
+                    self._flush(buffer)
+                    last_flush = now
+                if now - last_renew > self.renew_every_s:
+                    self.renew()
+                    last_renew = now
+            failed = False
         finally:
-            self._flush(buffer, write)
+            if buffer:
+                try:
+                    self._flush(buffer)
+                except SQLAlchemyError:
+                    if not failed:
+                        raise  # otherwise the first fault is the one to report
 
-    def _flush(self, buffer: list[ResultRow], write: Callable[[list[ResultRow]], None]) -> None:
+    def _flush(self, buffer: list[ResultRow]) -> None:
         if buffer:
             t0 = time.perf_counter()
-            write(buffer)
+            self.write(buffer)
             self.write_ms += (time.perf_counter() - t0) * 1e3
             self.ran += len(buffer)
             buffer.clear()

@@ -7,9 +7,11 @@ prints the answer (a rich table, or JSON with ``--json``).
 * :mod:`~optimizer.cli.compare` — ``compare``: schedules side by side.
 * :mod:`~optimizer.cli.free_ige` — ``ige-table`` and ``surrogate-check``.
 * :mod:`~optimizer.cli.plan` — ``plan``: the dated transition plan.
+* :mod:`~optimizer.cli.output` — terminal output shared by the commands: plain messages (no
+  markup), tables that never cut a figure, the one error helper.
 
 The entry point is :func:`optimizer.cli.main.main`; this package imports no module, so that
 ``python -m optimizer.cli.main`` runs the application once. ``__all__`` names the modules.
 """
 
-__all__ = ["batch", "compare", "free_ige", "main", "plan"]
+__all__ = ["batch", "compare", "free_ige", "main", "output", "plan"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 __all__ = ["parse_numbers", "parse_patients", "print_check", "print_grid", "register"]
 
@@ -31,7 +32,7 @@ def parse_numbers(option: str, text: str) -> list[float]:
 def print_grid(out: object) -> None:
     from rich.table import Table
 
-    from optimizer.cli.main import console
+    from optimizer.cli.output import console
     from optimizer.schemas.free_ige import DosingGridPublic
 
     assert isinstance(out, DosingGridPublic)
@@ -52,9 +53,9 @@ def print_grid(out: object) -> None:
     console.print(table)
     console.print(f"{len(out.cells)} cells in {out.elapsed_ms / 1000:.2f} s. * outside the "
                   "weights or IgE of the patients behind the parameters (extrapolated); "
-                  "none: no allowed dose reaches the target.", highlight=False)
+                  "none: no allowed dose reaches the target.", markup=False)
     for line in out.assumptions:
-        console.print(f"[dim]- {line}[/]", highlight=False)
+        console.print(Text(f"- {line}", style="dim"))
 
 
 def register(app: typer.Typer) -> None:
@@ -78,7 +79,8 @@ def _register_grid(app: typer.Typer) -> None:
         doses: Annotated[str | None, typer.Option(
             "--doses-mg", help="Allowed doses, mg (default: 75 to --max-dose-mg by 75).")
         ] = None,
-        max_dose_mg: Annotated[float, typer.Option("--max-dose-mg")] = 600.0,
+        max_dose_mg: Annotated[float, typer.Option(
+            "--max-dose-mg", metavar="MG", help="Largest dose per injection, mg.")] = 600.0,
         parameter_set: Annotated[str, typer.Option(
             "--parameter-set", help="hayashi2007 or lowe2009.")] = "hayashi2007",
         allow_extrapolation: Annotated[bool, typer.Option(
@@ -86,11 +88,14 @@ def _register_grid(app: typer.Typer) -> None:
         csv_path: Annotated[Path | None, typer.Option(
             "--csv", help="Write the cells as CSV to this path ('-' for standard output).")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON body.")] = False,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print the API's JSON response body.")] = False,
     ) -> None:
-        """Dosing grid: the dose and interval keeping free IgE under the target, for each
-        weight band x baseline-IgE band (binding model; decision support only)."""
-        from optimizer.cli.main import fail
+        """Dosing grid: the dose and interval keeping free IgE under the target.
+
+        For each weight band x baseline-IgE band (binding model; decision support only).
+        """
+        from optimizer.cli.output import fail
         from optimizer.errors import DoseOptError
         from optimizer.schemas.free_ige import DosingGridRequest
         from optimizer.schemas.validation import validate
@@ -139,7 +144,7 @@ def parse_patients(text: str) -> list[dict[str, float]]:
 def print_check(out: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from optimizer.cli.main import console
+    from optimizer.cli.output import console
 
     reg = out["regimen"]
     table = Table(title=f"Surrogate vs binding model ({reg['parameter_set']}): total omalizumab, "
@@ -159,7 +164,7 @@ def print_check(out: dict[str, Any]) -> None:
     console.print(table)
     console.print(f"Largest relative difference: {100 * out['max_relative_difference']:.1f} % "
                   f"({out['worst_weight_kg']:g} kg, {out['worst_baseline_ige_iu_per_ml']:g} "
-                  "IU/mL). * outside the data behind the parameters.", highlight=False)
+                  "IU/mL). * outside the data behind the parameters.", markup=False)
     fits = out.get("fits")
     if isinstance(fits, list):
         ft = Table(title="Surrogate fitted to each binding curve (tmax fixed)",
@@ -177,7 +182,7 @@ def print_check(out: dict[str, Any]) -> None:
                        if c["at_bound"] else "no")
         console.print(ft)
     for line in out.get("assumptions", []):
-        console.print(f"[dim]- {line}[/]", highlight=False)
+        console.print(Text(f"- {line}", style="dim"))
 
 
 def _register_check(app: typer.Typer) -> None:
@@ -186,9 +191,13 @@ def _register_check(app: typer.Typer) -> None:
         patients: Annotated[str | None, typer.Option(
             "--patients", help="WEIGHT_KG:IGE_IU_PER_ML pairs, comma-separated (default: 7 "
                                "points spanning 20-120 kg and 30-1000 IU/mL).")] = None,
-        dose_mg: Annotated[float, typer.Option("--dose-mg")] = 300.0,
-        interval_days: Annotated[float, typer.Option("--interval-days")] = 28.0,
-        horizon_days: Annotated[float, typer.Option("--horizon-days")] = 364.0,
+        dose_mg: Annotated[float, typer.Option(
+            "--dose-mg", metavar="MG", help="Dose per injection, mg.")] = 300.0,
+        interval_days: Annotated[float, typer.Option(
+            "--interval-days", metavar="DAYS", help="Days between injections.")] = 28.0,
+        horizon_days: Annotated[float, typer.Option(
+            "--horizon-days", metavar="DAYS", help="Days compared from the first dose.")]
+            = 364.0,
         parameter_set: Annotated[str, typer.Option(
             "--parameter-set", help="hayashi2007 or lowe2009.")] = "hayashi2007",
         from_day: Annotated[float, typer.Option(
@@ -197,14 +206,17 @@ def _register_check(app: typer.Typer) -> None:
             "--fit", help="Fit the surrogate's half-life and V/F to each patient.")] = False,
         csv_path: Annotated[Path | None, typer.Option(
             "--csv", help="Write one row per patient as CSV to this path.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON body.")] = False,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print the API's JSON response body.")] = False,
     ) -> None:
-        """Compare the simple PK surrogate with the binding model (total omalizumab) over a
-        regimen; with --fit, the surrogate parameters closest to the binding model."""
+        """Compare the simple PK surrogate with the binding model (total omalizumab).
+
+        Over a regimen; with --fit, the surrogate parameters closest to the binding model.
+        """
         import csv
         import json
 
-        from optimizer.cli.main import fail
+        from optimizer.cli.output import fail
         from optimizer.errors import DoseOptError
         from optimizer.schemas.free_ige import SurrogateCheckRequest
         from optimizer.schemas.validation import validate

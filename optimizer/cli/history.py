@@ -28,7 +28,7 @@ def export(
 ) -> None:
     """Write the history (doses, scores, weight) as a NONMEM-style dataset."""
     assert fmt == "nonmem"  # the only format; typer refuses any other value
-    from optimizer.cli.main import console, fail
+    from optimizer.cli.output import fail, say
     from optimizer.errors import DoseOptError
     from optimizer.interchange.nonmem import write_nonmem
     from optimizer.interchange.sources import load_request_from
@@ -44,7 +44,7 @@ def export(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {text.count(chr(10)) - 1} rows to {output}", highlight=False)
+        say(f"Wrote {text.count(chr(10)) - 1} rows to {output}")
 
 
 def register(app: typer.Typer) -> None:

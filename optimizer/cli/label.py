@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         """The dose and interval of the approved dosing table, or why there is none."""
         from pydantic import ValidationError
 
-        from optimizer.cli.main import console, fail
+        from optimizer.cli.output import fail, say
         from optimizer.errors import DoseOptError, InputError
         from optimizer.schemas.label import LabelDoseRequest
         from optimizer.services.label import label_dose_public
@@ -52,9 +52,7 @@ def register(app: typer.Typer) -> None:
             return
         if out.status == "dose":
             syringes = " + ".join(f"{s.count} x {s.size_mg:g} mg" for s in out.syringes)
-            console.print(f"{out.dose_mg:g} mg every {out.interval_weeks} weeks ({syringes})",
-                          highlight=False)
+            say(f"{out.dose_mg:g} mg every {out.interval_weeks} weeks ({syringes})")
         else:
-            console.print(f"[bold]{out.status.replace('_', ' ')}[/]: {out.reason}",
-                          highlight=False)
-        console.print(f"[dim]{out.reason}. Source: {out.source}[/]", highlight=False)
+            say(f"{out.status.replace('_', ' ')}: {out.reason}", style="bold")
+        say(f"{out.reason}. Source: {out.source}", style="dim")

@@ -1,7 +1,9 @@
 """The ``doseopt`` command line. Commands call the same domain functions as the API.
 
-Errors the user can fix print one line naming the file, field and what is allowed, and exit
-with status 2; nothing prints a traceback for bad input.
+Help is plain text in the usual style (``doseopt COMMAND --help``); messages are printed
+as plain text, never as markup. Exit statuses: 0 done, 1 a batch finished with failed
+scenarios, 2 input the user can fix (one line names the file, field and what is allowed; no
+traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,74 +14,120 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typer import _click as click
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from optimizer.cli import batch as batch_commands
+from optimizer.cli import compare as compare_commands
+from optimizer.cli import free_ige as free_ige_commands
+from optimizer.cli import history as history_commands
+from optimizer.cli import label as label_commands
+from optimizer.cli import plan as plan_commands
+from optimizer.cli.output import (
+    console,
+    data_table,
+    fail,
+    print_lines,
+    print_table,
+    say,
+    set_width,
+)
 from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas.recommendation import RecommendationPublic
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Longest safe omalizumab injection interval: model-based decision "
-                       "support that does not replace clinical judgement.")
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["app", "console", "fail", "main"]
+
+EXIT_CODES = ("Exit status: 0 done; 1 a batch finished with failed scenarios; 2 input to fix "
+              "(file, field or option; the message says what is allowed); 130 interrupted.")
+
+
+class Command(TyperCommand):
+    """A command whose usage line names arguments the usual way: ``FILE``, ``[FILE]...``."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                continue
+            name = param.metavar or (param.name or "").upper()
+            name = name if param.required else f"[{name}]"
+            pieces.append(name + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+class Argument(TyperArgument):
+    """An argument listed by its name alone (``FILE``), not with a type such as ``<path>``."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None
+
+
+class Group(TyperGroup):
+    """The ``doseopt`` group: every command gets :class:`Command`'s usage line and
+    :class:`Argument`'s listing, including commands that other modules register."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for command in self.commands.values():
+            # Same state and behaviour; only the help text's rendering differs.
+            if type(command) is TyperCommand:
+                command.__class__ = Command
+            for param in command.params:
+                if type(param) is TyperArgument:
+                    param.__class__ = Argument
+
+
+app = typer.Typer(
+    cls=Group, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    help="Longest safe omalizumab injection interval: model-based decision support that "
+         "does not replace clinical judgement.",
+    epilog=EXIT_CODES)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON response body.")]
+ScenarioFile = Annotated[Path, typer.Argument(
+    metavar="FILE", help="Scenario file (TOML) of kind recommendation.")]
 
 
-def fail(exc: DoseOptError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-    return typer.Exit(code=2)
+def _version(value: bool) -> None:
+    if value:
+        from optimizer.versions import package_versions
+
+        say(f"doseopt {package_versions()['doseopt']}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+    width: Annotated[int | None, typer.Option(
+        "--width", metavar="COLUMNS", min=40,
+        help="Table width in columns (default: the terminal's; 200 when the output is "
+             "not a terminal).")] = None,
+) -> None:
+    """Longest safe omalizumab injection interval: model-based decision support that does
+    not replace clinical judgement."""
+    set_width(width)
 
 
 def print_recommendation(out: RecommendationPublic) -> None:
-    table = Table(title="Recommendation", show_header=False, title_justify="left")
-    table.add_column("item", style="bold")
-    table.add_column("value")
-    if out.status == "optimal":
-        table.add_row("Interval", f"{out.interval_days} days")
-        table.add_row("Dose", f"{out.dose_mg:g} mg")
-    else:
-        table.add_row("Status", "[red]infeasible[/]: no option keeps the score down")
-    fi = out.free_ige
-    if fi is not None:
-        table.add_row("Highest free IgE", f"{fi.max_free_ige_ng_per_ml:.1f} ng/mL (target "
-                                          f"{fi.target_ng_per_ml:g} ng/mL, {fi.parameter_set})")
-        table.add_row("Margin", f"{fi.margin_ng_per_ml:.1f} ng/mL")
-    if out.max_score is not None and out.margin_score is not None:
-        table.add_row("Worst-case score",
-                      f"{out.max_score:.2f} (threshold {out.threshold_score:g})")
-        table.add_row("Margin", f"{out.margin_score:.2f}")
-    if fi is not None and fi.next_longer is not None:
-        fn = fi.next_longer
-        table.add_row("Next longer", f"{fn.interval_days} days at {fn.dose_mg:g} mg: "
-                                     f"free IgE {fn.max_free_ige_ng_per_ml:.1f} ng/mL")
-    elif out.next_longer is not None and out.next_longer.max_score is not None:
-        nl = out.next_longer
-        table.add_row("Next longer", f"{nl.interval_days} days at {nl.dose_mg:g} mg: "
-                                     f"score {nl.max_score:.2f}")
-    if out.late_dose_tolerance_days is not None:
-        table.add_row("Late-dose tolerance", f"{out.late_dose_tolerance_days:g} days")
-    if out.closest_option is not None:
-        c = out.closest_option
-        worst = "" if c.max_score is None else f": score {c.max_score:.2f}"
-        table.add_row("Closest option", f"{c.dose_mg:g} mg every {c.interval_days} days{worst}")
-    table.add_row("Solver", f"{out.solver.name} {out.solver.version}, {out.solver.status}, "
-                            f"{out.solver.time_ms:.1f} ms")
-    console.print(table)
-    for line in out.explanation:
-        console.print(f"- {line}", highlight=False)
-    for w in out.warnings:
-        console.print(f"[yellow]! {escape(w.message)}[/]", highlight=False)
-    console.print("[dim]Assumptions:[/]")
-    for line in out.assumptions:
-        console.print(f"[dim]  - {line}[/]", highlight=False)
+    from optimizer.services.format import answer_text, summary_pairs
+
+    rows = [["Answer", answer_text(out)], *([k, v] for k, v in summary_pairs(out)),
+            ["Solver", f"{out.solver.name} {out.solver.version}, {out.solver.status}, "
+                       f"{out.solver.time_ms:.1f} ms"]]
+    print_table(data_table("Recommendation", ["item", "value"], [], rows, show_header=False))
+    print_lines(out.explanation)
+    print_lines((w.message for w in out.warnings), prefix="! ", style="yellow")
+    say("Assumptions:", style="dim")
+    print_lines(out.assumptions, prefix="  - ", style="dim")
 
 
 @app.command()
 def recommend(
     path: Annotated[Path | None, typer.Argument(
+        metavar="FILE",
         help="Scenario file (TOML) of kind recommendation; with --fhir or --nonmem it gives "
              "the question and the data file the patient.")] = None,
     as_json: JsonFlag = False,
@@ -87,12 +135,15 @@ def recommend(
         "--store", help="Store the answer in the audit trail (DOSEOPT_DATABASE_URL) and "
                         "print its id.")] = False,
     fhir: Annotated[Path | None, typer.Option(
+        metavar="PATH",
         help="FHIR R4 Bundle (JSON) with the patient's weight, doses and scores.")] = None,
     nonmem: Annotated[Path | None, typer.Option(
+        metavar="PATH",
         help="NONMEM-style dataset (CSV) with the patient's doses and scores.")] = None,
     subject_id: Annotated[int | None, typer.Option(
-        "--id", help="Subject ID to read from the --nonmem dataset.")] = None,
+        "--id", metavar="N", help="Subject ID to read from the --nonmem dataset.")] = None,
     first_date: Annotated[str | None, typer.Option(
+        metavar="DATE",
         help="Calendar date of TIME 0 when the dataset has no DATE column (ISO).")] = None,
 ) -> None:
     """Recommend the longest controlled interval for the patient in a scenario file, a FHIR
@@ -115,7 +166,7 @@ def recommend(
     else:
         print_recommendation(out)
         if out.id is not None:
-            console.print(f"Stored as recommendation {out.id}", highlight=False)
+            say(f"Stored as recommendation {out.id}")
 
 
 def _iso_date(option: str, text: str | None) -> date | None:
@@ -127,15 +178,18 @@ def _iso_date(option: str, text: str | None) -> date | None:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (DOSEOPT_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (DOSEOPT_PORT).")] = None,
+    host: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", help="Bind address (default: DOSEOPT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(
+        metavar="PORT", help="Port (default: DOSEOPT_PORT).")] = None,
     allow_remote: Annotated[bool, typer.Option(
         "--allow-remote", help="Allow a non-loopback address without an API key.")] = False,
 ) -> None:
     """Start the HTTP service (uvicorn) on the configured address.
 
     Without an API key (DOSEOPT_API_KEY) it binds to a loopback address only, unless
-    --allow-remote is given."""
+    --allow-remote is given.
+    """
     import logging
 
     import uvicorn
@@ -154,25 +208,17 @@ def serve(
     uvicorn.run("api.main:app", host=bind, port=port or s.port, log_level=s.log_level)
 
 
-# Commands defined in other modules register themselves here, one line each.
-# (Each module exposes ``register(app: typer.Typer) -> None``.)
-_COMMAND_MODULES: tuple[str, ...] = ("optimizer.cli.batch", "optimizer.cli.plan",
-                                     "optimizer.cli.compare", "optimizer.cli.free_ige",
-                                     "optimizer.cli.label", "optimizer.cli.history")
-
-
-def _register_commands() -> None:
-    import importlib
-
-    for name in _COMMAND_MODULES:
-        importlib.import_module(name).register(app)
-
-
-_register_commands()
+# Commands defined in other modules add themselves here, one line each.
+batch_commands.register(app)
+plan_commands.register(app)
+compare_commands.register(app)
+free_ige_commands.register(app)
+label_commands.register(app)
+history_commands.register(app)
 
 
 def main() -> None:
-    app()
+    app(prog_name="doseopt")
 
 
 if __name__ == "__main__":

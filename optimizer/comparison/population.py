@@ -184,17 +184,18 @@ class PopulationSpec:
                              f"one of {', '.join(VARIABILITY_SOURCES)} (or custom)")
 
     @classmethod
-    def from_source(cls, variability: str, **overrides: Any) -> PopulationSpec:
-        """The spec of a named model (:data:`VARIABILITY_SOURCES`) with ``overrides``."""
-        if variability not in VARIABILITY_SOURCES:
-            raise InputError("population.variability", variability,
+    def from_source(cls, source: str, **overrides: Any) -> PopulationSpec:
+        """The spec of a named model (:data:`VARIABILITY_SOURCES`) with ``overrides`` (which
+        may set ``variability="custom"`` when they replace the model's numbers)."""
+        if source not in VARIABILITY_SOURCES:
+            raise InputError("population.variability", source,
                              f"one of {', '.join(VARIABILITY_SOURCES)}")
-        v = VARIABILITY_SOURCES[variability]
+        v = VARIABILITY_SOURCES[source]
         base: dict[str, Any] = dict(
             clearance_cv=v.clearance_cv, volume_cv=v.volume_cv,
             clearance_volume_correlation=v.clearance_volume_correlation,
             weight_exponent_clearance=v.weight_exponent_clearance,
-            weight_exponent_volume=v.weight_exponent_volume, variability=variability)
+            weight_exponent_volume=v.weight_exponent_volume, variability=source)
         return cls(**{**base, **overrides})
 
 

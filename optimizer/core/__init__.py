@@ -10,42 +10,6 @@ Standard library and numpy only; imports nothing else from the project but
 :mod:`optimizer.errors`.
 """
 
-from optimizer.core.problem import (
-    MAX_CANDIDATES,
-    IntervalOptions,
-    Patient,
-    PKParameters,
-    RecommendationProblem,
-    ResponseParameters,
-)
-from optimizer.core.regimen import (
-    MAX_DOSES,
-    DoseList,
-    RegularSchedule,
-    Schedule,
-    format_schedule,
-    parse_schedule,
-)
-from optimizer.core.results import CandidateScore, Recommendation, SolveOutcome, Status, Timings
-from optimizer.core.warnings import AnswerWarning
+import lazy_loader
 
-__all__ = [
-    "AnswerWarning",
-    "CandidateScore",
-    "DoseList",
-    "IntervalOptions",
-    "MAX_CANDIDATES",
-    "MAX_DOSES",
-    "PKParameters",
-    "Patient",
-    "Recommendation",
-    "RecommendationProblem",
-    "RegularSchedule",
-    "ResponseParameters",
-    "Schedule",
-    "SolveOutcome",
-    "Status",
-    "Timings",
-    "format_schedule",
-    "parse_schedule",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -9,9 +9,12 @@ Sources of the defaults (see ``docs/parameters.md`` for the full table):
 * ``tmax_days = 7.5``: label, peak serum concentration 7-8 days after a subcutaneous dose.
 * ``apparent_volume_l_per_kg = 0.078``: label, apparent volume of distribution 78 mL/kg.
 * ``baseline_score = 8.5``: reference case, modified MSAF score 7-10 before therapy (midpoint).
-* ``ec50_mg_per_l = 62.4``, ``hill = 4``: modelling choice, calibrated to the reference case
-  (30 kg, 300 mg q4w): with threshold 2 the threshold concentration equals the predicted
-  concentration six weeks after the last dose, when the child's symptoms returned.
+* ``ec50_mg_per_l = 63.7``, ``hill = 4``: modelling choice, calibrated to the reference case by
+  this rule: for a 30 kg patient with the label PK above, at steady state on 300 mg every 28
+  days, the threshold concentration for threshold 2 (baseline 8.5, Hill 4) equals the
+  concentration 42 days after a dose (the child's symptoms returned six weeks after the last
+  dose before a missed one). ``EC50 = C_ss(42 d) / (8.5 / 2 - 1)^(1/4)`` = 63.70 mg/L, rounded
+  to 0.1 (tested). The earlier 62.4 matched about five doses, not steady state.
 * ``threshold_score = 2``: modelling choice, "mild" on a 0-10 symptom scale.
 * ``dose_options_mg = (300,)``: reference case, 300 mg per injection.
 * intervals 14-84 days: label dosing every 2 or 4 weeks, literature up to 8-12 weeks.
@@ -92,7 +95,7 @@ class ResponseParameters:
     """Inhibitory sigmoid Emax from concentration to symptom score (modelling choice)."""
 
     baseline_score: float = 8.5
-    ec50_mg_per_l: float = 62.4
+    ec50_mg_per_l: float = 63.7
     hill: float = 4.0
 
     def __post_init__(self) -> None:

@@ -8,29 +8,6 @@
 numpy only: the solver receives numbers computed here, never the exponentials.
 """
 
-from optimizer.exposure.pk import (
-    PKModel,
-    absorption_rate_per_day,
-    concentration_mg_per_l,
-    regular_series_mg_per_l,
-    series_concentration_mg_per_l,
-    single_dose_concentration_mg_per_l,
-    steady_state_concentration_mg_per_l,
-    steady_state_trough_mg_per_l,
-    superposition_mg_per_l,
-)
-from optimizer.exposure.symptoms import score, threshold_concentration_mg_per_l
+import lazy_loader
 
-__all__ = [
-    "PKModel",
-    "absorption_rate_per_day",
-    "concentration_mg_per_l",
-    "regular_series_mg_per_l",
-    "score",
-    "series_concentration_mg_per_l",
-    "single_dose_concentration_mg_per_l",
-    "steady_state_concentration_mg_per_l",
-    "steady_state_trough_mg_per_l",
-    "superposition_mg_per_l",
-    "threshold_concentration_mg_per_l",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

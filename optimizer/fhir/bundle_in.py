@@ -226,6 +226,10 @@ class _Entries:
                    "observations": self.observations.history(self.origins)}
         return {**self.options, "patient": patient, "history": history}, evaluation
 
+    def notes(self) -> list[AnswerWarning]:
+        return list(self.observations.ignored)
+
+
 def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     """Read a request bundle (parsed JSON). Raises :class:`InputError` naming the element."""
     bundle = _validate_bundle(body)
@@ -239,7 +243,7 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     patient = entries.patient
     age = _age(patient[1] if patient else None, evaluation or dt.date.today())
     if age is not None and patient is not None:
-        data["patient"]["age_years"] = age
+        data["patient"] = {**data["patient"], "age_years": float(age)}
         entries.origins["patient.age_years"] = f"{patient[2]}.birthDate"
     try:
         request = RecommendationRequest.model_validate(data)
@@ -250,7 +254,7 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
                          allowed) from None
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,
-                      notes=list(entries.observations.ignored))
+                      notes=entries.notes())
 
 
 def _date(value: Any, element: str) -> dt.date:

@@ -3,85 +3,20 @@
 * :mod:`~optimizer.individual.history` — dated doses and symptom observations as values.
 * :mod:`~optimizer.individual.priors` — the individual parameters and their population priors.
 * :mod:`~optimizer.individual.fit` — the MAP fit of the parameters to the history;
-  :mod:`~optimizer.individual.posterior` — its uncertainty (Laplace approximations, samples).
+  :mod:`~optimizer.individual.posterior` — its optima and Laplace approximations;
+  :mod:`~optimizer.individual.sampling` — posterior samples (importance sampling, PSIS).
 * :mod:`~optimizer.individual.probability` — the longest interval controlled in at least a
   given share of the plausible parameter sets (probability of control).
-* :mod:`~optimizer.individual.plan` — the dated transition plan from today to that interval.
-* :mod:`~optimizer.individual.missed` — late and missed doses: when symptoms return, catch-up.
+* :mod:`~optimizer.individual.plan` — the dated transition plan from today to that interval;
+  :mod:`~optimizer.individual.plan_reach` — whether the clinic days can hold that interval.
+* :mod:`~optimizer.individual.missed` — late and missed doses: when symptoms return, catch-up;
+  :mod:`~optimizer.individual.tolerance` — how late a dose may be, across the posterior.
+* :mod:`~optimizer.individual.band` — the posterior band of the predicted score.
+* :mod:`~optimizer.individual.sensitivity` — how far an answer moves under modelling choices.
+* :mod:`~optimizer.individual.calibration` — simulation-based calibration of the probability
+  of control.
 """
 
-from optimizer.individual.fit import (
-    HILL_RANGE,
-    ZERO_BELOW_SCORE,
-    FitResult,
-    IndividualParameters,
-    LogNormalPrior,
-    ParameterFit,
-    Priors,
-    default_priors,
-    fit_individual,
-)
-from optimizer.individual.history import (
-    DoseRecord,
-    Observation,
-    PatientHistory,
-    build_history,
-    regular_interval_days,
-)
-from optimizer.individual.missed import (
-    CatchUpOption,
-    MissedDoseAdvice,
-    advise_missed_dose,
-    return_day,
-)
-from optimizer.individual.plan import (
-    PlanContext,
-    PlanOptions,
-    TransitionPlan,
-    greedy_plan,
-    plan_transition,
-    simulate_scores,
-)
-from optimizer.individual.probability import (
-    ChanceRecommendation,
-    ControlledOption,
-    brute_force_choice,
-    control_matrix,
-    recommend_with_probability,
-    required_count,
-    solve_chance,
-)
+import lazy_loader
 
-__all__ = [
-    "CatchUpOption",
-    "ChanceRecommendation",
-    "ControlledOption",
-    "DoseRecord",
-    "FitResult",
-    "HILL_RANGE",
-    "IndividualParameters",
-    "LogNormalPrior",
-    "MissedDoseAdvice",
-    "Observation",
-    "ParameterFit",
-    "PatientHistory",
-    "PlanContext",
-    "PlanOptions",
-    "Priors",
-    "TransitionPlan",
-    "ZERO_BELOW_SCORE",
-    "advise_missed_dose",
-    "brute_force_choice",
-    "build_history",
-    "control_matrix",
-    "default_priors",
-    "fit_individual",
-    "greedy_plan",
-    "plan_transition",
-    "recommend_with_probability",
-    "regular_interval_days",
-    "required_count",
-    "return_day",
-    "simulate_scores",
-    "solve_chance",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

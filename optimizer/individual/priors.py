@@ -4,7 +4,7 @@ standardised log scale the fit works on.
 Each parameter has a prior ``log(theta) ~ N(log(median), log_sd^2)`` and is fitted on
 ``z = (log theta - log median) / log_sd`` (prior SDs from the median):
 
-* ``ec50_mg_per_l``: median = the request's ``response.ec50_mg_per_l`` (62.4, calibrated to the
+* ``ec50_mg_per_l``: median = the request's ``response.ec50_mg_per_l`` (63.7, calibrated to the
   reference case); ``log_sd = 0.5``: modelling choice, a between-patient spread of about 50 %.
 * ``baseline_score``: median = ``response.baseline_score`` (8.5, reference case 7-10 before
   therapy); ``log_sd = 0.12``: modelling choice so that the 95 % prior range is about 6.7-10.

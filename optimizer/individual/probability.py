@@ -23,14 +23,13 @@ from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
-from optimizer.individual.fit import IndividualParameters
-from optimizer.individual.priors import Priors, params_from_z
+from optimizer.individual.priors import IndividualParameters, Priors, params_from_z
 from optimizer.individual.sampling import prior_draws, resample
 from optimizer.solve.chance import ChanceModelData, choose_by_share
 from optimizer.solve.choice import preference_rank
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
-           "floor_percent", "percent_text", "population_samples", "recommend_at_point",
+           "floor_percent", "population_samples", "recommend_at_point",
            "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
 
 
@@ -147,13 +146,11 @@ def recommend_with_probability(problem: RecommendationProblem,
 def floor_percent(p: float) -> float:
     """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
     explanation): down to a whole percent, so a figure never overstates the chance of control
-    and every display of it reads the same (0.905 -> 0.90)."""
-    return math.floor(p * 100.0 + 1e-9) / 100.0
+    and every display of it reads the same (0.905 -> 0.90; text by
+    :func:`optimizer.services.format.format_probability`). Only an exact 1 stays 1."""
+    whole = math.floor(p * 100.0 + 1e-9)   # 1e-9: 0.29 * 100 is 28.999...
+    return (whole if p >= 1.0 else min(whole, 99)) / 100.0
 
-
-def percent_text(p: float) -> str:
-    """A probability in words by :func:`floor_percent`: ``"90 %"``."""
-    return f"{floor_percent(p) * 100:.0f} %"
 
 
 def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],

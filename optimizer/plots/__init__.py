@@ -7,31 +7,6 @@ state, one figure at a time.
 * :mod:`~optimizer.plots.comparison` — cost against control, and score paths, of a comparison.
 """
 
-from optimizer.plots.comparison import PlotFormat, PlotKind, comparison_plot, cost_plot, score_plot
-from optimizer.plots.free_ige import free_ige_plot_svg, free_ige_steady_state
-from optimizer.plots.recommendation import (
-    RENDER_LOCK,
-    PredictedPath,
-    concentration_plot_svg,
-    new_figure,
-    predicted_path,
-    render,
-    score_plot_svg,
-)
+import lazy_loader
 
-__all__ = [
-    "PlotFormat",
-    "PlotKind",
-    "PredictedPath",
-    "RENDER_LOCK",
-    "comparison_plot",
-    "concentration_plot_svg",
-    "cost_plot",
-    "free_ige_plot_svg",
-    "free_ige_steady_state",
-    "new_figure",
-    "predicted_path",
-    "render",
-    "score_plot",
-    "score_plot_svg",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

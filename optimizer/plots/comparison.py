@@ -27,14 +27,21 @@ __all__ = ["PlotFormat", "PlotKind", "comparison_plot", "cost_plot", "score_plot
 
 PlotKind = Literal["cost", "score"]
 PlotFormat = Literal["svg", "png"]
+#: Points closer than this (percentage points across, share of the cost axis up) have their
+#: labels stacked LABEL_STEP_PT points apart (modelling choice, for legibility at 8 in wide).
+LABEL_NEAR_X = 8.0
+LABEL_NEAR_Y = 0.08
+LABEL_STEP_PT = 12
 
 
 def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
     """Cost against control, one labelled point per schedule."""
     out = run.public
-    fig, ax = new_figure(4.6, left=0.1, right=0.97, top=0.9, bottom=0.26)
+    # No legend below this plot: the bottom margin holds the axis label and the note only.
+    fig, ax = new_figure(4.2, left=0.1, right=0.97, top=0.9, bottom=0.19)
     population = out.population is not None
     top = 0.0
+    points: list[tuple[float, float]] = []
     for row in out.rows:
         if population and row.share_controlled is not None:
             x = 100.0 * row.share_controlled
@@ -44,8 +51,13 @@ def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
         top = max(top, y)
         marker = "*" if row.source == "optimal" else "o"
         ax.plot([x], [y], linestyle="none", marker=marker, markersize=10 if marker == "*" else 7)
-        ax.annotate(row.schedule, (x, y), textcoords="offset points", xytext=(6, 6),
-                    fontsize=9)
+        points.append((x, y))
+    for k, ((x, y), row) in enumerate(zip(points, out.rows, strict=True)):
+        # Labels of points that nearly coincide are stacked, not printed over each other.
+        near = sum(abs(x - x0) < LABEL_NEAR_X and abs(y - y0) < LABEL_NEAR_Y * max(top, 1e-9)
+                   for x0, y0 in points[:k])
+        ax.annotate(row.schedule, (x, y), textcoords="offset points",
+                    xytext=(6, 6 + LABEL_STEP_PT * near), fontsize=9)
     if population:
         ax.set_xlabel(f"patients controlled for the whole horizon (%), n = "
                       f"{out.population.n if out.population else 0}")

@@ -212,6 +212,9 @@ class OptimalPublic(BaseModel):
     interval_days: int | None
     dose_mg: float | None
     explanation: list[str]
+    warnings: list[WarningPublic] = Field(
+        default_factory=list, description="The recommendation's own warnings "
+                                          "(docs/warnings.md).")
 
 
 class ComparisonPublic(BaseModel):

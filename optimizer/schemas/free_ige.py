@@ -26,6 +26,7 @@ from optimizer.free_ige.target import (
     FreeIgERecommendation,
 )
 from optimizer.schemas.base import InputModel
+from optimizer.schemas.label import GridLabelComparisonPublic
 
 __all__ = [
     "DosingCellPublic",
@@ -158,6 +159,8 @@ class DosingGridRequest(InputModel):
     interval_options_days: list[Annotated[int, Field(ge=1, le=365)]] = Field(
         default_factory=lambda: list(DEFAULT_INTERVALS_DAYS), min_length=1, max_length=12,
         description="Allowed intervals, days. Default [14, 28].")
+    label: Literal["eu", "us"] = Field(
+        default="eu", description="Label table the grid is compared with, cell by cell.")
 
 
 class DosingCellPublic(BaseModel):
@@ -182,6 +185,8 @@ class DosingGridPublic(BaseModel):
     elapsed_ms: float
     max_cells: int = MAX_CELLS
     assumptions: list[str]
+    label_comparison: GridLabelComparisonPublic | None = Field(
+        default=None, description="The grid against the label's table, cell by cell.")
 
     def to_csv(self) -> str:
         return cells_csv(self.cells)

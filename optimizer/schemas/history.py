@@ -36,7 +36,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.core.warnings import AnswerWarning
 from optimizer.individual.history import EARLIEST_DATE, LATEST_DATE
-from optimizer.schemas.base import InputModel as _In
+from optimizer.schemas.base import InputModel
 
 __all__ = [
     "MASS_UNITS_MG",
@@ -83,7 +83,9 @@ _HistoryDate = Annotated[CalendarDate, AfterValidator(_in_documented_range)]
 _MAX_DOSE_MG = 2400.0
 
 
-class DoseIn(_In):
+
+
+class DoseIn(InputModel):
     date: _HistoryDate = Field(
         description="Date the dose was given: ISO date, or ISO date-time (its calendar date in "
                     "its own zone is used). 1950-01-01 to 2199-12-31.")
@@ -110,7 +112,7 @@ class DoseIn(_In):
         return data
 
 
-class ObservationIn(_In):
+class ObservationIn(InputModel):
     date: _HistoryDate = Field(
         description="Date of the observation: ISO date or date-time (its calendar date in its "
                     "own zone). 1950-01-01 to 2199-12-31.")
@@ -162,7 +164,7 @@ def _check_order(dates: list[dt.date]) -> None:
                          dates[i].isoformat())
 
 
-class HistoryIn(_In):
+class HistoryIn(InputModel):
     """Every dose of the last months and the symptom observations, oldest first.
 
     Doses of one date are summed into one (see :attr:`merged`); ``doses`` holds the result."""

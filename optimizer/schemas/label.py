@@ -6,10 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LabelDoseRequest", "LabelDosePublic", "SyringePublic"]
+from optimizer.schemas.base import InputModel
+
+__all__ = ["GridLabelCellPublic", "GridLabelComparisonPublic", "LabelDosePublic",
+           "LabelDoseRequest", "SyringePublic"]
 
 
-class LabelDoseRequest(BaseModel):
+class LabelDoseRequest(InputModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     weight_kg: float = Field(ge=1, le=300, description="Body weight, kg.")
@@ -46,3 +49,27 @@ class LabelDosePublic(BaseModel):
     label: Literal["eu", "us"]
     indication: Literal["asthma", "csu"]
     data_version: str = Field(description="Version of the label data files.")
+
+
+class GridLabelCellPublic(BaseModel):
+    weight_kg: float
+    baseline_ige_iu_per_ml: float
+    agreement: Literal["exact", "one_step", "differs", "grid_doses_blank_cell", "grid_none",
+                       "not_compared"]
+    label_text: str = Field(description='The label cell, e.g. "300 q4w", "do not administer".')
+
+
+class GridLabelComparisonPublic(BaseModel):
+    """The dosing grid against the label's asthma table, cell by cell (docs/label.md)."""
+
+    label: Literal["eu", "us"]
+    source: str
+    compared: int = Field(description="Grid cells whose bands lie inside one label cell.")
+    exact: int
+    within_one_step: int = Field(description="Exact, or same interval and 75 mg apart.")
+    share_exact: float | None
+    share_within_one_step: float | None
+    grid_doses_blank_cell: int = Field(
+        description='Label "do not administer" cells the grid gives a dose.')
+    grid_none: int = Field(description="Label-dosed cells the grid has no option for.")
+    cells: list[GridLabelCellPublic]

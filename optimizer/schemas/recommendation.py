@@ -91,7 +91,7 @@ class ResponseIn(_In):
         description="Untreated symptom score, 0-10. Default 8.5 (reference case, 7-10).")
     ec50_mg_per_l: float = Field(
         default=_DEFAULT_RESPONSE.ec50_mg_per_l, ge=0.001, le=1e5,
-        description="Concentration of half-maximal effect, mg/L. Default 62.4 "
+        description="Concentration of half-maximal effect, mg/L. Default 63.7 "
                     "(calibrated to the reference case).")
     hill: float = Field(default=_DEFAULT_RESPONSE.hill, ge=0.1, le=50,
                         description="Hill coefficient (steepness). Default 4 (modelling choice).")

@@ -7,18 +7,52 @@ answered with the name that carries one.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import InputError
 from optimizer.schemas.free_ige import UNIT_HINTS
+from optimizer.schemas.strictness import FREE_TEXT_FIELDS, Refused, shown_text
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-__all__ = ["describe_error", "first_input_error", "ordered_errors", "validate"]
+__all__ = ["MAX_CHARS", "WITHHELD_VALUE", "describe_error", "first_input_error",
+           "ordered_errors", "shown", "validate"]
 
 _ROOTS = ("body", "query", "path", "header")
+#: Most items, characters and levels of a value echoed in an error (modelling choice: enough
+#: to recognise the value, small enough that an error is never larger than a page).
+MAX_ITEMS = 20
+MAX_CHARS = 200
+MAX_DEPTH = 3
+#: Shown instead of the value of a field that may identify a patient (never echoed).
+WITHHELD_VALUE = "(text withheld: it may identify a patient)"
+
+
+def shown(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON that can always be encoded and is never long: text cut to
+    :data:`MAX_CHARS` with unprintable characters escaped, lists and objects to
+    :data:`MAX_ITEMS` items and :data:`MAX_DEPTH` levels; NaN and infinities as text; a
+    ``patient_reference`` inside an object withheld."""
+    if isinstance(value, Refused):
+        return value.shown
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return shown_text(value, MAX_CHARS)
+    if isinstance(value, (int, float, bool, type(None))):
+        return value
+    if depth >= MAX_DEPTH:
+        return "…"
+    if isinstance(value, (list, tuple)):
+        return [shown(v, depth + 1) for v in value[:MAX_ITEMS]]
+    if isinstance(value, dict):
+        return {shown_text(str(k), MAX_CHARS):
+                WITHHELD_VALUE if k in FREE_TEXT_FIELDS else shown(v, depth + 1)
+                for k, v in list(value.items())[:MAX_ITEMS]}
+    return shown_text(repr(value), MAX_CHARS)
 #: Tags of discriminated unions, which pydantic puts into error paths.
 _UNION_TAGS = {"target": ("score", "free_ige")}
 
@@ -26,6 +60,10 @@ _UNION_TAGS = {"target": ("score", "free_ige")}
 def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
     """``(field, allowed)`` for one pydantic error dict."""
     loc = list(err.get("loc", ()))
+    if err.get("type") == "json_invalid":  # loc holds the character position, not a field
+        where = loc[-1] if loc and isinstance(loc[-1], int) else "?"
+        reason = (err.get("ctx") or {}).get("error", "not valid JSON")
+        return "body", f"a JSON document (at character {where}: {reason})"
     if drop_root and loc and loc[0] in _ROOTS:
         loc = loc[1:]
     clean: list[Any] = []
@@ -36,6 +74,8 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
     field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in clean)
     field = field.replace(".[", "[") or "body"
     allowed = str(err.get("msg", "a valid value"))
+    if isinstance(err.get("input"), Refused):  # broke a rule of optimizer.schemas.strictness
+        allowed = err["input"].allowed
     key = str(clean[-1]) if clean else ""
     parent = str(clean[-2]) if len(clean) > 1 else ""
     if err.get("type") == "extra_forbidden":

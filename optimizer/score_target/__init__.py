@@ -6,20 +6,6 @@ the typical patient's predicted symptom score at or below a threshold at steady 
   :class:`~optimizer.core.results.Recommendation`, with the late-dose tolerance.
 """
 
-from optimizer.score_target.interval_search import (
-    ASSUMPTIONS,
-    Backend,
-    CandidateTable,
-    evaluate_candidates,
-    late_dose_tolerance_days,
-    recommend_interval,
-)
+import lazy_loader
 
-__all__ = [
-    "ASSUMPTIONS",
-    "Backend",
-    "CandidateTable",
-    "evaluate_candidates",
-    "late_dose_tolerance_days",
-    "recommend_interval",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -92,7 +92,8 @@ def _optimal(request: ComparisonRequest, given: list[_Entry],
     except InputError as exc:
         raise InputError(f"optimal.{exc.field}", exc.value, exc.allowed) from None
     summary = OptimalPublic(status=out.status, interval_days=out.interval_days,
-                            dose_mg=out.dose_mg, explanation=out.explanation)
+                            dose_mg=out.dose_mg, explanation=out.explanation,
+                            warnings=out.warnings)
     if out.interval_days is None or out.dose_mg is None:
         return summary, None
     sched = RegularSchedule(dose_mg=out.dose_mg, interval_days=out.interval_days,

@@ -22,6 +22,7 @@ from optimizer.schemas.free_ige import (
     FreeIgEPublic,
     SurrogateCheckRequest,
 )
+from optimizer.schemas.label import GridLabelCellPublic, GridLabelComparisonPublic
 from optimizer.schemas.recommendation import (
     CandidatePublic,
     RecommendationPublic,
@@ -124,7 +125,29 @@ def dosing_grid_public(request: DosingGridRequest,
                        allow_extrapolation=t.allow_extrapolation,
                        time_limit_s=settings.solver_time_limit_s,
                        max_dose_mg=t.max_dose_mg)
-    return DosingGridPublic.of(grid, list(FREE_IGE_ASSUMPTIONS))
+    out = DosingGridPublic.of(grid, list(FREE_IGE_ASSUMPTIONS))
+    return out.model_copy(update={"label_comparison": grid_label_comparison(out, request.label)})
+
+
+def grid_label_comparison(grid: DosingGridPublic, label: str) -> GridLabelComparisonPublic:
+    """The grid against the label's asthma table (:mod:`optimizer.label.grid_compare`)."""
+    from optimizer.label.grid_compare import compare_grid_with_label
+    from optimizer.label.tables import label_cells
+
+    answers = {(c.weight_kg, c.baseline_ige_iu_per_ml): (c.dose_mg, c.interval_days)
+               for c in grid.cells}
+    cmp = compare_grid_with_label(grid.weights_kg, grid.ige_iu_per_ml, answers, label)
+    return GridLabelComparisonPublic(
+        label="eu" if label == "eu" else "us", source=label_cells(label)[0].source,
+        compared=cmp.compared, exact=cmp.count("exact"),
+        within_one_step=cmp.count("exact", "one_step"), share_exact=cmp.share_exact,
+        share_within_one_step=cmp.share_within_one_step,
+        grid_doses_blank_cell=cmp.count("grid_doses_blank_cell"),
+        grid_none=cmp.count("grid_none"),
+        cells=[GridLabelCellPublic(weight_kg=c.weight_kg,
+                                   baseline_ige_iu_per_ml=c.baseline_ige_iu_per_ml,
+                                   agreement=c.agreement, label_text=c.label_text)
+               for c in cmp.cells])
 
 
 def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.core.problem import RecommendationProblem, ResponseParameters
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
@@ -34,6 +35,7 @@ from optimizer.individual.missed import (
     schedule_interval_days,
 )
 from optimizer.individual.plan import PlanContext, PlanOptions, TransitionPlan, plan_transition
+from optimizer.individual.plan_reach import check_reach
 from optimizer.individual.probability import (
     ChanceRecommendation,
     floor_percent,
@@ -233,6 +235,7 @@ def recommend_individual(request: RecommendationRequest,
     if frame.late_days is not None:
         fields["late_dose_tolerance_days"] = frame.late_days
     plan_out = missed_out = None
+    plan_warnings: list[AnswerWarning] = []
     if history is not None and history.doses:
         weekdays = _weekdays(request)
         missed_out = _missed_public(advise_missed_dose(
@@ -248,6 +251,7 @@ def recommend_individual(request: RecommendationRequest,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
                                                   o.min_gap_days, o.time_limit_s))
             plan_out = _plan_public(plan_transition(ctx), ctx)
+            plan_warnings = _reach_warnings(ctx, plan_out)
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
@@ -264,8 +268,8 @@ def recommend_individual(request: RecommendationRequest,
     if request.min_probability is not None:
         extra["min_probability"] = request.min_probability
     model = model_parameters(problem, pk, pt.response(), **extra)
-    warnings = individual_warnings(fit, chance, p_ctrl, history, regular,
-                                   problem.threshold_score)
+    warnings = [*individual_warnings(fit, chance, p_ctrl, history, regular,
+                                     problem.threshold_score), *plan_warnings]
     return RecommendationPublic(
         **fields, explanation=explain_individual(chance, fit, problem.threshold_score, frame,
                                                  fields, point_late),
@@ -300,6 +304,20 @@ def _options(chance: ChanceRecommendation, largest_dose_mg: float
     if chance.next_longer_interval_days is not None:
         nl = (chance.next_longer_interval_days, largest_dose_mg)
     return (chance.interval_days, chance.dose_mg), nl
+
+
+def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[AnswerWarning]:
+    """When the clinic days cannot hold the target interval: say so in the plan's notes and as
+    a warning naming the nearest interval and the days that would hold it."""
+    h, o = ctx.history, ctx.options
+    reach = check_reach(ctx.target_interval_days,
+                        o.clinic_weekdays or (h.doses[-1].date.weekday(),),
+                        h.date_of(max(0, ctx.anchor_day + o.min_gap_days)),
+                        h.date_of(ctx.horizon_day), o.min_gap_days)
+    if reach.reachable:
+        return []
+    plan.notes.append(reach.message())
+    return [AnswerWarning("plan_target_unreachable", reach.message(), "plan.clinic_weekdays")]
 
 
 def _point_fields(problem: RecommendationProblem, chance: ChanceRecommendation, pk: PKModel,

@@ -2,7 +2,7 @@
 "why not longer" and the late- and missed-dose tolerances are stated as probabilities, with
 the point-estimate figures beside them and labelled so; otherwise the point estimate speaks and
 the probability of control is stated beside it. One rounding rule for probabilities
-(:func:`optimizer.individual.probability.percent_text`). Also the answer's warnings.
+(:func:`optimizer.services.format.format_probability`). Also the answer's warnings.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from optimizer.core.warnings import AnswerWarning
 from optimizer.individual.fit import FitResult
 from optimizer.individual.history import PatientHistory
 from optimizer.individual.missed import MissedDoseAdvice
-from optimizer.individual.probability import ChanceRecommendation, percent_text
+from optimizer.individual.probability import ChanceRecommendation
+from optimizer.services.format import format_probability
 
 __all__ = ["LOW_PROBABILITY", "Frame", "explain_individual", "individual_warnings",
            "low_probability_warning", "missed_advice"]
@@ -47,34 +48,35 @@ def explain_individual(chance: ChanceRecommendation, fit: FitResult, thr: float,
     if chance.interval_days is None:
         iv, dose, p = chance.best_option
         asked = ("" if frame.min_probability is None
-                 else f" with probability {percent_text(frame.min_probability)}")
+                 else f" with probability {format_probability(frame.min_probability)}")
         return [*out, f"No allowed dose and interval keeps the predicted score at or below "
                       f"{thr:g}{asked}. Closest option: {dose:g} mg every {iv} days, "
-                      f"controlled in {percent_text(p)} of {n} plausible parameter sets."]
+                      f"controlled in {format_probability(p)} of {n} plausible parameter sets."]
     p = chance.probability or 0.0
     nl, nl_p = chance.next_longer_interval_days, chance.next_longer_probability
     nl_score = getattr(fields.get("next_longer"), "max_score", None)
     if frame.min_probability is not None:
         out.append(f"{chance.dose_mg:g} mg every {chance.interval_days} days keeps the "
                    f"predicted score at or below {thr:g} for the whole steady-state cycle in "
-                   f"{percent_text(p)} of {n} plausible parameter sets (asked: at least "
-                   f"{percent_text(frame.min_probability)}).")
+                   f"{format_probability(p)} of {n} plausible parameter sets (asked: at least "
+                   f"{format_probability(frame.min_probability)}).")
         if nl is not None and nl_p is not None:
             beside = "" if nl_score is None else \
                 f" (point estimate: worst score {nl_score:.2f})"
             out.append(f"Why not longer: every {nl} days: controlled in "
-                       f"{percent_text(nl_p)}{beside}.")
+                       f"{format_probability(nl_p)}{beside}.")
         if frame.late_days is not None:
             out.append(f"At steady state the next dose may be up to {frame.late_days:g} days "
-                       f"late with probability at least {percent_text(frame.min_probability)} "
+                       "late with probability at least "
+                       f"{format_probability(frame.min_probability)} "
                        f"(point estimate: {point_late} days).")
         return out
     out.append(f"{chance.dose_mg:g} mg every {chance.interval_days} days keeps the predicted "
                f"score at or below {thr:g} for the whole steady-state cycle at {_who(fit)}; "
-               f"across {n} plausible parameter sets it is controlled in {percent_text(p)}. "
+               f"across {n} plausible parameter sets it is controlled in {format_probability(p)}. "
                "No probability target was asked (min_probability).")
     if nl is not None and nl_score is not None:
-        tail = "" if nl_p is None else f"; controlled in {percent_text(nl_p)} of the samples"
+        tail = "" if nl_p is None else f"; controlled in {format_probability(nl_p)} of the samples"
         out.append(f"Why not longer: at the point estimate every {nl} days would reach a "
                    f"score of {nl_score:.2f}, above the threshold{tail}.")
     if point_late is not None:
@@ -91,7 +93,7 @@ def missed_advice(m: MissedDoseAdvice, iso: Callable[[float | None], str | None]
     tol = m.late_dose_tolerance_days
     schedule = f"on the current {m.regular_interval_days}-day schedule"
     if frame.min_probability is not None and frame.missed_late_days is not None:
-        p = percent_text(frame.min_probability)
+        p = format_probability(frame.min_probability)
         late = frame.missed_late_days
         advice.append(
             f"The next dose (due {iso(m.next_due_day)}, {schedule}) may be up to {late:g} "
@@ -124,7 +126,7 @@ def low_probability_warning(p: float | None, who: str) -> AnswerWarning | None:
         return None
     return AnswerWarning(
         "low_probability_of_control",
-        f"The recommended option keeps the score down in only {percent_text(p)} of {who}: "
+        f"The recommended option keeps the score down in only {format_probability(p)} of {who}: "
         "more likely than not it will not. Consider a shorter interval, a probability target "
         "(min_probability) or a checkpoint score before relying on it.", "min_probability")
 

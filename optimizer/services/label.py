@@ -1,9 +1,6 @@
-"""The label look-up and the guardrail warnings, schema in -> schema out.
-
-:func:`label_dose_public` answers ``POST /v1/label-dose`` and ``doseopt label-dose``.
-:func:`guard_recommendation` is the one place every recommendation-shaped answer (score
-target, individual, free IgE; batches go through the same service) gets its label checks:
-refusals before solving, warnings after.
+"""The label look-up, schema in -> schema out: answers ``POST /v1/label-dose`` and
+``doseopt label-dose``. The guardrails on every answer live in
+:mod:`optimizer.services.warnings`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from optimizer.schemas.recommendation import (
     WarningPublic,
 )
 from optimizer.score_target.interval_search import recommend_interval
-from optimizer.services.free_ige import recommend_free_ige_public
 from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
@@ -69,7 +68,11 @@ def recommend(request: RecommendationRequest,
 
 
 def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
+    # The free-IgE and individual answers are imported when asked for: they bring the binding
+    # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
+        from optimizer.services.free_ige import recommend_free_ige_public
+
         return recommend_free_ige_public(request, settings)
     if request.is_individual:
         from optimizer.services.individual import recommend_individual
@@ -106,10 +109,10 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
     from optimizer.individual.priors import default_priors
     from optimizer.individual.probability import (
         floor_percent,
-        percent_text,
         population_samples,
         share_controlled,
     )
+    from optimizer.services.format import format_probability
     samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
     option = out.closest_option if out.interval_days is None else out
     if option is None or option.interval_days is None or option.dose_mg is None:
@@ -120,9 +123,9 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
         nl_p = share_controlled(problem, samples, out.next_longer.interval_days,
                                 out.next_longer.dose_mg)
     words = (f"Across {len(samples)} patients drawn from the population's between-patient "
-             f"variability, this option keeps the score down in {percent_text(p)}"
+             f"variability, this option keeps the score down in {format_probability(p)}"
              + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
-                f"{percent_text(nl_p)}."))
+                f"{format_probability(nl_p)}."))
     return out.model_copy(update={
         "probability_controlled": floor_percent(p),
         "next_longer_probability": None if nl_p is None else floor_percent(nl_p),

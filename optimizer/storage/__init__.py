@@ -6,49 +6,6 @@
 * :mod:`~optimizer.storage.batches` — batch state, pending scenarios and results.
 """
 
-from optimizer.storage.audit import (
-    AuditRecordImmutableError,
-    RecommendationRecord,
-    StoredRecommendation,
-    get_recommendation,
-    store_recommendation,
-)
-from optimizer.storage.batches import (
-    BatchInfo,
-    BatchRecord,
-    BatchResultRecord,
-    ResultRow,
-    create_batch,
-    get_batch,
-    iter_results,
-    mark_interrupted,
-    mark_unfinished_interrupted,
-    pending_scenarios,
-    set_status,
-    write_results,
-)
-from optimizer.storage.engine import Base, get_engine, init_db, session_scope
+import lazy_loader
 
-__all__ = [
-    "AuditRecordImmutableError",
-    "Base",
-    "BatchInfo",
-    "BatchRecord",
-    "BatchResultRecord",
-    "RecommendationRecord",
-    "ResultRow",
-    "StoredRecommendation",
-    "create_batch",
-    "get_batch",
-    "get_engine",
-    "get_recommendation",
-    "init_db",
-    "iter_results",
-    "mark_interrupted",
-    "mark_unfinished_interrupted",
-    "pending_scenarios",
-    "session_scope",
-    "set_status",
-    "store_recommendation",
-    "write_results",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

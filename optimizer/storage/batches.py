@@ -2,23 +2,31 @@
 
 Two tables on :class:`optimizer.storage.engine.Base`:
 
-* ``batches``: one row per batch: status (``pending``, ``running``, ``done``, ``interrupted``),
-  counts, how many runs it took, and where its scenarios came from;
-* ``batch_results``: one row per (batch, scenario) pair, unique together. The row is written
-  when the batch is created (status ``pending``, input only); a run fills in the output, the
-  versions and the solver status and sets ``done`` or ``failed`` in the same transaction that
-  updates the batch's counts, and only if the row is still pending. A result is therefore
-  fully stored or absent, and a rerun never computes or writes a finished scenario again.
+* ``batches``: one row per batch: its :class:`BatchStatus`, counts, how many runs it took,
+  and where its scenarios came from;
+* ``batch_results``: one row per (batch, scenario) pair, unique together, written ``pending``
+  (input only) when the batch is created.
+
+**Claims** (:mod:`optimizer.storage.batch_claims`). A runner takes work by *claiming* it:
+one ``UPDATE`` turns up to ``n`` pending rows into ``claimed`` rows carrying the runner's run
+number and the claim time (in ``finished``, which holds the finishing time once the row is
+done). The update is atomic — on PostgreSQL the rows are chosen ``FOR UPDATE SKIP LOCKED``, on
+SQLite the database's single writer serialises it — so several runners on one batch compute
+each scenario once between them. A runner refreshes its claims while it works; a claim older
+than the lease (its runner died) may be taken over by another runner.
+
+A result is written only into a row still claimed by the same run, or still pending, in the
+same transaction that updates the batch's counts: a result is fully stored or absent, and
+never stored twice.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -29,30 +37,31 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from optimizer.batch.grid import Scenario
 from optimizer.storage.engine import Base, session_scope
 
 __all__ = [
-    "BATCH_STATUSES",
     "BatchInfo",
     "BatchRecord",
     "BatchResultRecord",
+    "BatchStatus",
+    "PendingScenario",
     "ResultRow",
+    "ResultStatus",
     "create_batch",
-    "export_results",
-    "flat_columns",
-    "flat_row",
+    "finish_run",
     "get_batch",
     "iter_results",
-    "jsonl_line",
     "mark_interrupted",
     "mark_unfinished_interrupted",
     "pending_scenarios",
@@ -60,8 +69,32 @@ __all__ = [
     "write_results",
 ]
 
-BATCH_STATUSES = ("pending", "running", "done", "interrupted")
+
+class BatchStatus(StrEnum):
+    """Where a batch stands. ``validating``: submitted over HTTP, scenarios not yet checked;
+    ``invalid``: refused by that check (the reason in the source). ``interrupted`` and
+    ``cancelled`` batches can be resumed."""
+
+    VALIDATING = "validating"
+    INVALID = "invalid"
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"
+
+
+class ResultStatus(StrEnum):
+    """Where one scenario of a batch stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
 _INSERT_ROWS = 2_000
+_OPEN = (ResultStatus.PENDING, ResultStatus.CLAIMED)
 
 
 def _now() -> datetime:
@@ -109,7 +142,7 @@ def _results_table() -> Table:
 @dataclass(frozen=True)
 class BatchInfo:
     id: str
-    status: str
+    status: BatchStatus
     total: int
     done: int
     failed: int
@@ -122,23 +155,60 @@ class BatchInfo:
     def pending(self) -> int:
         return self.total - self.done - self.failed
 
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """Why the batch is invalid (``field``, ``value``, ``allowed``, ``message``)."""
+        source = _source(self.source)
+        error = source.get("error")
+        return error if isinstance(error, dict) else None
+
+    @property
+    def submitted(self) -> dict[str, Any] | None:
+        """The submission still to validate (``files``, ``scenarios``), if any."""
+        submitted = _source(self.source).get("submitted")
+        return submitted if isinstance(submitted, dict) else None
+
+
+def _source(text: str) -> dict[str, Any]:
+    if not text.startswith("{"):
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class PendingScenario:
+    """A scenario without a result: its id, kind and stored request JSON."""
+
+    scenario_id: str
+    kind: str
+    input_json: str
+
 
 @dataclass(frozen=True)
 class ResultRow:
     """One finished scenario as a worker returns it (JSON already serialised)."""
 
     scenario_id: str
-    status: str  # "done" | "failed"
+    status: ResultStatus  # DONE or FAILED
     output_json: str | None
     error: str | None
     solver_status: str | None
     versions_json: str
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps no time zone: every stored time is UTC, and is returned as such."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _info(rec: BatchRecord) -> BatchInfo:
-    return BatchInfo(id=rec.id, status=rec.status, total=rec.total, done=rec.done,
-                     failed=rec.failed, runs=rec.runs, source=rec.source, created=rec.created,
-                     updated=rec.updated)
+    return BatchInfo(id=rec.id, status=BatchStatus(rec.status), total=rec.total,
+                     done=rec.done, failed=rec.failed, runs=rec.runs, source=rec.source,
+                     created=_utc(rec.created), updated=_utc(rec.updated))
 
 
 def create_batch(engine: Engine, batch_id: str, scenarios: Sequence[Scenario],
@@ -164,14 +234,14 @@ def _insert_batch(engine: Engine, batch_id: str, scenarios: Sequence[Scenario],
         if rec is not None:
             return _info(rec)
         now = _now()
-        rec = BatchRecord(id=batch_id, created=now, updated=now, status="pending",
+        rec = BatchRecord(id=batch_id, created=now, updated=now, status=BatchStatus.PENDING,
                           total=len(scenarios), done=0, failed=0, runs=0, source=source)
         s.add(rec)
         table = _results_table()
         for start in range(0, len(scenarios), _INSERT_ROWS):
             rows = [{"batch_id": batch_id, "scenario_id": sc.id, "position": start + i,
-                     "kind": sc.kind, "input_json": sc.request_json(), "status": "pending",
-                     "created": now}
+                     "kind": sc.kind, "input_json": sc.request_json(),
+                     "status": ResultStatus.PENDING, "created": now}
                     for i, sc in enumerate(scenarios[start:start + _INSERT_ROWS])]
             s.execute(table.insert(), rows)
         return _info(rec)
@@ -183,45 +253,70 @@ def get_batch(engine: Engine, batch_id: str) -> BatchInfo | None:
         return None if rec is None else _info(rec)
 
 
-def pending_scenarios(engine: Engine, batch_id: str) -> list[tuple[str, str, str]]:
-    """(scenario id, kind, input JSON) of every scenario without a result, in batch order."""
+def pending_scenarios(engine: Engine, batch_id: str) -> list[PendingScenario]:
+    """Every scenario without a result (pending or claimed), in batch order."""
     t = BatchResultRecord
     with session_scope(engine) as s:
         rows = s.execute(select(t.scenario_id, t.kind, t.input_json)
-                         .where(t.batch_id == batch_id, t.status == "pending")
+                         .where(t.batch_id == batch_id, t.status.in_(_OPEN))
                          .order_by(t.position)).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [PendingScenario(r[0], r[1], r[2]) for r in rows]
 
 
-def _refresh_counts(s: Any, batch_id: str) -> None:
+def _refresh_counts(s: Session, batch_id: str) -> None:
     t = BatchResultRecord
     counts = dict(s.execute(select(t.status, func.count()).where(t.batch_id == batch_id)
                             .group_by(t.status)).all())
     s.execute(update(BatchRecord).where(BatchRecord.id == batch_id).values(
-        done=counts.get("done", 0), failed=counts.get("failed", 0), updated=_now()))
+        done=counts.get(ResultStatus.DONE, 0), failed=counts.get(ResultStatus.FAILED, 0),
+        updated=_now()))
 
 
-def set_status(engine: Engine, batch_id: str, status: str, *, new_run: bool = False) -> int:
-    """Set the batch status (and count a new run); returns the run number."""
+def set_status(engine: Engine, batch_id: str, status: BatchStatus, *,
+               new_run: bool = False) -> int:
+    """Set the batch status (and count a new run); returns the run number, unique to the
+    caller even when several runners start at once (one atomic ``runs = runs + 1``).
+
+    Raises ``KeyError`` for an unknown batch."""
+    values: dict[str, Any] = {"status": status, "updated": _now()}
+    if new_run:
+        values["runs"] = BatchRecord.runs + 1
     with session_scope(engine) as s:
-        rec = s.get(BatchRecord, batch_id)
+        runs = s.execute(update(BatchRecord).where(BatchRecord.id == batch_id).values(values)
+                         .returning(BatchRecord.runs)).scalar_one_or_none()
+        if runs is None:
+            raise KeyError(batch_id)
+        _refresh_counts(s, batch_id)
+        return int(runs)
+
+
+def finish_run(engine: Engine, batch_id: str) -> BatchStatus:
+    """At the end of a run: ``done`` when no scenario lacks a result; otherwise the status is
+    left as it is (another runner is still working, or the batch was cancelled)."""
+    t = BatchResultRecord
+    with session_scope(engine) as s:
+        rec = s.get(BatchRecord, batch_id, with_for_update=True)
         if rec is None:
             raise KeyError(batch_id)
-        rec.status = status
-        rec.updated = _now()
-        if new_run:
-            rec.runs += 1
         _refresh_counts(s, batch_id)
-        return rec.runs
+        open_rows = s.scalar(select(func.count()).select_from(t).where(
+            t.batch_id == batch_id, t.status.in_(_OPEN))) or 0
+        if open_rows == 0 and rec.status == BatchStatus.RUNNING:
+            rec.status = BatchStatus.DONE
+            rec.updated = _now()
+        return BatchStatus(rec.status)
 
 
 def write_results(engine: Engine, batch_id: str, run: int, rows: Sequence[ResultRow]) -> None:
-    """Store finished scenarios in one transaction, with the batch's counts; pending rows only."""
+    """Store finished scenarios in one transaction, with the batch's counts; only into rows
+    still claimed by ``run`` or still pending (never over another run's result)."""
     if not rows:
         return
     t = _results_table()
+    mine = or_(t.c.status == ResultStatus.PENDING,
+               and_(t.c.status == ResultStatus.CLAIMED, t.c.run == run))
     stmt = (update(t).where(t.c.batch_id == bindparam("b_batch"),
-                            t.c.scenario_id == bindparam("b_id"), t.c.status == "pending")
+                            t.c.scenario_id == bindparam("b_id"), mine)
             .values(status=bindparam("b_status"), output_json=bindparam("b_out"),
                     error=bindparam("b_err"), solver_status=bindparam("b_solver"),
                     versions_json=bindparam("b_versions"), run=run, finished=bindparam("b_at")))
@@ -235,21 +330,25 @@ def write_results(engine: Engine, batch_id: str, run: int, rows: Sequence[Result
 
 
 def mark_interrupted(engine: Engine, batch_id: str) -> None:
+    """A running or pending batch becomes ``interrupted`` (a cancelled or done one stays)."""
     with session_scope(engine) as s:
         rec = s.get(BatchRecord, batch_id)
-        if rec is not None and rec.status != "done":
-            rec.status = "interrupted"
+        if rec is not None and rec.status in (BatchStatus.PENDING, BatchStatus.RUNNING,
+                                              BatchStatus.VALIDATING):
+            rec.status = BatchStatus.INTERRUPTED
             rec.updated = _now()
 
 
 def mark_unfinished_interrupted(engine: Engine) -> list[str]:
-    """At service start: every pending or running batch is marked interrupted (resumable)."""
+    """At service start: every validating, pending or running batch is marked interrupted
+    (resumable)."""
     with session_scope(engine) as s:
-        ids = list(s.scalars(select(BatchRecord.id)
-                             .where(BatchRecord.status.in_(("pending", "running")))))
+        ids = list(s.scalars(select(BatchRecord.id).where(
+            BatchRecord.status.in_((BatchStatus.PENDING, BatchStatus.RUNNING,
+                                    BatchStatus.VALIDATING)))))
         if ids:
             s.execute(update(BatchRecord).where(BatchRecord.id.in_(ids))
-                      .values(status="interrupted", updated=_now()))
+                      .values(status=BatchStatus.INTERRUPTED, updated=_now()))
     return ids
 
 
@@ -266,7 +365,7 @@ def iter_results(engine: Engine, batch_id: str, *,
                         t.input_json, t.output_json, t.versions_json, t.position)
                  .where(t.batch_id == batch_id, t.position > last))
         if finished_only:
-            query = query.where(t.status != "pending")
+            query = query.where(t.status.not_in(_OPEN))
         with session_scope(engine) as s:
             page = s.execute(query.order_by(t.position).limit(_PAGE)).all()
         for r in page:
@@ -276,78 +375,3 @@ def iter_results(engine: Engine, batch_id: str, *,
         if len(page) < _PAGE:
             return
         last = page[-1][8]
-
-
-def jsonl_line(row: dict[str, Any]) -> str:
-    """One result as a JSON object: id, kind, status, error, solver status, input, output,
-    versions (stored JSON spliced in, not re-parsed)."""
-    head = json.dumps({"id": row["id"], "kind": row["kind"], "status": row["status"],
-                       "error": row["error"], "solver_status": row["solver_status"]})
-    return (f'{head[:-1]}, "input": {row["input_json"]}, '
-            f'"output": {row["output_json"] or "null"}, '
-            f'"versions": {row["versions_json"] or "null"}}}\n')
-
-
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}", v, out)
-    elif isinstance(value, list):
-        out[prefix] = json.dumps(value)
-    else:
-        out[prefix] = value
-
-
-def flat_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A result as one flat record: fixed columns, then ``input.*`` and ``output.*`` scalars
-    (lists as JSON text), then the versions as JSON text."""
-    out: dict[str, Any] = {k: row[k] for k in ("id", "kind", "status", "error",
-                                                "solver_status")}
-    _flatten("input", json.loads(row["input_json"]), out)
-    if row["output_json"]:
-        _flatten("output", json.loads(row["output_json"]), out)
-    out["versions"] = row["versions_json"]
-    return out
-
-
-def flat_columns(engine: Engine, batch_id: str) -> list[str]:
-    """Every column :func:`flat_row` gives over the batch, in first-seen order."""
-    columns: dict[str, None] = {}
-    for row in iter_results(engine, batch_id):
-        columns.update(dict.fromkeys(flat_row(row)))
-    return list(columns)
-
-
-def export_results(engine: Engine, batch_id: str, path: str | Path) -> int:
-    """Write every finished scenario of the batch once to ``.parquet``, ``.csv`` or ``.jsonl``;
-    returns the number of rows. The file is written beside its target and renamed into place."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".parquet", ".csv", ".jsonl"):
-        raise ValueError(f"{target}: allowed output types are .parquet, .csv, .jsonl")
-    tmp = target.with_name(target.name + ".partial")
-    count = 0
-    if suffix == ".jsonl":
-        with tmp.open("w", encoding="utf-8") as f:
-            for row in iter_results(engine, batch_id):
-                f.write(jsonl_line(row))
-                count += 1
-    elif suffix == ".csv":
-        columns = flat_columns(engine, batch_id)
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            for row in iter_results(engine, batch_id):
-                writer.writerow(flat_row(row))
-                count += 1
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        records = [flat_row(row) for row in iter_results(engine, batch_id)]
-        columns = list(dict.fromkeys(k for r in records for k in r))
-        table = pa.table({c: pa.array([r.get(c) for r in records]) for c in columns})
-        pq.write_table(table, tmp)
-        count = len(records)
-    tmp.replace(target)
-    return count

@@ -25,32 +25,39 @@ _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_s: float) -> Any:
+    def set_pragmas(dbapi_conn: Any, _: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.close()
+
+    return set_pragmas
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: ``DOSEOPT_DATABASE_URL``), tables created on first use."""
-    if url is None:
-        from optimizer.settings import get_settings
+    """The engine for ``url`` (default: ``DOSEOPT_DATABASE_URL``), tables created on first use.
 
-        url = get_settings().database_url
+    SQLite writers wait ``DOSEOPT_DATABASE_BUSY_TIMEOUT_S`` for another writer's lock."""
+    from optimizer.settings import get_settings
+
+    settings = get_settings()
+    if url is None:
+        url = settings.database_url
     with _LOCK:
         engine = _ENGINES.get(url)
         if engine is None:
             kwargs: dict[str, Any] = {"future": True}
+            busy_s = settings.database_busy_timeout_s
             if url.startswith("sqlite"):
-                kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+                kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_s}
             else:  # a server restart kills pooled connections: test each before use
                 kwargs["pool_pre_ping"] = True
             engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
-                event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "connect", _sqlite_pragmas(busy_s))
             init_db(engine)
             _ENGINES[url] = engine
     return engine
@@ -76,15 +83,11 @@ def init_db(engine: Engine) -> None:
 
 
 def _import_table_modules() -> None:
-    """Modules that declare tables on Base; importing them registers their tables."""
-    import importlib
+    """Import every module that declares tables on :class:`Base` (importing registers them).
+    Imported here, not at the top, because those modules import :class:`Base` from this one."""
+    from optimizer.storage import audit, batches
 
-    for name in _TABLE_MODULES:
-        importlib.import_module(name)
-
-
-#: Modules declaring tables (each adds its own name here).
-_TABLE_MODULES: tuple[str, ...] = ("optimizer.storage.audit", "optimizer.storage.batches")
+    del audit, batches  # imported for their side effect: the tables on Base.metadata
 
 
 @contextmanager

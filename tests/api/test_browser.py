@@ -7,8 +7,10 @@ started here with a temporary database. A missing Chromium fails the test; it is
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from optimizer.services.format import format_probability
 
 pytestmark = pytest.mark.browser
 
@@ -113,15 +117,31 @@ def test_reference_case_in_the_browser_shows_36_days_the_plot_and_prints_on_one_
         ".filter(i => i.labels.length === 0).map(i => i.id || i.outerHTML)")
     assert unlabelled == []
     page.get_by_label("Body weight (kg)").fill("30")
-    page.get_by_label("Allowed doses (mg, comma-separated)").fill("300")
+    page.get_by_label("Allowed doses (mg), comma-separated").fill("300")
     threshold = page.get_by_label("Highest acceptable score (0–10)")
     threshold.fill("2")
+    held: list[Any] = []  # hold the score plot back to see the page while it is drawn
+    page.route("**/plot?kind=score", lambda route: held.append(route))
     threshold.press("Enter")  # submit from the keyboard
+
+    page.locator("#plot-score-status").filter(has_text="Drawing the plot").wait_for()
+    assert page.locator("#plot-score-box").get_attribute("aria-busy") == "true"
+    assert page.locator("#plot-score").is_hidden()  # no empty frame while it is drawn
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/plot?kind=score")
 
     page.locator("#answer").filter(has_text="36 days").wait_for()
     assert page.locator("#answer").inner_text() == "300 mg every 36 days"
     assert page.locator("#result-title").evaluate("el => el === document.activeElement")
     _wait_for_images(page, "plot-score", "plot-conc")
+    assert page.locator("#plot-score-status").is_hidden()
+    assert page.locator("#plot-score-box").get_attribute("aria-busy") == "false"
+    box = page.locator("#plot-score-box").bounding_box()
+    img = page.locator("#plot-score").bounding_box()
+    caption = page.locator("#plot-score-box figcaption").bounding_box()
+    assert box and img and caption and caption["y"] - (img["y"] + img["height"]) < 30
     assert "worst-case" in page.locator("#plot-score").get_attribute("alt")
     assert "threshold concentration" in page.locator("#plot-conc").get_attribute("alt")
     assert page.locator("#fit-box").is_hidden() and page.locator("#plan-box").is_hidden()
@@ -141,6 +161,15 @@ def test_reference_case_in_the_browser_shows_36_days_the_plot_and_prints_on_one_
 
     page.goto(f"{server}/v1/recommendations/{record_id}/report")
     assert "300 mg every 36 days" in page.locator(".answer").inner_text()
+    inputs = dict(zip(page.locator(".inputs dt").all_inner_texts(),
+                      page.locator(".inputs dd").all_inner_texts(), strict=True))
+    assert inputs["Body weight"] == "30 kg" and inputs["Allowed doses"] == "300 mg"
+    assert "Parameter samples" not in inputs and not any("." in k for k in inputs)
+    page_labels = page.evaluate("fetch('/').then(r => r.text())")
+    assert all(f">{k}" in page_labels for k in ("Body weight", "Half-life", "EC50"))
+    assert page.evaluate("getComputedStyle(document.querySelector('h2')).borderBottomStyle") \
+        == "solid"  # the report's stylesheet is found
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     report_pdf = page.pdf(format="A4")
     (ARTIFACTS / "report.pdf").write_bytes(report_pdf)
     assert _pdf_pages(report_pdf) == 1
@@ -159,8 +188,10 @@ def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field
     page.goto(server + "/")
 
     page.get_by_role("button", name="Recommend").click()
-    page.locator("#errors").filter(has_text="patient.weight_kg").wait_for()
+    page.locator("#errors").filter(has_text="Body weight (kg) is missing; allowed:").wait_for()
     assert page.get_by_label("Body weight (kg)").get_attribute("aria-invalid") == "true"
+    errors = page.locator("#errors").inner_text()
+    assert "got None" not in errors and "patient.weight_kg" not in errors
 
     page.get_by_label("Body weight (kg)").fill("30")
     page.get_by_label("Dose 1 date").fill("2020-02-03")
@@ -207,7 +238,7 @@ def test_a_short_history_shows_the_patients_fit_probability_plan_and_missed_dose
     assert len(fit_rows) == len(out["fit"]["parameters"]) >= 2
     assert fit_rows[0].startswith("EC50")
     figures = page.locator("#figures").inner_text()
-    shown = f"{100 * out['probability_controlled']:.0f} %"
+    shown = format_probability(out["probability_controlled"])
     assert f"Probability controlled\t{shown}" in figures or f"Probability controlled\n{shown}" \
         in figures
     assert "Next longer interval" in figures
@@ -230,7 +261,7 @@ def test_a_short_history_shows_the_patients_fit_probability_plan_and_missed_dose
 
 
 def test_an_analyst_compares_q4w_with_q5w_and_sees_both_rows_and_the_cost_plot(
-        server: str, page: Any) -> None:
+        server: str, page: Any, tmp_path: Path) -> None:
     page.goto(server + "/")
     page.get_by_role("link", name="Compare schedules (cost and control)").click()
     page.wait_for_url("**/compare")
@@ -245,15 +276,33 @@ def test_an_analyst_compares_q4w_with_q5w_and_sees_both_rows_and_the_cost_plot(
     schedules.press("Enter")
     schedules.press_sequentially("300 mg q5w")
     page.get_by_label("Virtual patients (optional, e.g. 1000)").fill("200")
+    page.get_by_label("Add the optimizer's longest controlled interval").check()
     page.get_by_label("Horizon (days; 364 = 52 weeks)").press("Enter")  # keyboard submit
 
-    page.locator("#rows tbody tr").nth(1).wait_for()
+    page.locator("#rows tbody tr").nth(2).wait_for()
     rows = page.locator("#rows tbody tr").all_inner_texts()
-    assert [r.split("\t")[0] for r in rows] == ["300 mg q4w", "300 mg q5w"]
+    assert [r.split("\t")[0] for r in rows] == ["300 mg q4w", "300 mg q5w",
+                                                "300 mg q36d (optimizer)"]
+    rows = rows[:2]
     # Doses on days 0, tau, 2 tau, ... below 364: 1 + floor(363 / tau).
     assert [r.split("\t")[1] for r in rows] == [str(1 + 363 // 28), str(1 + 363 // 35)]
     assert "Patients controlled" in page.locator("#rows thead").inner_text()
+    header = page.locator("#rows thead th", has_text="Incremental cost")
+    assert "money saved per controlled patient-year" in header.get_attribute("title")
+    cells = page.locator("#rows tbody tr").nth(1).locator("td").all_inner_texts()
+    assert re.fullmatch(r"[\d,]+\.\d\d", cells[2]), cells  # total cost, to the penny
+    assert cells[-1].startswith(("saves ", "costs ", "dominated", "dominant"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "comparison.csv"
+    csv_path = tmp_path / "comparison.csv"
+    download.value.save_as(csv_path)
+    with csv_path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert [r["schedule"] for r in table] == ["300 mg q4w", "300 mg q5w", "300 mg q36d"]
+    assert table[1]["total_cost"] in cells[2].replace(",", "")
     _wait_for_images(page, "plot-cost")
+    assert page.locator("#plot-cost-status").is_hidden()
     assert "300 mg q5w" in page.locator("#plot-cost").get_attribute("alt")
     assert "do not replace" in page.locator("#result").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)

@@ -13,16 +13,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from pydantic import BaseModel
 
 from api.main import app
 from api.routes.pages import render_report
 from optimizer.comparison.costs import DEFAULT_PRICES
+from optimizer.services.format import field_label, format_probability
 from optimizer.settings import get_settings
 from optimizer.storage.audit import get_recommendation
 
 client = TestClient(app)
 STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+TEMPLATES = STATIC.parent / "templates"
 
 
 @pytest.fixture(autouse=True)
@@ -68,12 +71,16 @@ def test_the_page_is_served_at_the_root_with_a_label_on_every_input() -> None:
     assert "does not replace, clinical\n    judgement" in r.text
 
 
-def test_the_page_needs_no_outside_network() -> None:
-    for name in ("index.html", "page.js", "individual.js", "page.css", "report.css",
-                 "compare.html", "compare.js"):
-        text = (STATIC / name).read_text(encoding="utf-8")
-        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
+def test_the_page_needs_no_outside_network_and_has_no_inline_script_or_style() -> None:
+    for path in (*(STATIC / n for n in ("page.js", "individual.js", "page.css", "report.css",
+                                          "compare.js")),
+                 *TEMPLATES.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), path.name
         assert "@import" not in text
+        if path.suffix == ".html":
+            assert "<style" not in text and " style=" not in text, path.name
+            assert not re.search(r"<script(?![^>]*\bsrc=)", text), path.name
     for path, kind in (("/static/page.js", "javascript"), ("/static/page.css", "text/css")):
         r = client.get(path)
         assert r.status_code == 200 and kind in r.headers["content-type"]
@@ -90,14 +97,17 @@ def test_the_report_holds_inputs_answer_plot_assumptions_versions_date_and_id() 
     assert body["id"] in html
     assert stored.created_utc.strftime("%Y-%m-%d %H:%M UTC") in html
     assert "300 mg every 36 days" in html
-    assert "patient.weight_kg</dt><dd>30" in html
+    assert "Body weight</dt><dd>30 kg" in html and "Half-life</dt><dd>26 days" in html
+    assert "patient.weight_kg" not in html and "Parameter samples" not in html
     for line in body["assumptions"]:
-        assert line.replace("'", "&#x27;") in html
+        assert str(escape(line)) in html
     for name, ver in stored.versions.items():
         assert f"{name} {ver}" in html
     assert f"highs {body['solver']['version']}" in html
     assert "supports, and does not\nreplace, clinical judgement" in html
-    assert "@page" in html and "size: A4" in html
+    assert 'href="static/report.css"' in html and '<base href="http://testserver/">' in html
+    css = client.get("/static/report.css").text
+    assert "@page" in css and "size: A4" in css
     uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     assert uri is not None
     assert ET.fromstring(base64.b64decode(uri.group(1))).tag.endswith("svg")
@@ -188,8 +198,14 @@ def test_the_report_of_a_fitted_answer_shows_the_fit_plan_and_missed_dose_advice
         shown = f"{est:.0f}" if est >= 100 else f"{est:.1f}" if est >= 10 else f"{est:.2f}"
         assert f"<td>{shown}" in html, p["name"]
         assert f"{p['shift_prior_sd']:+.2f} prior SD" in html
-    assert f"Probability controlled</dt><dd>{body['probability_controlled']:.0%}" in html
-    assert f"Next longer interval</dt><dd>{body['next_longer_probability']:.0%}" in html
+    shown = format_probability(body["probability_controlled"])
+    assert f"Probability controlled</dt><dd>{shown} (every {body['interval_days']} days)" in html
+    assert (f"Next longer interval</dt><dd>{format_probability(body['next_longer_probability'])}"
+            in html)
+    assert "Dose history</dt><dd>2021-03-01: 300 mg; 2021-04-05: 300 mg" in html
+    assert "Symptom scores</dt><dd>2021-04-05: 0" in html
+    assert "Parameter samples</dt><dd>200" in html
+    assert "history.doses" not in html and "dose_mg" not in html
     for dose in body["plan"]["doses"]:
         assert f"<td>{dose['date']}</td><td>{dose['interval_days']}</td>" in html
     for check in body["plan"]["checkpoints"]:
@@ -203,8 +219,11 @@ def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
     body = client.post("/v1/recommendations", json={"patient": {"weight_kg": 30}}).json()
     html = client.get(f"/v1/recommendations/{body['id']}/report").text
     for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
-                    "Probability controlled"):
+                    "Parameter samples"):
         assert heading not in html
+    if body["probability_controlled"] is not None:  # over the population, same rounding rule
+        shown = format_probability(body["probability_controlled"])
+        assert f"Probability controlled</dt><dd>{shown}" in html
 
 
 class _Controls(_Inputs):
@@ -284,3 +303,52 @@ def test_the_dosing_grid_page_is_public_while_its_data_call_needs_the_key(
     answered = client.post("/v1/ige-table", json=small,
                            headers={"X-API-Key": "grid-page-key-123"})
     assert answered.status_code == 200 and answered.json()["cells"][0]["label"] == "375 q4w"
+
+
+def test_the_favicon_is_served() -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert client.get("/static/favicon.svg").status_code == 200
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").text
+
+
+def test_the_page_labels_and_the_report_labels_are_the_same_words() -> None:
+    """Story: the clinician reads "Body weight (kg)" on the form and "Body weight" in the
+    report; both come from one table."""
+    page = client.get("/").text
+    for path in ("patient.weight_kg", "threshold_score", "pk.half_life_days",
+                 "response.ec50_mg_per_l", "interval_options_days.max"):
+        assert f">{field_label(path)}\n" in page, path
+
+
+def test_the_page_summary_is_the_reports_text() -> None:
+    request = {"patient": {"weight_kg": 30}, "threshold_score": 2}
+    out = client.post("/v1/recommendations", json=request).json()
+    words = client.post("/page/summary", json={"request": request, "response": out}).json()
+    assert words["answer"] == "300 mg every 36 days"
+    html = client.get(f"/v1/recommendations/{out['id']}/report").text
+    for label, value in words["figures"] + words["inputs"]:
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in html.replace("&#39;", "'")
+    refused = client.post("/page/summary", json={"request": request})
+    assert refused.status_code == 422
+
+
+def test_the_compare_csv_and_table_come_from_the_answer() -> None:
+    answer = client.post("/v1/comparisons", json={
+        "patient": {"weight_kg": 30}, "schedules": ["300 mg q4w", "300 mg q5w"],
+        "population": {"n": 50}}).json()
+    r = client.post("/page/comparison.csv", json=answer)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    lines = r.text.splitlines()
+    assert lines[0].startswith("schedule,source,interval_days") and len(lines) == 3
+    view = client.post("/page/comparison-table", json=answer).json()
+    headers = [c["header"] for c in view["columns"]]
+    assert "Incremental cost per controlled patient-year" in headers
+    assert all(c["meaning"] for c in view["columns"])
+    q5w = view["rows"][1]
+    total = headers.index("Total cost")
+    assert re.fullmatch(r"[\d,]+\.\d\d", q5w[total]), q5w[total]
+    assert view["rows"][0][-1] == "reference"
+    assert q5w[-1].startswith(("saves", "costs", "dominated", "dominant"))

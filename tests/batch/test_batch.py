@@ -1,15 +1,10 @@
 """Story: a researcher runs a grid of what-ifs overnight. Every answer equals the one-question
-service's, a failing scenario does not stop the others, a killed run resumes without losing or
-repeating a result, and a Dask cluster gives the same results as the local pool."""
+service's, a failing scenario does not stop the others, a rerun skips what is stored, and a
+Dask cluster gives the same results as the local pool (faults: ``test_faults.py``)."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sqlite3
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import BaseModel
 
-from optimizer.batch.grid import Scenario, expand_document, expand_file
-from optimizer.batch.runner import run_batch
+from optimizer.batch.export import export_batch as export_results
+from optimizer.batch.grid import Scenario, expand_document
+from optimizer.batch.runner import RunOptions, run_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
-from optimizer.storage.batches import export_results, iter_results
+from optimizer.storage.batches import iter_results
 from optimizer.storage.engine import get_engine
-from tests.conftest import REPO
 
-DOSEOPT = REPO / ".venv" / "bin" / "doseopt"
 #: Outputs that measure time, not the answer.
 _TIMING_KEYS = ("timings_ms",)
 
@@ -57,7 +51,7 @@ def outputs_by_id(url: str, batch_id: str) -> dict[str, dict[str, Any]]:
 
 def test_batch_results_equal_the_single_scenario_service(temp_database: str) -> None:
     scenarios = small_grid()
-    summary = run_batch(scenarios, database_url=temp_database, workers=2, chunk_size=2)
+    summary = run_batch(scenarios, RunOptions(workers=2, chunk_size=2), database_url=temp_database)
     assert (summary.status, summary.done, summary.failed, summary.ran) == ("done", 9, 0, 9)
     rows = outputs_by_id(temp_database, summary.batch_id)
     assert set(rows) == {s.id for s in scenarios}
@@ -78,8 +72,9 @@ def test_batch_results_equal_the_single_scenario_service(temp_database: str) -> 
 def test_a_failing_scenario_is_recorded_and_the_others_are_answered(temp_database: str,
                                                                     tmp_path: Path) -> None:
     scenarios = small_grid()
-    summary = run_batch(scenarios, database_url=temp_database, workers=2, chunk_size=4,
-                        answer=recommend_but_fail_at_33_kg)
+    summary = run_batch(scenarios,
+                        RunOptions(workers=2, chunk_size=4, answer=recommend_but_fail_at_33_kg),
+                        database_url=temp_database)
     assert (summary.status, summary.done, summary.failed) == ("done", 6, 3)
     rows = outputs_by_id(temp_database, summary.batch_id)
     for s in scenarios:
@@ -99,8 +94,8 @@ def test_a_failing_scenario_is_recorded_and_the_others_are_answered(temp_databas
 def test_rerun_skips_finished_scenarios_and_exports_every_format(temp_database: str,
                                                                   tmp_path: Path) -> None:
     scenarios = small_grid()
-    first = run_batch(scenarios, database_url=temp_database, workers=1)
-    again = run_batch(scenarios, database_url=temp_database, workers=1)
+    first = run_batch(scenarios, RunOptions(workers=1), database_url=temp_database)
+    again = run_batch(scenarios, RunOptions(workers=1), database_url=temp_database)
     assert again.batch_id == first.batch_id
     assert (again.ran, again.skipped, again.done) == (0, 9, 9)
     ids = sorted(s.id for s in scenarios)
@@ -117,71 +112,14 @@ def test_rerun_skips_finished_scenarios_and_exports_every_format(temp_database: 
     assert len(csv_lines) == 10 and csv_lines[0].startswith("id,kind,status,error")
 
 
-def test_killed_run_resumes_with_every_scenario_exactly_once(tmp_path: Path) -> None:
-    grid = tmp_path / "grid.toml"
-    grid.write_text(
-        'kind = "recommendation"\n'
-        "dose_options_mg = [75, 150, 225, 300, 375, 450, 525, 600]\n"
-        "[interval_options_days]\nmin = 1\nmax = 365\n"
-        "[grid]\n"
-        f'"patient.weight_kg" = {[20 + 2 * i for i in range(30)]}\n'
-        "threshold_score = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]\n")
-    db = tmp_path / "kill.db"
-    out = tmp_path / "out.jsonl"
-    cmd = [str(DOSEOPT), "batch", str(grid), "--out", str(out), "--workers", "1",
-           "--chunk-size", "4", "--database", f"sqlite:///{db}", "--no-progress"]
-    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    stored = 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        stored = count_done(db)
-        if stored >= 8:
-            break
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its worker processes
-    proc.wait()
-    after_kill = count_done(db)
-    assert 8 <= after_kill < 300, "the kill must land in the middle of the batch"
-    assert not out.exists()
-
-    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"{after_kill} already stored" in rerun.stderr
-    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
-    assert len(ids) == len(set(ids)) == 300
-    assert {json.loads(line)["output"]["status"] for line in out.read_text().splitlines()} \
-        <= {"optimal", "infeasible"}
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT status, run, COUNT(*) FROM batch_results "
-                            "GROUP BY status, run").fetchall()
-        (n_ids,) = conn.execute("SELECT COUNT(DISTINCT scenario_id) FROM batch_results").fetchone()
-    # run 1 stored `after_kill` results; run 2 computed exactly the rest
-    assert sorted(rows) == [("done", 1, after_kill), ("done", 2, 300 - after_kill)]
-    assert n_ids == 300
-    assert {s.id for s in expand_file(grid)} == set(ids)
-
-
-def count_done(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            (n,) = conn.execute("SELECT COUNT(*) FROM batch_results WHERE status = 'done'"
-                                ).fetchone()
-        return int(n)
-    except sqlite3.OperationalError:  # tables not created yet
-        return 0
-
-
 @pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path: Path) -> None:
     scenarios = small_grid()[:6]
     local_url = f"sqlite:///{tmp_path / 'local.db'}"
     dask_url = f"sqlite:///{tmp_path / 'dask.db'}"
-    local = run_batch(scenarios, database_url=local_url, workers=2, chunk_size=2)
-    dask = run_batch(scenarios, database_url=dask_url, workers=2, engine="dask", chunk_size=2)
+    local = run_batch(scenarios, RunOptions(workers=2, chunk_size=2), database_url=local_url)
+    dask = run_batch(scenarios, RunOptions(workers=2, engine="dask", chunk_size=2),
+                     database_url=dask_url)
     assert (dask.status, dask.done, dask.failed) == ("done", 6, 0)
     a, b = outputs_by_id(local_url, local.batch_id), outputs_by_id(dask_url, dask.batch_id)
     assert set(a) == set(b) == {s.id for s in scenarios}
@@ -198,7 +136,7 @@ def test_comparison_grid_batch_equals_the_comparison_service(temp_database: str)
         "kind": "comparison", "schedules": ["300 mg q4w", "300 mg q6w"], "horizon_days": 182,
         "grid": {"patient.weight_kg": [25, 40], "threshold_score": [1.5, 3]}}, "inline")
     assert len(scenarios) == 4
-    summary = run_batch(scenarios, database_url=temp_database, workers=1, chunk_size=2)
+    summary = run_batch(scenarios, RunOptions(workers=1, chunk_size=2), database_url=temp_database)
     assert (summary.status, summary.done, summary.failed) == ("done", 4, 0)
     rows = outputs_by_id(temp_database, summary.batch_id)
     for s in scenarios:
@@ -216,8 +154,9 @@ def test_batch_runs_on_an_existing_dask_cluster_by_its_scheduler_address(tmp_pat
     url = f"sqlite:///{tmp_path / 'remote.db'}"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        summary = run_batch(scenarios, database_url=url, scheduler=cluster.scheduler_address,
-                            chunk_size=2)
+        summary = run_batch(scenarios,
+                            RunOptions(scheduler=cluster.scheduler_address, chunk_size=2),
+                            database_url=url)
         assert cluster.scheduler_address.startswith("tcp://")
     assert (summary.status, summary.done, summary.failed) == ("done", 4, 0)
     rows = outputs_by_id(url, summary.batch_id)

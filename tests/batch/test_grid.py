@@ -75,8 +75,6 @@ def test_any_grid_expands_to_the_product_of_its_list_lengths(sizes: list[int]) -
     ('[grid]\n"patient.weight_kg" = []\n', 'grid."patient.weight_kg"', "non-empty list"),
     ('threshold_score = 9\n[grid]\n"patient.weight_kg" = [20]\n', "threshold_score",
      "baseline_score"),
-    ('[patient]\nweight_kg = 30\n[grid]\n"patient.weight_kg" = [20]\n',
-     'grid."patient.weight_kg"', "not both"),
     ('kind = "forecast"\n[patient]\nweight_kg = 30\n', "kind", "recommendation"),
     ('[grid]\n"patient.weight_kg" = [20]\n"response.hill" = [1, 2]\n'
      '"response.ec50_mg_per_l" = [50]\nthreshold_score = ' + str(list(range(1, 9))) + "\n"
@@ -109,3 +107,33 @@ def test_validate_command_prints_counts_or_the_error_and_exits_2(tmp_path: Path)
     assert result.exit_code == 2
     assert "24 scenarios" in result.output
     assert f"{bad}" in result.output and "patient.weight_kg" in result.output
+
+
+def test_a_grid_key_overrides_the_same_field_of_its_base(tmp_path: Path) -> None:
+    """Story: a clinician writes the reference patient, then sweeps its weight."""
+    path = write(tmp_path, 'kind = "recommendation"\nthreshold_score = 2\n'
+                           '[patient]\nweight_kg = 30\n[grid]\n"patient.weight_kg" = [20, 40]\n'
+                           'threshold_score = [1.5]\n')
+    scenarios = expand_file(path)
+    assert [s.request["patient"]["weight_kg"] for s in scenarios] == [20.0, 40.0]
+    assert {s.request["threshold_score"] for s in scenarios} == {1.5}
+    plain = write(tmp_path, '[grid]\n"patient.weight_kg" = [20, 40]\nthreshold_score = [1.5]\n',
+                  name="plain.toml")
+    assert [s.id for s in expand_file(plain)] == [s.id for s in scenarios]
+
+
+def test_an_overriding_grid_still_names_an_unknown_path(tmp_path: Path) -> None:
+    path = write(tmp_path, '[patient]\nweight_kg = 30\n[grid]\n"patient.weigth_kg" = [20]\n')
+    with pytest.raises(ScenarioError) as info:
+        expand_file(path)
+    assert info.value.field == 'grid."patient.weigth_kg"'
+    assert "weight_kg" in info.value.allowed
+
+
+def test_a_base_with_a_sweep_over_its_own_field_runs_as_a_batch(tmp_path: Path) -> None:
+    path = write(tmp_path, '[patient]\nweight_kg = 30\n[grid]\n"patient.weight_kg" = [20, 30]\n')
+    result = runner.invoke(app, ["batch", str(path), "--database",
+                                 f"sqlite:///{tmp_path / 'b.db'}", "--workers", "1",
+                                 "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "2 scenarios, 2 done, 0 failed" in result.output

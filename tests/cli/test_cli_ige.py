@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from optimizer.batch.grid import expand_file
-from optimizer.batch.runner import run_batch
+from optimizer.batch.runner import RunOptions, run_batch
 from optimizer.cli.main import app
 from optimizer.free_ige.dosing_grid import dosing_grid
 from optimizer.schemas.recommendation import RecommendationRequest
@@ -74,7 +74,7 @@ def test_a_free_ige_grid_batch_equals_the_service(tmp_path: Path, temp_database:
                     '"target.max_ng_per_ml" = [14, 25]\n')
     scenarios = expand_file(path)
     assert len(scenarios) == 6
-    summary = run_batch(scenarios, database_url=temp_database, workers=1, chunk_size=3)
+    summary = run_batch(scenarios, RunOptions(workers=1, chunk_size=3), database_url=temp_database)
     assert (summary.status, summary.done, summary.failed) == ("done", 6, 0)
     rows = {r["id"]: r for r in iter_results(get_engine(temp_database), summary.batch_id)}
     for s in scenarios:

@@ -169,3 +169,19 @@ def test_comparison_reports_share_controlled_as_a_range_over_sourced_models() ->
         assert low <= high
         assert set(row.share_controlled_by_variability) == {"lowe2009", "hayashi2007"}
         assert row.share_controlled == row.share_controlled_by_variability["lowe2009"]
+
+
+def test_given_cvs_make_a_custom_population_and_the_range_still_uses_the_sourced_models() -> None:
+    request = ComparisonRequest.model_validate(
+        {"patient": {"weight_kg": 30}, "schedules": ["300 mg q4w"],
+         "population": {"n": 300, "clearance_cv": 0.46, "volume_cv": 0.41,
+                        "clearance_volume_correlation": 0.0}})
+    assert request.population is not None
+    spec = request.population.to_domain()
+    assert (spec.variability, spec.clearance_cv, spec.clearance_volume_correlation) == (
+        "custom", 0.46, 0.0)
+    assert spec.weight_exponent_clearance == 1.0          # exponents stay Lowe 2009's
+    assert request.population.to_domain("hayashi2007").clearance_cv == 0.203
+    row = compare(request).rows[0]
+    assert row.share_controlled_by_variability is not None
+    assert set(row.share_controlled_by_variability) == {"lowe2009", "hayashi2007"}

@@ -15,6 +15,7 @@ from api.main import app
 from optimizer.batch.scenario_files import load_recommendation
 from optimizer.errors import InputError
 from optimizer.fhir.bundle_in import read_bundle
+from optimizer.services.recommendation import recommend
 from tests.fhir.bundles import (
     SCORE,
     administration,
@@ -209,12 +210,14 @@ def test_the_route_is_documented_with_the_fhir_media_type() -> None:
 def test_the_birth_date_gives_the_age_the_label_checks_read(small: dict[str, Any]) -> None:
     young = _replace(small, 0, birthDate="2016-01-01")
     imported = read_bundle(young)
-    assert imported.request.patient.age_years == 4 == imported.age_years
-    assert imported.locate("patient.age_years") == "Bundle.entry[0].resource.birthDate"
-    assert read_bundle(_replace(small, 0, birthDate="2014")).age_years == 6   # on 2020-04-20
-    r = post_fhir(young)
-    assert r.status_code == 200, r.text
-    assert "age_outside_label" in [w["code"] for w in r.json()["warnings"]]
+    assert imported.age_years == 4
+    assert imported.request.patient.age_years == 4
+    assert imported.origins["patient.age_years"] == "Bundle.entry[0].resource.birthDate"
+    codes = [w.code for w in recommend(imported.request).warnings]
+    assert "age_outside_label" in codes
+    six = read_bundle(_replace(small, 0, birthDate="2014"))   # 6 in 2020-04
+    assert six.request.patient.age_years == 6
+    assert "age_outside_label" not in [w.code for w in recommend(six.request).warnings]
 
 
 def test_the_score_code_is_configurable(small: dict[str, Any],

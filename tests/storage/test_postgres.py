@@ -8,6 +8,7 @@ installed they fail and say how to install it; they never skip.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import threading
@@ -22,8 +23,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from optimizer.batch.export import export_batch as export_results
 from optimizer.batch.grid import Scenario, expand_document
-from optimizer.batch.runner import run_batch
+from optimizer.batch.runner import BatchSummary, RunOptions, run_batch, run_stored_batch
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
 from optimizer.settings import get_settings
@@ -37,10 +39,10 @@ from optimizer.storage.batches import (
     BatchInfo,
     BatchResultRecord,
     create_batch,
-    export_results,
     iter_results,
 )
 from optimizer.storage.engine import get_engine
+from tests.batch.test_faults import counting_answer
 from tests.pg_server import PostgresServer, PostgresUnavailableError, start_server
 
 REFERENCE: dict[str, Any] = {"patient": {"weight_kg": 30, "patient_reference": "bed 4"},
@@ -242,7 +244,7 @@ def stored_rows(url: str, batch_id: str) -> dict[str, dict[str, Any]]:
 def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlite(
         pg_url: str, temp_database: str, tmp_path: Path) -> None:
     scenarios = grid_30()
-    first = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    first = run_batch(scenarios, RunOptions(workers=2, chunk_size=4), database_url=pg_url)
     assert (first.status, first.total, first.done + first.failed, first.ran) == \
         ("done", 30, 30, 30)
     engine = get_engine(pg_url)
@@ -257,13 +259,14 @@ def test_a_batch_on_postgresql_stores_each_result_once_resumes_and_matches_sqlit
     assert {n for _, n in per_id} == {1}
     assert runs == {1}
 
-    again = run_batch(scenarios, database_url=pg_url, workers=2, chunk_size=4)
+    again = run_batch(scenarios, RunOptions(workers=2, chunk_size=4), database_url=pg_url)
     assert (again.batch_id, again.ran, again.skipped, again.status) == \
         (first.batch_id, 0, 30, "done")
     pg_rows = stored_rows(pg_url, first.batch_id)
     assert {r["status"] for r in pg_rows.values()} <= {"done", "failed"}
 
-    on_sqlite = run_batch(scenarios, database_url=temp_database, workers=2, chunk_size=4)
+    on_sqlite = run_batch(scenarios, RunOptions(workers=2, chunk_size=4),
+                          database_url=temp_database)
     assert on_sqlite.batch_id == first.batch_id
     sqlite_rows = stored_rows(temp_database, first.batch_id)
     assert set(sqlite_rows) == set(pg_rows)
@@ -311,6 +314,36 @@ def test_two_runners_starting_the_same_batch_at_once_share_one_batch(pg_url: str
     assert {r["status"] for r in rows.values()} == {"pending"}
 
 
+def test_three_runners_on_one_postgresql_batch_compute_each_scenario_once(
+        pg_url: str, tmp_path: Path) -> None:
+    """Claims are taken FOR UPDATE SKIP LOCKED: three runners started together share the work,
+    every scenario computed once between them, and each one's account adds up."""
+    scenarios = grid_30()
+    engine = get_engine(pg_url)
+    batch_id = "three-runners"
+    create_batch(engine, batch_id, scenarios, "test")
+    log = tmp_path / "computed.jsonl"
+    options = RunOptions(workers=1, chunk_size=2, answer=functools.partial(counting_answer, log))
+    barrier = threading.Barrier(3)
+    summaries: list[BatchSummary] = []
+
+    def run() -> None:
+        barrier.wait()
+        summaries.append(run_stored_batch(batch_id, options, database_url=pg_url))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    computed = log.read_text().splitlines()
+    assert len(computed) == len(set(computed)) == 30
+    assert sum(s.ran for s in summaries) == 30
+    assert all(s.skipped + s.ran + s.by_others == 30 for s in summaries)
+    rows = stored_rows(pg_url, batch_id)
+    assert {r["status"] for r in rows.values()} == {"done"}
+
+
 def test_a_service_role_that_may_only_insert_cannot_rewrite_the_audit_trail(
         pg_server: PostgresServer) -> None:
     """Tables created by an owner role; the service's role may read and insert audit records
@@ -328,7 +361,7 @@ def test_a_service_role_that_may_only_insert_cannot_rewrite_the_audit_trail(
     request = RecommendationRequest.model_validate(REFERENCE)
     record_id = store_recommendation(request, recommend(request), engine=service)
     assert get_recommendation(record_id, engine=service) is not None
-    summary = run_batch(grid_30()[:4], database_url=service_url, workers=1)
+    summary = run_batch(grid_30()[:4], RunOptions(workers=1), database_url=service_url)
     assert (summary.status, summary.done + summary.failed) == ("done", 4)
     for statement in ("ALTER TABLE recommendation_records DISABLE TRIGGER USER",
                       "DELETE FROM recommendation_records"):

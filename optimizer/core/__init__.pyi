@@ -1,0 +1,50 @@
+"""The public names of ``optimizer.core``: read by type checkers, and at run time by
+``lazy_loader``, which imports each name's module when the name is first used."""
+
+from .problem import (
+    MAX_CANDIDATES,
+    IntervalOptions,
+    Patient,
+    PKParameters,
+    RecommendationProblem,
+    ResponseParameters,
+)
+from .regimen import (
+    MAX_DOSES,
+    DoseList,
+    RegularSchedule,
+    Schedule,
+    format_schedule,
+    parse_schedule,
+)
+from .results import (
+    CandidateScore,
+    Recommendation,
+    SolveOutcome,
+    Status,
+    Timings,
+)
+from .warnings import (
+    AnswerWarning,
+)
+
+__all__ = [
+    "AnswerWarning",
+    "CandidateScore",
+    "DoseList",
+    "IntervalOptions",
+    "MAX_CANDIDATES",
+    "MAX_DOSES",
+    "PKParameters",
+    "Patient",
+    "Recommendation",
+    "RecommendationProblem",
+    "RegularSchedule",
+    "ResponseParameters",
+    "Schedule",
+    "SolveOutcome",
+    "Status",
+    "Timings",
+    "format_schedule",
+    "parse_schedule",
+]
