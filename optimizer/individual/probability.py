@@ -12,6 +12,7 @@ counts the same matrix directly; tests check the two agree.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -226,9 +227,16 @@ def share_controlled(problem: RecommendationProblem, samples: list[IndividualPar
 def population_samples(priors: Priors, n: int, seed: int = 0) -> list[IndividualParameters]:
     """``n`` patients drawn from the population priors (between-patient variability), inside
     the same parameter ranges as the individual fit; read through
-    :mod:`optimizer.individual.priors` so a change of the priors is a change here."""
+    :mod:`optimizer.individual.priors` so a change of the priors is a change here. The draws
+    depend only on their arguments, so they are computed once per process and shared
+    (building them was most of a plain recommendation's cost)."""
+    return list(_population_samples(priors, n, seed))
+
+
+@functools.lru_cache(maxsize=64)
+def _population_samples(priors: Priors, n: int, seed: int) -> tuple[IndividualParameters, ...]:
     draws = prior_draws(len(priors.fitted), n * 4, seed, priors.z_bounds())
-    return [params_from_z(priors, z) for z in resample(draws, n, seed)]
+    return tuple(params_from_z(priors, z) for z in resample(draws, n, seed))
 
 
 def recommend_at_point(problem: RecommendationProblem, point: IndividualParameters,
