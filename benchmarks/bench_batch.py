@@ -61,7 +61,7 @@ def split(summary: BatchSummary) -> None:
     print("  per scenario, ms (summed over workers):")
     for label, value in [
         ("exposures (numpy)", per.get("domain.exposure", 0.0)),
-        ("model build (compiled once per size, refilled)", per.get("domain.build", 0.0)),
+        ("model build (none: arrays straight to HiGHS)", per.get("domain.build", 0.0)),
         ("solve (HiGHS)", per.get("domain.solve", 0.0)),
         ("read-back, late-dose root, explanation", readback),
         ("request validation in worker", per["validate"]),

@@ -91,7 +91,7 @@ def bench_http(seconds: float) -> None:
 
 def bench_batch() -> None:
     from optimizer.batch.grid import expand_file
-    from optimizer.batch.runner import run_batch
+    from optimizer.batch.runner import RunOptions, run_batch
     from optimizer.schemas.recommendation import RecommendationRequest
     from optimizer.services.recommendation import recommend
 
@@ -105,7 +105,8 @@ def bench_batch() -> None:
     loop = len(requests) / (time.perf_counter() - t)
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        summary = run_batch(scenarios, database_url=f"sqlite:///{Path(d) / 'b.db'}", workers=2)
+        summary = run_batch(scenarios, RunOptions(workers=2),
+                            database_url=f"sqlite:///{Path(d) / 'b.db'}")
         wall = time.perf_counter() - t
     steady = summary.ran / max(summary.elapsed_s - summary.startup_s, 1e-9)
     print(f"  {summary.ran} scenarios ({summary.failed} failed) in {wall:.2f} s: "

@@ -14,8 +14,6 @@ from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
 from api.errors import error_responses
-from optimizer.plots.free_ige import free_ige_plot_svg
-from optimizer.plots.recommendation import concentration_plot_svg, score_plot_svg
 from optimizer.schemas.recommendation import RecommendationPublic
 from optimizer.settings import Settings
 from optimizer.storage.audit import StoredRecommendation, get_recommendation
@@ -76,6 +74,9 @@ def plot_recommendation(
                                       "(the default for free-IgE answers).")] = "score",
 ) -> Response:
     """A plot of a stored recommendation (SVG), usable on its own or in a report."""
+    from optimizer.plots.free_ige import free_ige_plot_svg
+    from optimizer.plots.recommendation import concentration_plot_svg, score_plot_svg
+
     record = load_record(record_id, settings)
     if record.response.target_kind == "free_ige" and kind == "score":
         kind = "free_ige"

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from api.deps import SettingsDep
 from api.errors import error_responses
-from optimizer.plots.comparison import comparison_plot
 from optimizer.schemas.comparison import ComparisonPublic, ComparisonRequest
 from optimizer.services.comparison import compare, run_comparison
 
@@ -36,5 +35,7 @@ def comparison_plot_svg(
                                       "schedule.")] = "cost",
 ) -> Response:
     """The comparison as an SVG plot."""
+    from optimizer.plots.comparison import comparison_plot
+
     run = run_comparison(request, settings)
     return Response(content=comparison_plot(run, kind, "svg"), media_type="image/svg+xml")

@@ -44,6 +44,7 @@ def create_fhir_recommendation(
     imported, out = recommend_from_bundle(bundle, settings)
     out = out.model_copy(update={"id": store_or_503(imported.request, out, settings)})
     if accept is not None and FHIR_JSON in accept:
-        fhir = recommendation_bundle(out, patient_reference=imported.patient_reference)
+        fhir = recommendation_bundle(out, patient_reference=imported.patient_reference,
+                                     locate=imported.locate)
         return Response(content=fhir.model_dump_json(), media_type=FHIR_JSON)
     return Response(content=out.model_dump_json(), media_type="application/json")

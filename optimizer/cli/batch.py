@@ -31,7 +31,6 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from optimizer.batch.grid import expand_file, expand_files
 from optimizer.cli.output import EXIT_BAD_INPUT, fail
 from optimizer.errors import DoseOptError, StoreError
 
@@ -89,6 +88,8 @@ def validate(paths: Paths) -> None:
 
     Exit status: 0 every file is valid; 2 at least one file has an error (printed).
     """
+    from optimizer.batch.grid import expand_file
+
     bad = 0
     for path in paths:
         try:
@@ -138,6 +139,7 @@ def batch(
     from sqlalchemy.exc import SQLAlchemyError
 
     from optimizer.batch.export import export_batch
+    from optimizer.batch.grid import expand_files
     from optimizer.batch.runner import RunOptions, run_batch, store_error
     from optimizer.settings import get_settings
     from optimizer.storage.engine import get_engine

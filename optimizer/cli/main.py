@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer import _click as click
@@ -33,7 +33,9 @@ from optimizer.cli.output import (
     set_width,
 )
 from optimizer.errors import DoseOptError, InputError
-from optimizer.schemas.recommendation import RecommendationPublic
+
+if TYPE_CHECKING:
+    from optimizer.schemas.recommendation import RecommendationPublic
 
 __all__ = ["app", "console", "fail", "main"]
 

@@ -4,8 +4,8 @@ The bundle is validated by ``fhir.resources`` (its R4B models: FHIR 4.3, whose P
 Observation, Medication*, Parameters and Bundle read R4 content unchanged). What is read, with
 codes and units, is tabled in ``docs/fhir.md``:
 
-- ``Patient.birthDate`` -> ``patient.age_years`` at the evaluation date (not modelled; below
-  the label's youngest age the answer warns ``age_outside_label``);
+- ``Patient.birthDate`` -> ``patient.age_years``, whole years at the evaluation date (today
+  without one): the label guardrails read it (warning ``age_outside_label``);
 - body weight ``Observation`` (LOINC 29463-7 or 3141-9), the latest on or before the evaluation
   date -> ``patient.weight_kg`` (kg, g or lb converted);
 - ``MedicationAdministration`` / ``MedicationStatement`` of omalizumab -> ``history.doses``;
@@ -241,11 +241,10 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
         entries.add(i, url, r)
     data, evaluation = entries.request_data()
     patient = entries.patient
-    age = _age(patient[1] if patient else None, evaluation)
+    age = _age(patient[1] if patient else None, evaluation or dt.date.today())
     if age is not None and patient is not None:
-        # the label checks warn when the age is below the label's (age_outside_label)
         data["patient"] = {**data["patient"], "age_years": float(age)}
-        entries.origins["patient.age_years"] = patient[2] + ".birthDate"
+        entries.origins["patient.age_years"] = f"{patient[2]}.birthDate"
     try:
         request = RecommendationRequest.model_validate(data)
     except ValidationError as exc:

@@ -6,9 +6,9 @@
   subcutaneous; the explanation as notes;
 - each dose of a transition plan as a dated proposal (``timing.event``), grouped with the
   recommendation by ``groupIdentifier``;
-- each warning as a ``DetectedIssue`` (code from ``urn:doseopt:warning``, the message as
-  ``detail``); an answer without a controlled interval as a ``DetectedIssue`` with code
-  ``no_controlled_interval``.
+- each warning as a ``DetectedIssue`` (code from ``urn:doseopt:warning``, the message and the
+  bundle element it concerns as ``detail``); an answer without a controlled interval as a
+  ``DetectedIssue`` with code ``no_controlled_interval``.
 
 The audit record id, when stored, is the Bundle's and every proposal's identifier (system
 ``urn:doseopt:recommendation``). Proposals support, and do not replace, the clinician's
@@ -18,6 +18,7 @@ judgement: they are never ``active`` orders.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from optimizer.fhir.codes import (
@@ -76,7 +77,8 @@ def _issue(code: str, detail: str, subject: dict[str, str], implicated: str | No
     return resource
 
 
-def _entries(out: RecommendationPublic, subject: dict[str, str]) -> list[dict[str, Any]]:
+def _entries(out: RecommendationPublic, subject: dict[str, str],
+             locate: Callable[[str], str]) -> list[dict[str, Any]]:
     ids = [] if out.id is None else [{"system": DOSEOPT_RECOMMENDATION, "value": out.id}]
     entries: list[dict[str, Any]] = []
     main: str | None = None
@@ -104,25 +106,27 @@ def _entries(out: RecommendationPublic, subject: dict[str, str]) -> list[dict[st
         entries.append({"fullUrl": _url(out.id, "issue/infeasible"), "resource": _issue(
             "no_controlled_interval", " ".join(out.explanation), subject, None, ids)})
     for k, w in enumerate(out.warnings):
-        detail = w.message if w.field is None else f"{w.message} (field: {w.field})"
+        detail = w.message if w.field is None else f"{w.message} (at {locate(w.field)})"
         entries.append({"fullUrl": _url(out.id, f"issue/{k}"),
                         "resource": _issue(w.code, detail, subject, main, ids)})
     return entries
 
 
-def recommendation_bundle(out: RecommendationPublic, *,
-                          patient_reference: str | None = None) -> Any:
+def recommendation_bundle(out: RecommendationPublic, *, patient_reference: str | None = None,
+                          locate: Callable[[str], str] | None = None) -> Any:
     """The answer as a validated ``fhir.resources`` R4B ``Bundle`` (raises
     ``pydantic.ValidationError`` only on a bug here: the input is our own answer).
 
     ``patient_reference`` (the request bundle's Patient fullUrl or ``Patient/id``) becomes
-    every proposal's subject; without one the subject is described, not referenced."""
+    every proposal's subject; without one the subject is described, not referenced.
+    ``locate`` names the request bundle's element behind a warning's request field
+    (:meth:`~optimizer.fhir.bundle_in.FhirImport.locate`); without it the field is named."""
     from fhir.resources.R4B.bundle import Bundle
 
     subject = ({"reference": patient_reference} if patient_reference
                else {"display": "the patient of the request"})
     body: dict[str, Any] = {"resourceType": "Bundle", "type": "collection",
-                            "entry": _entries(out, subject)}
+                            "entry": _entries(out, subject, locate or str)}
     if out.id is not None:
         body["identifier"] = {"system": DOSEOPT_RECOMMENDATION, "value": out.id}
     return Bundle.model_validate(body)

@@ -61,6 +61,7 @@ from .probability import (
     ControlledOption,
     brute_force_choice,
     control_matrix,
+    controlled_z,
     floor_percent,
     population_samples,
     recommend_at_point,
@@ -68,6 +69,7 @@ from .probability import (
     required_count,
     share_controlled,
     solve_chance,
+    weighted_choice,
 )
 from .sampling import (
     MAX_PARETO_K,
@@ -128,6 +130,7 @@ __all__ = [
     "build_history",
     "calibration_run",
     "control_matrix",
+    "controlled_z",
     "default_priors",
     "ess",
     "find_modes",
@@ -160,5 +163,6 @@ __all__ = [
     "simulate_scores",
     "solve_chance",
     "steady_state_late_days",
+    "weighted_choice",
     "weighted_quantiles",
 ]

@@ -35,8 +35,12 @@ from optimizer.individual.history import (
     PatientHistory,
     build_history,
 )
-from optimizer.individual.priors import IndividualParameters, Priors, params_from_z
-from optimizer.individual.probability import population_samples, share_controlled
+from optimizer.individual.priors import IndividualParameters, Priors
+from optimizer.individual.probability import (
+    controlled_z,
+    population_samples,
+    share_controlled,
+)
 
 __all__ = ["CalibrationReport", "ReliabilityRow", "calibration_run", "simulate_history"]
 
@@ -122,8 +126,8 @@ def calibration_run(problem: RecommendationProblem, priors: Priors, patients: in
         draws = fit.draws
         assert draws is not None
         z, w = draws.support()
-        params = [params_from_z(priors, row) for row in z]
-        predicted[i] = share_controlled(problem, params, interval_days, dose_mg, w)
+        ok = controlled_z(problem, priors, z, interval_days, dose_mg)
+        predicted[i] = float(ok @ w / w.sum())
         truth[i] = share_controlled(problem, [t], interval_days, dose_mg) == 1.0
     prior = share_controlled(problem, population_samples(priors, 4000, seed + 1),
                              interval_days, dose_mg)

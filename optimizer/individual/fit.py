@@ -1,9 +1,9 @@
 """Individual fit (MAP) of the patient's response parameters from their own history.
 
 The parameters, their population priors and the standardised log scale ``z`` are in
-:mod:`optimizer.individual.priors`; the Laplace / mixture posterior, the report and the samples
-are in
-:mod:`optimizer.individual.posterior`. Their public names are importable from here as well.
+:mod:`optimizer.individual.priors`; the optima, the report and the samples are in
+:mod:`optimizer.individual.posterior`, the posterior sampler in
+:mod:`optimizer.individual.sampling`. Their public names are importable from here as well.
 
 Measurement model (modelling choices, documented in ``docs/individual.md``):
 
@@ -23,8 +23,10 @@ The MAP is found on the standardised log scale from the prior median and the bes
 a profile screen over clearance and Hill (``_starts``): a vectorised projected Newton method
 (``optimizer.individual.posterior.newton_minimise``) runs from all starts at once, and
 ``scipy.optimize.minimize`` (L-BFGS-B, analytic gradient) then confirms each optimum, usually
-in one step, and supplies the convergence verdict. Uncertainty is the Laplace approximation
-(inverse finite-difference Hessian there), giving 95 % intervals ``exp(log theta +/- 1.96 sd)``.
+in one step, and supplies the convergence verdict. The MAP is the point estimate; the
+uncertainty (every interval and probability) comes from weighted posterior draws
+(:func:`optimizer.individual.sampling.sample_posterior`), whose first proposal is shaped by the
+Laplace approximation (inverse finite-difference Hessian) at each optimum.
 
 **Speed.** The objective (:class:`_Objective`) is built once per fit and evaluates many
 parameter sets in one numpy pass: the absorption term of the concentration does not depend on
@@ -289,7 +291,8 @@ class _Objective:
 
 def fit_individual(history: PatientHistory, problem: RecommendationProblem,
                    priors: Priors) -> FitResult:
-    """MAP fit with a Laplace approximation; the prior itself when there is nothing to fit."""
+    """MAP point estimate and weighted posterior draws (importance sampling, PSIS); the prior
+    itself when there is nothing to fit. Seeded: the same history gives the same answer."""
     n_obs = len(history.observations)
     if n_obs == 0:
         return prior_result(priors, 0, "prior", "No observations in the history: the "

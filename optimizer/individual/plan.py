@@ -27,7 +27,7 @@ from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, single_dose_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
 from optimizer.individual.history import PatientHistory
-from optimizer.solve.highs import solve_lp
+from optimizer.solve.lazy_rows import solve_with_lazy_rows
 from optimizer.solve.plan_program import PlanModelData, plan_program, plan_start
 
 __all__ = ["PlanContext", "PlanOptions", "TransitionPlan", "greedy_plan", "plan_transition",
@@ -192,11 +192,13 @@ def _windows(ctx: PlanContext, slots: IntArray, checks: IntArray, excluded: set[
 
 def _solve(data: PlanModelData, time_limit_s: float, greedy: list[int]
            ) -> tuple[list[int] | None, str, float, float | None, Status]:
-    """HiGHS on the plan's rows: the LP relaxation first (integral in the cases measured, which
-    proves the plan optimal without branching), else the MIP warm-started from the greedy plan
-    (feasible by construction: the rows it fails were excluded)."""
-    run = solve_lp(plan_program(data), time_limit_s=time_limit_s, start=plan_start(data, greedy),
-                   accept_time_limit_with_solution=True, relaxation_first=True)
+    """HiGHS on the plan's rows, the lengthening rule added only where violated; each round
+    solves the LP relaxation first (integral in many cases, which proves the plan optimal
+    without branching), else the MIP warm-started from the greedy plan (feasible by
+    construction: the rows it fails were excluded)."""
+    program, lazy = plan_program(data)
+    run = solve_with_lazy_rows(program, lazy, time_limit_s=time_limit_s,
+                               start=plan_start(data, greedy), relaxation_first=True)
     if run.status is Status.INFEASIBLE or run.col_value is None:
         return None, run.raw_status, run.solve_ms, None, run.status
     chosen = [int(d) for d in data.slot_days[run.col_value[:data.slot_days.size] > 0.5]]

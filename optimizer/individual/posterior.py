@@ -1,13 +1,12 @@
 """The posterior of the individual fit: its optima (a vectorised Newton search), Laplace
-approximations there, a mixture of them when several optima carry weight, the report of each
-parameter and the posterior samples.
+approximations there (they shape the sampler's first proposal), the report of each parameter
+and the posterior samples.
 
 Everything works on the standardised log scale ``z`` of :mod:`optimizer.individual.priors`. The
-Laplace
-approximation at an optimum ``z*`` is ``N(z*, H^-1)`` with ``H`` the finite-difference Hessian
-of the negative log posterior there; 95 % intervals are ``exp(log theta +/- 1.96 sd)``. Distinct
-optima are weighted by their Laplace mass ``exp(-f) sqrt(det cov)`` (modelling choice: the
-mixture is the simplest honest answer when the data fit more than one explanation).
+Laplace approximation at an optimum ``z*`` is ``N(z*, H^-1)`` with ``H`` the finite-difference
+Hessian of the negative log posterior there; distinct optima are weighted by their Laplace mass
+``exp(-f) sqrt(det cov)``. Intervals, spreads and samples come from the weighted posterior
+draws of :mod:`optimizer.individual.sampling`, not from these approximations.
 """
 
 from __future__ import annotations
@@ -105,6 +104,18 @@ class FitResult:
     def samples_z(self, n: int, seed: int = 0) -> FloatArray:
         """``n`` equally weighted posterior draws on the z scale, shape (n, n_fitted)."""
         return resample(self._draws(), n, seed)
+
+    def weighted_samples(self, max_draws: int) -> tuple[list[IndividualParameters], FloatArray]:
+        """The posterior draws themselves with their importance weights (normalised), the
+        draws of negligible weight (< 1e-9 of the largest) left out; at most ``max_draws``,
+        the heaviest kept. Probabilities computed on these carry no resampling noise."""
+        d = self._draws()
+        w = d.weight
+        keep = np.flatnonzero(w >= 1e-9 * w.max())
+        if keep.size > max_draws:
+            keep = keep[np.argsort(w[keep])[::-1][:max_draws]]
+        kept = w[keep] / w[keep].sum()
+        return [params_from_z(self.priors, d.z[k]) for k in keep], kept
 
     def samples(self, n: int, seed: int = 0) -> list[IndividualParameters]:
         """``n`` equally weighted posterior draws (importance resampling of :attr:`draws`;

@@ -12,6 +12,7 @@ counts the same matrix directly; tests check the two agree.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -23,14 +24,16 @@ from optimizer.core.problem import RecommendationProblem
 from optimizer.core.results import Status
 from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel
-from optimizer.individual.priors import IndividualParameters, Priors, params_from_z
+from optimizer.individual.history import MAX_SCORE
+from optimizer.individual.priors import NAMES, IndividualParameters, Priors, params_from_z
 from optimizer.individual.sampling import prior_draws, resample
 from optimizer.solve.chance import ChanceModelData, choose_by_share
-from optimizer.solve.choice import preference_rank
+from optimizer.solve.choice import IntervalModelData, choose_candidate, preference_rank
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
-           "floor_percent", "population_samples", "recommend_at_point",
-           "recommend_with_probability", "required_count", "share_controlled", "solve_chance"]
+           "controlled_z", "floor_percent", "population_samples", "recommend_at_point",
+           "recommend_with_probability", "required_count", "share_controlled", "solve_chance",
+           "weighted_choice"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
@@ -104,8 +107,17 @@ def solve_chance(data: ChanceModelData, *, time_limit_s: float = 10.0
 
 def recommend_with_probability(problem: RecommendationProblem,
                                samples: list[IndividualParameters], min_probability: float,
-                               *, time_limit_s: float = 10.0) -> ChanceRecommendation:
-    """Longest interval, then smallest dose, controlled in >= ``min_probability`` of samples."""
+                               *, time_limit_s: float = 10.0,
+                               weights: NDArray[np.float64] | None = None
+                               ) -> ChanceRecommendation:
+    """Longest interval, then smallest dose, controlled in >= ``min_probability`` of samples.
+
+    With ``weights`` (one per sample, e.g. the posterior's importance weights) the share of a
+    candidate is the weighted share, and the choice is made on it directly: no resampling
+    noise between the posterior and the answer (:func:`weighted_choice`)."""
+    if weights is not None:
+        return weighted_choice(problem, samples, weights, min_probability,
+                               time_limit_s=time_limit_s)
     n_i, n_j = len(problem.interval_options.days), len(problem.doses_sorted_mg)
     if n_i * n_j * len(samples) > MAX_CANDIDATE_SAMPLES:
         raise InputError("samples", len(samples),
@@ -143,6 +155,50 @@ def recommend_with_probability(problem: RecommendationProblem,
                                 **common)  # type: ignore[arg-type]
 
 
+def weighted_choice(problem: RecommendationProblem, samples: list[IndividualParameters],
+                    weights: NDArray[np.float64], min_probability: float, *,
+                    time_limit_s: float = 10.0) -> ChanceRecommendation:
+    """The chance-constrained choice over weighted samples: the candidate's margin is its
+    weighted share controlled minus ``min_probability`` (HiGHS picks the most preferred
+    candidate with a non-negative margin, as for the interval choice). Shapes: ``samples`` and
+    ``weights`` of length K (weights >= 0, not all 0)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(samples),) or not np.all(w >= 0) or w.sum() <= 0:
+        raise ValueError("weights: one non-negative weight per sample, not all zero")
+    n_i, n_j = len(problem.interval_options.days), len(problem.doses_sorted_mg)
+    ok = control_matrix(problem, samples)
+    share_flat = ok.astype(np.float64) @ (w / w.sum())
+    rank = preference_rank(n_i, n_j)
+    outcome = choose_candidate(IntervalModelData(margin=share_flat - min_probability + 1e-12,
+                                                 rank=rank, n_doses=n_j), time_limit_s)
+    chosen = outcome.chosen
+    share = share_flat.reshape(n_i, n_j)
+    if chosen is not None and share_flat[chosen] < min_probability - 1e-9:
+        raise SolverError("solver chose an option below the required share of samples",
+                          outcome.raw_status)
+    top = np.unravel_index(int(np.argmax(share[::-1].reshape(-1))), share.shape)
+    ti = n_i - 1 - int(top[0])
+    best = ControlledOption(interval_days=problem.interval_options.days[ti],
+                            dose_mg=problem.doses_sorted_mg[int(top[1])],
+                            probability=float(share[ti, int(top[1])]))
+    common = dict(best_option=best,
+                  feasible_candidates=int((share_flat >= min_probability - 1e-12).sum()),
+                  min_probability=min_probability, samples=len(samples),
+                  solver_status=outcome.raw_status, solver_version=outcome.solver_version,
+                  solve_ms=outcome.solve_ms)
+    if chosen is None:
+        return ChanceRecommendation(status=Status.INFEASIBLE, interval_days=None, dose_mg=None,
+                                    probability=None, next_longer_interval_days=None,
+                                    next_longer_probability=None, **common)  # type: ignore[arg-type]
+    i, j = divmod(chosen, n_j)
+    return ChanceRecommendation(
+        status=Status.OPTIMAL, interval_days=problem.interval_options.days[i],
+        dose_mg=problem.doses_sorted_mg[j], probability=float(share[i, j]),
+        next_longer_interval_days=problem.interval_options.days[i + 1] if i + 1 < n_i else None,
+        next_longer_probability=float(share[i + 1].max()) if i + 1 < n_i else None,
+        **common)  # type: ignore[arg-type]
+
+
 def floor_percent(p: float) -> float:
     """The one rounding rule for a probability shown anywhere (API, page, report, CLI,
     explanation): down to a whole percent, so a figure never overstates the chance of control
@@ -171,28 +227,61 @@ def share_controlled(problem: RecommendationProblem, samples: list[IndividualPar
 def population_samples(priors: Priors, n: int, seed: int = 0) -> list[IndividualParameters]:
     """``n`` patients drawn from the population priors (between-patient variability), inside
     the same parameter ranges as the individual fit; read through
-    :mod:`optimizer.individual.priors` so a change of the priors is a change here."""
+    :mod:`optimizer.individual.priors` so a change of the priors is a change here. The draws
+    depend only on their arguments, so they are computed once per process and shared
+    (building them was most of a plain recommendation's cost)."""
+    return list(_population_samples(priors, n, seed))
+
+
+@functools.lru_cache(maxsize=64)
+def _population_samples(priors: Priors, n: int, seed: int) -> tuple[IndividualParameters, ...]:
     draws = prior_draws(len(priors.fitted), n * 4, seed, priors.z_bounds())
-    return [params_from_z(priors, z) for z in resample(draws, n, seed)]
+    return tuple(params_from_z(priors, z) for z in resample(draws, n, seed))
 
 
 def recommend_at_point(problem: RecommendationProblem, point: IndividualParameters,
-                       samples: list[IndividualParameters], *, time_limit_s: float = 10.0
-                       ) -> ChanceRecommendation:
+                       samples: list[IndividualParameters], *, time_limit_s: float = 10.0,
+                       weights: NDArray[np.float64] | None = None) -> ChanceRecommendation:
     """Longest interval, then smallest dose, controlled at the point estimate ``point``
-    (no probability target), with the share of ``samples`` each figure holds for. When no
-    option is controlled, the closest one is the shortest interval at the largest dose."""
+    (no probability target), with the share of ``samples`` (weighted by ``weights`` when
+    given) each figure holds for. When no option is controlled, the closest one is the
+    shortest interval at the largest dose."""
     at_point = recommend_with_probability(problem, [point], 1.0, time_limit_s=time_limit_s)
     days, doses = problem.interval_options.days, problem.doses_sorted_mg
     if at_point.interval_days is None or at_point.dose_mg is None:
         best = ControlledOption(days[0], doses[-1],
-                                share_controlled(problem, samples, days[0], doses[-1]))
+                                share_controlled(problem, samples, days[0], doses[-1], weights))
         return replace(at_point, best_option=best, min_probability=None,
                        samples=len(samples))
-    p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg)
+    p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg, weights)
     nl_p = None
     if at_point.next_longer_interval_days is not None:
-        nl_p = max(share_controlled(problem, samples, at_point.next_longer_interval_days, d)
+        nl_p = max(share_controlled(problem, samples, at_point.next_longer_interval_days, d,
+                                    weights)
                    for d in doses)
     return replace(at_point, probability=p, next_longer_probability=nl_p,
                    min_probability=None, samples=len(samples))
+
+
+def controlled_z(problem: RecommendationProblem, priors: Priors, z: NDArray[np.float64],
+                 interval_days: float, dose_mg: float) -> NDArray[np.bool_]:
+    """Vectorised :func:`share_controlled` per parameter set, for points ``z`` (m, n) of the
+    standardised scale of ``priors``: is each controlled at ``dose_mg`` every
+    ``interval_days``? (Many thousands of draws without building a parameter object each.)"""
+    theta = {name: np.full(z.shape[0], priors.get(name).median) for name in NAMES}
+    for k, name in enumerate(priors.fitted):
+        p = priors.get(name)
+        theta[name] = p.median * np.exp(p.log_sd * z[:, k])
+    base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
+    ke = base.ke_per_day * theta["clearance_factor"]
+    ka, vol = base.ka_per_day, base.volume_l
+    trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
+                                                  - 1.0 / -np.expm1(-ka * interval_days))
+    thr = problem.threshold_score
+    s0 = np.minimum(theta["baseline_score"], MAX_SCORE)
+    ratio = np.maximum(s0 / thr - 1.0, 1e-300)
+    with np.errstate(over="ignore"):
+        c_star = np.where(s0 <= thr, 0.0,
+                          theta["ec50_mg_per_l"] * np.exp(np.log(ratio) / theta["hill"]))
+    out: NDArray[np.bool_] = trough >= c_star
+    return out

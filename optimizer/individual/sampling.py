@@ -12,12 +12,12 @@ Flow, on the standardised scale ``z`` of :mod:`optimizer.individual.priors` (the
 ``exp(-f(z))`` inside the z bounds, zero outside):
 
 1. The first proposal is a defensive mixture: a Student-t (4 degrees of freedom) around each
-   posterior optimum with its Laplace covariance doubled in scale, and the prior ``N(0, I)``
-   itself, which covers every region the data leave plausible (modelling choice: weights
-   0.5 optima, 0.5 prior).
-2. ``ADAPT_ROUNDS`` times: draw, weight, and replace the Student-t part by one fitted to the
-   weighted draws (mean and covariance, scale 1.5); the optima's and the prior's components
-   stay in the mixture so no region found once is lost.
+   posterior optimum with its Laplace covariance widened 1.5 times in scale, and the prior
+   ``N(0, I)`` itself, which covers every region the data leave plausible (weights 0.5 optima,
+   0.5 prior).
+2. ``ADAPT_ROUNDS`` times (half-size batches): draw, weight, and fit a Student-t to the weighted
+   draws (mean and covariance, scale 1.2); the next proposal is that component (0.7), the
+   optima's (0.2) and the prior (0.1), so no region found once is lost.
 3. A final batch from the adapted mixture; PSIS smooths the largest weights and gives ``k``.
 
 Every draw and its log weight is kept, so an answer under another measurement or prior choice
@@ -51,18 +51,18 @@ MIN_EFFECTIVE_SAMPLE_SIZE = 400.0
 #: (``DRAW_BUDGET`` observation-draws; numerical choices).
 DRAWS = 6000
 MIN_DRAWS = 1500
-DRAW_BUDGET = 600_000
+DRAW_BUDGET = 300_000
 #: Adaptation rounds before the final batch; extra rounds when the diagnostics fail.
 ADAPT_ROUNDS = 2
 EXTRA_ROUNDS = 2
 #: Student-t degrees of freedom and scale factors of the proposal (numerical choices: heavy
 #: tails and a wider spread than the target keep the weights bounded).
 T_DF = 4.0
-MODE_SCALE = 2.0
-ADAPTED_SCALE = 1.5
+MODE_SCALE = 1.5
+ADAPTED_SCALE = 1.2
 #: Mixture weights: adapted component, optima, prior (modelling choice, defensive mixture);
 #: the prior's share of the first proposal.
-MIX = (0.6, 0.2, 0.2)
+MIX = (0.7, 0.2, 0.1)
 FIRST_PRIOR_SHARE = 0.5
 
 
@@ -223,7 +223,8 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
     rounds = ADAPT_ROUNDS + 1
     best: PosteriorDraws | None = None
     for r in range(ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
-        z = _draw_mixture(parts, rng, size)
+        # adaptation batches are half size: they only shape the next proposal
+        z = _draw_mixture(parts, rng, size if r + 1 >= rounds else size // 2)
         log_target = _log_target(fn, z, zb)
         log_ratio = log_target - _mixture_log_pdf(parts, z)
         if not np.isfinite(log_ratio).any():
@@ -235,7 +236,8 @@ def sample_posterior(fn: BatchObjective, modes: Sequence[Mode], zb: FloatArray,
                                  log_target=log_target,
                                  diagnostics=SamplerDiagnostics(
                                      method="importance sampling (PSIS), adaptive mixture",
-                                     draws=size, effective_sample_size=n_eff, pareto_k=k,
+                                     draws=z.shape[0], effective_sample_size=n_eff,
+                                     pareto_k=k,
                                      converged=ok))
         if r + 1 >= rounds and (ok or r + 1 == ADAPT_ROUNDS + 1 + EXTRA_ROUNDS):
             return current

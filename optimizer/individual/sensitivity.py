@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 from optimizer.core.problem import RecommendationProblem
 from optimizer.individual.posterior import FitResult
-from optimizer.individual.priors import Priors, params_from_z
-from optimizer.individual.probability import share_controlled
+from optimizer.individual.priors import Priors
+from optimizer.individual.probability import controlled_z
 from optimizer.individual.sampling import ess, psis
 
 __all__ = ["SCORE_SDS", "WIDER_HILL_FACTOR", "SensitivityRow", "sensitivity_table"]
@@ -33,8 +33,11 @@ FloatArray = NDArray[np.float64]
 SCORE_SDS = (0.5, 1.0, 2.0)
 #: How much wider the alternative Hill prior is on the log scale (modelling choice).
 WIDER_HILL_FACTOR = 1.5
-#: Cap on the draws reweighted (numerical choice: the largest weights carry the answer).
+#: Cap on the draws reweighted, and fewer for long histories (observation-draws budget):
+#: the largest weights carry the answer (numerical choices).
 MAX_DRAWS = 3000
+MIN_DRAWS = 500
+DRAW_BUDGET = 300_000
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def sensitivity_table(fit: FitResult, objective_for: ObjectiveFactory,
     draws = fit.draws
     if draws is None or fit.status == "not_converged":
         return []
-    keep = np.argsort(draws.log_weight)[::-1][:MAX_DRAWS]
+    cap = min(MAX_DRAWS, max(MIN_DRAWS, DRAW_BUDGET // max(fit.n_observations, 1)))
+    keep = np.argsort(draws.log_weight)[::-1][:cap]
     keep = keep[np.isfinite(draws.log_weight[keep])]
     z, log_ratio, log_target = draws.z[keep], draws.log_ratio[keep], draws.log_target[keep]
     base = fit.priors
@@ -79,10 +83,11 @@ def sensitivity_table(fit: FitResult, objective_for: ObjectiveFactory,
         ("score_sd", sd, replace(base, score_sd=sd))
         for sd in sorted({*SCORE_SDS, base.score_sd})]
     if "hill" in base.fitted:
-        wider = base.hill.log_sd * WIDER_HILL_FACTOR
+        wider = round(base.hill.log_sd * WIDER_HILL_FACTOR, 6)
         choices.append(("hill_log_sd", wider, replace(base, hill=replace(base.hill,
                                                                           log_sd=wider))))
-    params = [params_from_z(base, row) for row in z]
+    ok = [None if o is None else controlled_z(problem, base, z, o[0], o[1]).astype(np.float64)
+          for o in options]
     rows = []
     for name, value, priors in choices:
         default = (name == "score_sd" and math.isclose(value, base.score_sd))
@@ -93,8 +98,7 @@ def sensitivity_table(fit: FitResult, objective_for: ObjectiveFactory,
             new_target = np.where(np.isfinite(log_target), new_target, -np.inf)
         lw, k = psis(log_ratio + new_target - log_target)
         w = np.exp(lw)
-        probs = [None if o is None else share_controlled(problem, params, o[0], o[1], w)
-                 for o in options]
+        probs = [None if c is None else float(c @ w / w.sum()) for c in ok]
         rows.append(SensitivityRow(choice=name, value=value, is_default=default,
                                    probability_controlled=probs[0],
                                    next_longer_probability=probs[1],

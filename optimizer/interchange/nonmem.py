@@ -110,11 +110,8 @@ def _date(row: dict[str, str], n: int, first: dt.date | None,
     return first + dt.timedelta(days=math.floor(time - first_time))
 
 
-def read_nonmem(text: str, subject_id: int, *,
-                first_date: dt.date | None = None) -> dict[str, Any]:
-    """One subject's rows as request fields: ``{"history": ..., "patient": {...}}``, with
-    ``patient.weight_kg`` from WT (latest row) and ``baseline_ige_ng_per_ml`` from IGE (first
-    row) when those columns are there."""
+def _subject_rows(text: str, subject_id: int) -> list[tuple[int, dict[str, str]]]:
+    """The subject's rows, numbered from 1 after the header, keyed by upper-case column."""
     reader = csv.DictReader(io.StringIO(text))
     header = {h.strip().upper(): h for h in reader.fieldnames or []}
     missing = [c for c in _REQUIRED if c not in header]
@@ -123,36 +120,58 @@ def read_nonmem(text: str, subject_id: int, *,
                          f"columns {', '.join(_REQUIRED)} (missing: {', '.join(missing)})")
     rows = [(n, {c: (raw.get(h) or "") for c, h in header.items()})
             for n, raw in enumerate(reader, start=1)]
-    ids = sorted({r["ID"].strip() for _, r in rows})
     mine = [(n, r) for n, r in rows if _same_id(r["ID"], subject_id)]
     if not mine:
+        ids = sorted({r["ID"].strip() for _, r in rows})
         raise InputError("ID", subject_id, f"an ID present in the file: {', '.join(ids[:20])}")
+    return mine
+
+
+def read_nonmem(text: str, subject_id: int, *, first_date: dt.date | None = None,
+                origins: dict[str, str] | None = None) -> dict[str, Any]:
+    """One subject's rows as request fields: ``{"history": ..., "patient": {...}}``, with
+    ``patient.weight_kg`` from WT (latest row) and ``baseline_ige_ng_per_ml`` from IGE (first
+    row) when those columns are there. ``origins``, when given, receives the row behind each
+    request field (``history.doses[2].dose_mg`` -> ``row 5 (AMT)``)."""
+    where = origins if origins is not None else {}
+    mine = _subject_rows(text, subject_id)
     first_time = min(_number(r, "TIME", n) for n, r in mine)
     anchor = next((n, r) for n, r in mine if _number(r, "TIME", n) == first_time)
     first = first_date if not anchor[1].get("DATE", "").strip() else \
         _date(anchor[1], anchor[0], None, first_time)
-    doses: list[dict[str, Any]] = []
+    date_col = "DATE" if anchor[1].get("DATE", "").strip() else "TIME"
+    doses: list[tuple[dt.date, float, int]] = []
     days: dict[dt.date, dict[str, Any]] = {}
-    weight: float | None = None
-    ige: float | None = None
+    patient: dict[str, Any] = {}
     for n, r in mine:
         day = _date(r, n, first, first_time)
         evid = int(_number(r, "EVID", n))
-        if r.get("WT", "").strip() not in ("", "."):
-            weight = _number(r, "WT", n)
-        if ige is None and r.get("IGE", "").strip() not in ("", "."):
-            ige = _number(r, "IGE", n)
+        for col, name in (("WT", "weight_kg"), ("IGE", "baseline_ige_ng_per_ml")):
+            if r.get(col, "").strip() not in ("", ".") and (col == "WT" or name not in patient):
+                patient[name] = _number(r, col, n)
+                where[f"patient.{name}"] = f"row {n} ({col})"
         if evid == 1:
-            doses.append({"date": day.isoformat(), "dose_mg": _number(r, "AMT", n)})
+            doses.append((day, _number(r, "AMT", n), n))
         elif evid == 0 and r.get("MDV", "0").strip() in ("0", "", "."):
             _observation(days, day, r, n)
         elif evid not in (0, 2):
             raise InputError(f"row {n} (EVID)", evid, "0 (observation), 1 (dose) or 2 (other "
                                                       "event, skipped)")
-    history = {"doses": sorted(doses, key=lambda d: str(d["date"])),
-               "observations": [days[d] for d in sorted(days)]}
-    patient = {k: v for k, v in (("weight_kg", weight), ("baseline_ige_ng_per_ml", ige))
-               if v is not None}
+    doses.sort(key=lambda d: d[0])
+    for k, (_, _, n) in enumerate(doses):
+        where.update({f"history.doses[{k}]": f"row {n}",
+                      f"history.doses[{k}].date": f"row {n} ({date_col})",
+                      f"history.doses[{k}].dose_mg": f"row {n} (AMT)"})
+    observations = []
+    for k, day in enumerate(sorted(days)):
+        entry = dict(days[day])
+        for name, n in entry.pop("_rows").items():
+            where.update({f"history.observations[{k}]": f"row {n}",
+                          f"history.observations[{k}].date": f"row {n} ({date_col})",
+                          f"history.observations[{k}].{name}": f"row {n} (DV)"})
+        observations.append(entry)
+    history = {"doses": [{"date": d.isoformat(), "dose_mg": mg} for d, mg, _ in doses],
+               "observations": observations}
     return {"history": history, **({"patient": patient} if patient else {})}
 
 
@@ -166,7 +185,7 @@ def _same_id(text: str, subject_id: int) -> bool:
 def _observation(days: dict[dt.date, dict[str, Any]], day: dt.date, r: dict[str, str],
                  n: int) -> None:
     cmt, dv = int(_number(r, "CMT", n)), _number(r, "DV", n)
-    entry = days.setdefault(day, {"date": day.isoformat()})
+    entry = days.setdefault(day, {"date": day.isoformat(), "_rows": {}})
     name = {CMT_SCORE: "score", CMT_SYMPTOMATIC: "symptomatic"}.get(cmt)
     if name is None:
         raise InputError(f"row {n} (CMT)", cmt, f"{CMT_SCORE} (symptom score) or "
@@ -176,4 +195,5 @@ def _observation(days: dict[dt.date, dict[str, Any]], day: dt.date, r: dict[str,
     if name == "symptomatic" and dv not in (0.0, 1.0):
         raise InputError(f"row {n} (DV)", dv, "1 (symptomatic) or 0 (not) for CMT 4")
     entry[name] = dv if name == "score" else bool(dv)
+    entry["_rows"][name] = n
 

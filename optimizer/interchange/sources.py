@@ -63,11 +63,13 @@ def _from_fhir(path: Path, score_code: str
             imported.notes)
 
 
-def _from_nonmem(path: Path, subject_id: int, first_date: dt.date | None) -> dict[str, Any]:
+def _from_nonmem(path: Path, subject_id: int, first_date: dt.date | None,
+                 origins: dict[str, str]) -> dict[str, Any]:
     from optimizer.interchange.nonmem import read_nonmem
 
     try:
-        return read_nonmem(_read_text(path), subject_id, first_date=first_date)
+        return read_nonmem(_read_text(path), subject_id, first_date=first_date,
+                           origins=origins)
     except InputError as exc:
         raise ScenarioError(str(path), exc.field, exc.value, exc.allowed) from None
 
@@ -101,7 +103,7 @@ def load_request_from(scenario: Path | None = None, *, fhir: Path | None = None,
         if subject_id is None:
             raise InputError("--id", None, "the ID of the subject to read from the dataset")
         assert nonmem is not None
-        found, source = _from_nonmem(nonmem, subject_id, first_date), nonmem
+        found, source = _from_nonmem(nonmem, subject_id, first_date, origins), nonmem
     patient = {**data.get("patient", {}), **found.pop("patient", {})}
     data.update(found, patient=patient)
     data.pop("kind", None)

@@ -4,6 +4,8 @@ files and batches.
 * :mod:`~optimizer.schemas.base` — :class:`InputModel`, the base of every request block.
 * :mod:`~optimizer.schemas.recommendation` — ``POST /v1/recommendations``: the request (patient,
   PK, response, options, history, plan) and the answer with its warnings.
+* :mod:`~optimizer.schemas.history` — the patient's doses and observations as exports give
+  them: doses of one date summed, date-times reduced to their date, units of mass converted.
 * :mod:`~optimizer.schemas.individual_inputs` — a request's history and priors as domain values;
   :mod:`~optimizer.schemas.posterior` — the posterior parts of an individual answer.
 * :mod:`~optimizer.schemas.free_ige` — the free-IgE target, the dosing grid, the surrogate check.

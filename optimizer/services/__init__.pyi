@@ -5,6 +5,9 @@ from .comparison import (
     compare,
     run_comparison,
 )
+from .fhir import (
+    recommend_from_bundle,
+)
 from .free_ige import (
     dosing_grid_public,
     explain_free_ige,
@@ -55,6 +58,7 @@ __all__ = [
     "next_longer_sentence",
     "recommend",
     "recommend_free_ige_public",
+    "recommend_from_bundle",
     "recommend_individual",
     "regimen_phrase",
     "run_comparison",

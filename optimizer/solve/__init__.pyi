@@ -31,6 +31,11 @@ from .highs import (
 from .interval_model import (
     build_interval_model,
 )
+from .lazy_rows import (
+    row_activity,
+    select_rows,
+    solve_with_lazy_rows,
+)
 from .plan_model import (
     build_plan_model,
 )
@@ -60,7 +65,10 @@ __all__ = [
     "preference_rank",
     "pyomo_section",
     "read_single_choice",
+    "row_activity",
     "run_highs",
+    "select_rows",
     "solve_choice",
     "solve_lp",
+    "solve_with_lazy_rows",
 ]

@@ -62,6 +62,7 @@ class _Rows:
 
     def __init__(self, n: int) -> None:
         self.n = n
+        self.step_rows = (0, 0)
         self.index: list[NDArray[np.int64]] = []
         self.value: list[NDArray[np.float64]] = []
         self.lower: list[float] = []
@@ -113,6 +114,7 @@ def _schedule_rows(data: PlanModelData) -> _Rows:
         rows.add([(clique, 1.0)], -inf, 1.0)
     for s, window in data.caps:
         rows.add([(window, 1.0), ((s,), -1.0)], 0.0, inf)
+    rows.step_rows = (len(rows.lower), len(rows.lower) + len(data.steps))
     for s, r, between, window in data.steps:
         rows.add([(window, 1.0), ((s, r), -1.0), (between, 1.0)], -1.0, inf)
     for r, before, window in data.anchors:
@@ -126,8 +128,10 @@ def _schedule_rows(data: PlanModelData) -> _Rows:
     return rows
 
 
-def plan_program(data: PlanModelData) -> LinearProgram:
-    """The plan's binary program: minimise ``sum (1 + tie[s]) y[s]`` subject to every row.
+def plan_program(data: PlanModelData) -> tuple[LinearProgram, NDArray[np.bool_]]:
+    """The plan's binary program: minimise ``sum (1 + tie[s]) y[s]`` subject to every row;
+    and which rows are the lengthening rule (``step``: many, rarely binding, so they can be
+    handed to HiGHS lazily, :func:`optimizer.solve.lazy_rows.solve_with_lazy_rows`).
 
     Columns ``0..n-1`` are the slot binaries ``y``; ``n..2n-1`` the running counts ``Y``
     (continuous, fixed by ``y``). :func:`plan_start` gives a start vector for a known plan.
@@ -139,16 +143,19 @@ def plan_program(data: PlanModelData) -> LinearProgram:
     sched_len = np.array([i.size for i in rows.index], dtype=np.int64)
     a_start = np.concatenate([[0], np.cumsum(np.concatenate([lengths[keep_row], sched_len]))])
     empty_i, empty_v = np.zeros(0, dtype=np.int64), np.zeros(0)
+    n_control = int(keep_row.sum())
+    lazy = np.zeros(n_control + len(rows.lower), dtype=bool)
+    lazy[n_control + rows.step_rows[0]:n_control + rows.step_rows[1]] = True
     return LinearProgram(
         cost=np.concatenate([1.0 + data.tie_break.astype(np.float64), np.zeros(n)]),
         col_lower=np.zeros(2 * n), col_upper=np.concatenate([np.ones(n), np.full(n, float(n))]),
         integrality=np.concatenate([np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)]),
         row_lower=np.concatenate([data.control_rhs[keep_row], rows.lower]),
-        row_upper=np.concatenate([np.full(int(keep_row.sum()), np.inf), rows.upper]),
+        row_upper=np.concatenate([np.full(n_control, np.inf), rows.upper]),
         a_start=a_start.astype(np.int64),
         a_index=np.concatenate([c_cols, *rows.index, empty_i]).astype(np.int64),
         a_value=np.concatenate([c_vals, *rows.value, empty_v]),
-        maximize=False)
+        maximize=False), lazy
 
 
 def plan_start(data: PlanModelData, dose_days: Sequence[int]) -> NDArray[np.float64]:

@@ -5,11 +5,12 @@ the response as JSON, the model parameters actually used, the package and solver
 the time (UTC) and a random id (uuid4, 32 hex digits). Re-running the stored request gives the
 same answer.
 
-Writes are **group-committed**: :func:`store_recommendation` hands its row to one writer thread
-per database and process, which inserts every row waiting at that moment in one transaction and
-then wakes each caller. A caller returns only once its own record is committed (or raises the
-database's error), so "stored before answered" holds as before; concurrent requests share one
-commit instead of queueing for the database lock one by one.
+Writes are **group-committed**: :func:`store_recommendation` queues its row; the caller that
+finds no commit running inserts every queued row in one transaction (and repeats while rows
+arrive), then each caller is woken. A caller returns only once its own record is committed (or
+raises the database's error), so "stored before answered" holds as before; concurrent requests
+share one commit instead of queueing for the database lock one by one, and a lone request
+commits its own row without a hand-over to another thread.
 
 Records are **insert-only**. The ORM refuses to update or delete a stored record
 (:class:`AuditRecordImmutableError`), and on SQLite and PostgreSQL a database trigger refuses
@@ -25,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import re
 import threading
 import uuid
@@ -166,33 +166,38 @@ _MAX_GROUP_ROWS = 256
 
 
 class _GroupWriter:
-    """One thread per engine and process that inserts queued rows, a group per commit."""
+    """Group commit for one engine: the first caller to find no commit running becomes the
+    leader and writes every row queued at that moment in one transaction, again and again
+    until the queue is empty; the others wait for their row's future. No thread of its own:
+    a lone request commits its own row with no hand-over, and concurrent ones share commits.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pid = os.getpid()
-        self.rows: queue.SimpleQueue[tuple[dict[str, Any], Future[None]]] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="doseopt-audit-writer",
-                                       daemon=True)
-        self.thread.start()
+        self.lock = threading.Lock()
+        self.pending: list[tuple[dict[str, Any], Future[None]]] = []
+        self.committing = False
 
-    def usable_for(self, engine: Engine) -> bool:
-        """Same engine, same process (a forked child has no writer thread), thread alive."""
-        return self.engine is engine and self.pid == os.getpid() and self.thread.is_alive()
-
-    def submit(self, row: dict[str, Any]) -> Future[None]:
+    def store(self, row: dict[str, Any]) -> None:
+        """Return once ``row`` is committed; raise the database's error if it was not."""
         done: Future[None] = Future()
-        self.rows.put((row, done))
-        return done
+        with self.lock:
+            self.pending.append((row, done))
+            lead = not self.committing
+            self.committing = True
+        if lead:
+            self._drain()
+        done.result()
 
-    def _run(self) -> None:
+    def _drain(self) -> None:
         while True:
-            group = [self.rows.get()]
-            while len(group) < _MAX_GROUP_ROWS:
-                try:
-                    group.append(self.rows.get_nowait())
-                except queue.Empty:
-                    break
+            with self.lock:
+                group = self.pending[:_MAX_GROUP_ROWS]
+                del self.pending[:_MAX_GROUP_ROWS]
+                if not group:
+                    self.committing = False
+                    return
             self._write(group)
 
     def _write(self, group: list[tuple[dict[str, Any], Future[None]]]) -> None:
@@ -217,7 +222,8 @@ _WRITERS_LOCK = threading.Lock()
 def _writer(engine: Engine) -> _GroupWriter:
     with _WRITERS_LOCK:
         writer = _WRITERS.get(id(engine))
-        if writer is None or not writer.usable_for(engine):
+        # a forked child starts afresh: a commit running in the parent at fork time never ends
+        if writer is None or writer.engine is not engine or writer.pid != os.getpid():
             writer = _GroupWriter(engine)
             _WRITERS[id(engine)] = writer
         return writer
@@ -246,7 +252,7 @@ def store_recommendation(request: RecommendationRequest, response: Recommendatio
         solver_version=response.solver.version,
         patient_reference=reference,
     )
-    _writer(engine or get_engine()).submit(row).result()
+    _writer(engine or get_engine()).store(row)
     log.info("stored recommendation record %s (status %s)", record_id, response.status)
     return record_id
 

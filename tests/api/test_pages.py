@@ -225,9 +225,10 @@ def test_the_report_of_a_population_answer_has_no_individual_sections() -> None:
     for heading in ("Fit to this patient", "Transition plan", "Missed or late dose",
                     "Parameter samples"):
         assert heading not in html
-    if body["probability_controlled"] is not None:  # over the population, same rounding rule
-        shown = format_probability(body["probability_controlled"])
-        assert f"Probability controlled</dt><dd>{shown}" in html
+    # every answer, population ones too, states its probability of control (same rounding)
+    assert body["probability_controlled"] is not None
+    shown = format_probability(body["probability_controlled"])
+    assert f"Probability controlled</dt><dd>{shown}" in html
 
 
 class _Controls(_Inputs):

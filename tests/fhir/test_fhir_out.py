@@ -27,7 +27,7 @@ def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def answered() -> tuple[dict[str, Any], dict[str, Any]]:
+def answered(module_database: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The FHIR answer to a history with a split dose and a plan, and the JSON answer."""
     request = copy.deepcopy(BASE) | {"plan": {"horizon_weeks": 12}}
     bundle = bundle_from_request(request)
@@ -79,6 +79,8 @@ def test_warnings_are_detected_issues_and_the_audit_id_is_the_identifier(
     assert [i["code"]["coding"][0]["code"] for i in issues] == \
         [w["code"] for w in plain["warnings"]]
     assert "doses_merged" in [w["code"] for w in plain["warnings"]]
+    merged = issues[[w["code"] for w in plain["warnings"]].index("doses_merged")]
+    assert merged["detail"].endswith("(at Bundle.entry[2].resource)")   # the first of the date
     record_id = fhir["identifier"]["value"]
     assert all(r["identifier"][0]["value"] == record_id
                for r in resources(fhir, "MedicationRequest") + issues)

@@ -52,7 +52,7 @@ def same_answer(a: dict[str, Any], b: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_answer() -> dict[str, Any]:
+def base_answer(module_database: str) -> dict[str, Any]:
     return answer(BASE)
 
 

@@ -16,11 +16,14 @@ from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, steady_state_trough_mg_per_l
 from optimizer.individual.fit import IndividualParameters, default_priors, fit_individual
 from optimizer.individual.history import PatientHistory
+from optimizer.individual.priors import params_from_z
 from optimizer.individual.probability import (
     brute_force_choice,
     control_matrix,
+    controlled_z,
     recommend_with_probability,
     required_count,
+    share_controlled,
     solve_chance,
 )
 from optimizer.solve.chance_model import ChanceModelData
@@ -113,3 +116,17 @@ def test_an_infeasible_answer_offers_the_option_controlled_most_often() -> None:
     best = rec.best_option
     assert (best.interval_days, best.dose_mg) == options[top]
     assert best.probability == pytest.approx(share[top]) and 0.0 < best.probability < 1.0
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), interval=st.sampled_from([14, 28, 42, 84]),
+       dose=st.sampled_from([75.0, 300.0, 600.0]))
+def test_the_vectorised_control_check_equals_the_per_sample_one(seed: int, interval: int,
+                                                                 dose: float) -> None:
+    problem = RecommendationProblem(patient=Patient(weight_kg=30.0))
+    priors = default_priors(problem.response)
+    z = np.random.default_rng(seed).normal(size=(50, 4)) * 1.5
+    fast = controlled_z(problem, priors, z, interval, dose)
+    slow = [share_controlled(problem, [params_from_z(priors, row)], interval, dose) == 1.0
+            for row in z]
+    assert fast.tolist() == slow

@@ -28,7 +28,7 @@ from optimizer.individual.fit import (
 from optimizer.individual.history import DoseRecord, Observation, PatientHistory, build_history
 from optimizer.individual.missed import return_day
 from optimizer.individual.priors import params_from_z
-from optimizer.individual.probability import recommend_with_probability
+from optimizer.individual.probability import controlled_z, recommend_with_probability
 
 PROBLEM = RecommendationProblem(patient=Patient(weight_kg=30.0))
 # The stories below were built for the label-SD clearance prior (log-sd 0.44): their
@@ -203,7 +203,7 @@ def reference_like_histories() -> list[PatientHistory]:
     return out
 
 
-def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_kept_under_six_weeks(
+def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_not_claimed_at_six(
         ) -> None:
     histories = reference_like_histories()
     assert len(histories) >= 4                          # the story is what the truth produces
@@ -217,8 +217,16 @@ def test_a_steep_responder_who_relapsed_at_six_weeks_is_explained_and_kept_under
         hill = next(p for p in fit.parameters if p.name == "hill")
         assert hill.estimate > PRIORS.hill.median       # the data say: steeper than the default
         assert hill.lower_95 <= steep_patient().hill <= hill.upper_95
-        # shorter than the six weeks at which the patient relapsed
-        rec = recommend_with_probability(weekly, fit.samples(200, seed=0), 0.9)
+        # The posterior does not claim six weeks at the 90 % level: the history is also
+        # explained by a shallower response (see docs/individual.md), so six weeks is
+        # controlled in a large share of it, but below 90 % of the weighted draws; the answer
+        # is chosen on those weighted draws (as the service asks), so it is shorter.
+        z, w = fit.draws.support()  # type: ignore[union-attr]
+        p42 = float(controlled_z(PROBLEM, PRIORS, z, 42, 300.0) @ w)
+        p49 = float(controlled_z(PROBLEM, PRIORS, z, 49, 300.0) @ w)
+        assert p49 < p42 < 0.9, (p42, p49)
+        draws, weights = fit.weighted_samples(10_000)
+        rec = recommend_with_probability(weekly, draws, 0.9, weights=weights)
         assert rec.interval_days is not None and rec.interval_days < 42
         if relapse not in fit.unexplained:   # the fitted model places the relapse by then
             pt = fit.point

@@ -179,3 +179,19 @@ def test_cli_fhir_answers_carry_the_bundle_notes_and_name_elements(tmp_path: Pat
     assert r.exit_code == 2
     # the dose of 2021-04-05 (the 19th) lies after the evaluation date
     assert "Bundle.entry[20].resource.effectiveDateTime" in r.output.replace("\n", "")
+
+
+def test_an_error_after_reading_names_the_row(question_only: Path, tmp_path: Path) -> None:
+    """The dose of 2021-04-05 (row 38, line 39) lies after an evaluation date of 2021-03-15."""
+    text = question_only.read_text(encoding="utf-8").replace("2021-05-03", "2021-03-15")
+    question = tmp_path / "early.toml"
+    question.write_text(text, encoding="utf-8")
+    r = runner.invoke(cli_app, ["recommend", str(question), "--nonmem",
+                                str(SCENARIOS / "reference-case-nonmem.csv"), "--id", "3"])
+    assert r.exit_code == 2
+    assert "reference-case-nonmem.csv: row 38 (DATE)" in r.output.replace("\n", "")
+    origins: dict[str, str] = {}
+    read_nonmem(CSV, 2, first_date=dt.date(2021, 3, 1), origins=origins)
+    assert origins["history.doses[1].dose_mg"] == "row 4 (AMT)"
+    assert origins["history.observations[0].symptomatic"] == "row 5 (DV)"
+    assert origins["patient.weight_kg"] == "row 5 (WT)"
