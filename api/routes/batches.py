@@ -19,8 +19,8 @@ from fastapi.responses import StreamingResponse
 from api.deps import SettingsDep
 from api.errors import error_responses
 from api.jobs import JobsDep
-from optimizer.batch.export import as_utc
 from optimizer.batch.submission import check_submission
+from optimizer.core.dates import as_utc
 from optimizer.schemas.batch import BatchCreate, BatchProblemPublic, BatchPublic
 from optimizer.storage.batch_export import csv_chunks, jsonl_line
 from optimizer.storage.batch_submissions import cancel_batch, create_submitted

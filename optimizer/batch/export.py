@@ -23,24 +23,13 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from optimizer.core.dates import as_utc, utc_timestamp
+
 __all__ = ["BASE_COLUMNS", "arrow_schema", "as_utc", "export_batch", "parquet_records",
            "utc_timestamp", "write_parquet"]
 
 #: Columns every result row has, before ``input.*`` and ``output.*``.
 BASE_COLUMNS = ("id", "kind", "status", "error", "solver_status")
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """The same moment as an aware UTC time (pydantic writes it with ``Z``). A naive time is
-    taken as UTC: SQLite keeps no offset, and every time this service stores is UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
-
-
-def utc_timestamp(moment: dt.datetime) -> str:
-    """``2026-08-10T09:30:00.123456Z``: UTC with ``Z`` (see :func:`as_utc`)."""
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def _strip_none(annotation: Any) -> Any:

@@ -4,6 +4,8 @@
 from .dates import (
     EARLIEST_DATE,
     LATEST_DATE,
+    as_utc,
+    utc_timestamp,
 )
 from .problem import (
     MAX_CANDIDATES,
@@ -51,6 +53,8 @@ __all__ = [
     "SolveOutcome",
     "Status",
     "Timings",
+    "as_utc",
     "format_schedule",
     "parse_schedule",
+    "utc_timestamp",
 ]

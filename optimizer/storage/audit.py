@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, String, Text, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from optimizer.core.dates import utc_timestamp
 from optimizer.errors import DoseOptError, InputError
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 from optimizer.storage.engine import Base, get_engine
@@ -129,7 +130,7 @@ class StoredRecommendation:
         """What the HTTP API returns: everything but the patient reference."""
         return {
             "id": self.id,
-            "created_utc": self.created_utc.isoformat(),
+            "created_utc": utc_timestamp(self.created_utc),
             "request": self.request.model_dump(
                 mode="json", exclude={"patient": {"patient_reference"}}),
             "response": self.response.model_dump(mode="json"),
