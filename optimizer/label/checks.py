@@ -214,7 +214,7 @@ def _history(f: AnswerFacts) -> list[AnswerWarning]:
     if (f.interval_days is not None and h.current_interval_days is not None
             and f.interval_days < h.current_interval_days and not h.loss_of_control_recorded):
         out.append(AnswerWarning(
-            "shorter_without_loss_of_control", f"Every {f.interval_days} days is shorter than "
+            "shorter_than_current_interval", f"Every {f.interval_days} days is shorter than "
             f"the current {h.current_interval_days} days, yet no observation records a loss "
             "of control: the shortening comes from the model, not from this patient.",
             "history"))

@@ -281,8 +281,7 @@ def recommend_individual(request: RecommendationRequest,
     if request.min_probability is not None:
         extra["min_probability"] = request.min_probability
     model = model_parameters(problem, pk, pt.response(), **extra)
-    warnings = [*individual_warnings(fit, chance, p_ctrl, history, regular,
-                                     problem.threshold_score), *plan_warnings]
+    warnings = [*individual_warnings(fit, p_ctrl), *plan_warnings]
     return RecommendationPublic(
         **fields, explanation=explain_individual(chance, fit, problem.threshold_score, frame,
                                                  fields, point_late),

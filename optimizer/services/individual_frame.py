@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from optimizer.core.warnings import AnswerWarning
 from optimizer.individual.fit import FitResult
-from optimizer.individual.history import PatientHistory
 from optimizer.individual.missed import MissedDoseAdvice
 from optimizer.individual.probability import ChanceRecommendation
 from optimizer.services.format import format_probability
@@ -131,19 +130,11 @@ def low_probability_warning(p: float | None, who: str) -> AnswerWarning | None:
         "(min_probability) or a checkpoint score before relying on it.", "min_probability")
 
 
-def _loss_of_control(history: PatientHistory, thr: float) -> bool:
-    """A recorded symptomatic visit or a score above the threshold after the first dose."""
-    if not history.doses:
-        return False
-    first = history.doses[0].date
-    return any(o.date > first and (o.symptomatic is True or (o.score or 0.0) > thr)
-               for o in history.observations)
-
-
-def individual_warnings(fit: FitResult, chance: ChanceRecommendation, p: float | None,
-                        history: PatientHistory | None, regular_days: int, thr: float
-                        ) -> list[AnswerWarning]:
-    """The individual answer's warnings (codes in docs/warnings.md)."""
+def individual_warnings(fit: FitResult, p: float | None) -> list[AnswerWarning]:
+    """The individual answer's own warnings: the sampler's diagnostics and a low probability
+    of control (codes in docs/warnings.md). The label, margin and history warnings, shortening
+    without recorded loss of control among them, come from :mod:`optimizer.services.warnings`
+    like every answer's."""
     out: list[AnswerWarning] = []
     d = fit.diagnostics
     if not d.converged:
@@ -156,11 +147,4 @@ def individual_warnings(fit: FitResult, chance: ChanceRecommendation, p: float |
     low = low_probability_warning(p, "plausible parameter sets for this patient")
     if low is not None:
         out.append(low)
-    if (history is not None and len(history.doses) >= 2 and chance.interval_days is not None
-            and chance.interval_days < regular_days and not _loss_of_control(history, thr)):
-        out.append(AnswerWarning(
-            "shorter_than_current_interval",
-            f"The answer ({chance.interval_days} days) is shorter than the patient's current "
-            f"interval ({regular_days} days), though the history records no loss of control: "
-            "check the history and the model before shortening.", "history"))
     return out

@@ -72,9 +72,9 @@ def test_history_warnings() -> None:
     assert "implausible_half_life" in codes(history=h(fitted_half_life_days=low - 0.5))
     assert "implausible_half_life" in codes(history=h(fitted_half_life_days=high + 0.5))
     assert "implausible_half_life" not in codes(history=h(fitted_half_life_days=26.0))
-    assert "shorter_without_loss_of_control" in codes(dose_mg=300.0, interval_days=14,
+    assert "shorter_than_current_interval" in codes(dose_mg=300.0, interval_days=14,
                                                       history=h())
-    assert "shorter_without_loss_of_control" not in codes(
+    assert "shorter_than_current_interval" not in codes(
         dose_mg=300.0, interval_days=14, history=h(loss_of_control_recorded=True))
 
 
