@@ -54,18 +54,40 @@ def scrub(text: str) -> str:
     return text
 
 
+def _scrub_arg(value: Any) -> Any:
+    return scrub(value) if isinstance(value, str) else value
+
+
+def _message(record: logging.LogRecord) -> str | None:
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):  # a malformed logging call: left to the formatter
+        return None
+
+
 class PrivacyFilter(logging.Filter):
-    """Rewrites each record so that no patient reference is written (never drops records)."""
+    """Rewrites each record so that no patient reference is written (never drops records).
+
+    Text arguments are scrubbed in place, so formatters that read ``record.args`` (uvicorn's
+    access log) still work; when a reference would only appear once other arguments are
+    formatted, the message is formatted and scrubbed here instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        message = _message(record)
+        if message is not None and scrub(message) != message:
+            original = record.args
+            if isinstance(original, tuple):
+                record.args = tuple(_scrub_arg(a) for a in original)
+            elif isinstance(original, dict):
+                record.args = {k: _scrub_arg(v) for k, v in original.items()}
+            again = _message(record)
+            if again is None or scrub(again) != again:  # not in the text arguments alone
+                record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = scrub(message)
-        record.args = None
-        record.exc_info = None if record.exc_text else record.exc_info
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
+            record.exc_info = None  # only the scrubbed text is written
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
         return True
