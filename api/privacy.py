@@ -44,11 +44,16 @@ def note_references(body: bytes) -> None:
     _CURRENT.set(tuple(sorted(set(found), key=len, reverse=True)))
 
 
+def _whole(reference: str) -> re.Pattern[str]:
+    """``reference`` as a whole token: a short one ("i", "B12") must not eat ordinary words."""
+    return re.compile(rf"(?<![0-9A-Za-z]){re.escape(reference)}(?![0-9A-Za-z])")
+
+
 def scrub(text: str) -> str:
     """``text`` without the references noted for this request nor labelled ones."""
     for reference in _CURRENT.get():
         if reference in text:
-            text = text.replace(reference, WITHHELD)
+            text = _whole(reference).sub(WITHHELD, text)
     if _KEY in text:
         text = _LABELLED.sub(lambda m: m.group(1) + WITHHELD, text)
     return text
@@ -81,7 +86,9 @@ class PrivacyFilter(logging.Filter):
             elif isinstance(original, dict):
                 record.args = {k: _scrub_arg(v) for k, v in original.items()}
             again = _message(record)
-            if again is None or scrub(again) != again:  # not in the text arguments alone
+            # not in the text arguments alone: merge and scrub, unless the formatter reads
+            # the arguments one by one
+            if record.name not in _KEEP_ARGS and (again is None or scrub(again) != again):
                 record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -93,6 +100,9 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
+#: Loggers whose formatter unpacks ``record.args`` (uvicorn's access log: client, method, path,
+#: version, status); their arguments are scrubbed in place and never merged into the message.
+_KEEP_ARGS = frozenset({"uvicorn.access"})
 _FILTER = PrivacyFilter()
 _LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "doseopt")
 

@@ -90,3 +90,18 @@ def test_a_failing_route_logs_its_traceback_without_the_reference() -> None:
     finally:
         log.removeHandler(handler)
     assert "RuntimeError" in stream.getvalue() and "Jane Doe" not in stream.getvalue()
+
+
+def test_a_short_reference_is_withheld_as_a_word_not_inside_other_words(
+        captured: io.StringIO) -> None:
+    """Found by the long fuzz: a one-letter reference turned every "i" of the access log into
+    the placeholder, and merging the access log's arguments broke its formatter."""
+    note_references(b'{"patient": {"patient_reference": "i"}}')
+    logging.getLogger("doseopt.test").info("recommendation for i stored")
+    assert captured.getvalue().strip() == f"INFO recommendation for {WITHHELD} stored"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "POST", "/v1/i", "1.1", 422), None)
+    PrivacyFilter().filter(record)
+    assert isinstance(record.args, tuple) and len(record.args) == 5
+    assert record.getMessage() == f'127.0.0.1:5000 - "POST /v1/{WITHHELD} HTTP/1.1" 422'
