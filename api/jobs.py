@@ -10,6 +10,7 @@ same way (finished results are stored, the batch is resumable).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -27,7 +28,12 @@ from optimizer.errors import InputError, StoreError
 from optimizer.schemas.validation import shown
 from optimizer.settings import Settings, get_settings
 from optimizer.storage.batch_submissions import fill_batch, mark_invalid
-from optimizer.storage.batches import BatchStatus, get_batch, mark_unfinished_interrupted
+from optimizer.storage.batches import (
+    BatchStatus,
+    get_batch,
+    mark_interrupted,
+    mark_unfinished_interrupted,
+)
 from optimizer.storage.engine import get_engine
 
 __all__ = ["BatchJobs", "JobsDep", "lifespan"]
@@ -50,6 +56,9 @@ class BatchJobs:
         self._closing = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        # A process that exits without the lifespan's shutdown (a script, a test client used
+        # without ``with``) still stops the job thread first, not in the middle of C code.
+        atexit.register(self.shutdown, 10.0)
 
     def submit(self, batch_id: str, settings: Settings) -> bool:
         """Queue a batch; False when it is already queued or running here."""
@@ -72,7 +81,10 @@ class BatchJobs:
             stop.set()
 
     def shutdown(self, timeout_s: float = 30.0) -> None:
-        """Stop every run; wait up to ``timeout_s`` for the current one to store its results."""
+        """Stop every run; wait up to ``timeout_s`` for the current one to store its results.
+        Safe to call more than once."""
+        if self._closing.is_set() and (self._thread is None or not self._thread.is_alive()):
+            return
         self._closing.set()
         with self._lock:
             for stop in self._stops.values():
@@ -107,9 +119,12 @@ class BatchJobs:
             if submitted is not None:
                 try:
                     scenarios = expand_submission(submitted.get("files", []),
-                                                  submitted.get("scenarios", []))
+                                                  submitted.get("scenarios", []), stop.is_set)
                 except InputError as exc:
                     mark_invalid(engine, info, _problem(exc))
+                    return
+                if scenarios is None:  # stopped while validating: resumable as it is
+                    mark_interrupted(engine, job.batch_id)
                     return
                 fill_batch(engine, info, scenarios)
         except SQLAlchemyError as exc:

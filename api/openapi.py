@@ -2,8 +2,9 @@
 
 Every error this service sends has the body :class:`api.errors.ErrorBody`. FastAPI documents
 its own 422 shape (``HTTPValidationError``) for operations that did not declare one; this
-module replaces it everywhere, and adds to every operation that reads a body the answers the
-middleware gives before any route runs: 400 (unreadable body) and 413 (body too large).
+module replaces it everywhere, and adds the answers the middleware gives before any route runs:
+401 (API key missing or wrong, on every operation that needs the key) and, on every operation
+that reads a body, 400 (unreadable body) and 413 (body too large).
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.errors import ErrorBody, ErrorItem, error_responses
+from api.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 
 __all__ = ["install_openapi"]
 
 _REF = "#/components/schemas/ErrorBody"
 _BODY_METHODS = ("post", "put", "patch")
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def _error_response(code: int) -> dict[str, Any]:
@@ -27,8 +33,13 @@ def _error_response(code: int) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": _REF}}}}
 
 
-def _fix_operation(method: str, operation: dict[str, Any]) -> None:
+def _fix_operation(path: str, method: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
+    if not _is_public(path):  # refused without the key when DOSEOPT_API_KEY is set
+        responses.setdefault("401", {
+            "description": "The API key (header X-API-Key) is missing or wrong; only when "
+                           "the service is configured with DOSEOPT_API_KEY.",
+            "content": {"application/json": {"schema": {"$ref": _REF}}}})
     for code, response in responses.items():
         if code.startswith(("4", "5")):
             response["content"] = {"application/json": {"schema": {"$ref": _REF}}}
@@ -41,9 +52,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document of ``app`` with every error answer described by ``ErrorBody``."""
     spec = get_openapi(title=app.title, version=app.version, description=app.description,
                        routes=app.routes)
-    for operations in spec.get("paths", {}).values():
+    for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
-            _fix_operation(method, operation)
+            _fix_operation(path, method, operation)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

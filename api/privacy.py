@@ -44,33 +44,65 @@ def note_references(body: bytes) -> None:
     _CURRENT.set(tuple(sorted(set(found), key=len, reverse=True)))
 
 
+def _whole(reference: str) -> re.Pattern[str]:
+    """``reference`` as a whole token: a short one ("i", "B12") must not eat ordinary words."""
+    return re.compile(rf"(?<![0-9A-Za-z]){re.escape(reference)}(?![0-9A-Za-z])")
+
+
 def scrub(text: str) -> str:
     """``text`` without the references noted for this request nor labelled ones."""
     for reference in _CURRENT.get():
         if reference in text:
-            text = text.replace(reference, WITHHELD)
+            text = _whole(reference).sub(WITHHELD, text)
     if _KEY in text:
         text = _LABELLED.sub(lambda m: m.group(1) + WITHHELD, text)
     return text
 
 
+def _scrub_arg(value: Any) -> Any:
+    return scrub(value) if isinstance(value, str) else value
+
+
+def _message(record: logging.LogRecord) -> str | None:
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):  # a malformed logging call: left to the formatter
+        return None
+
+
 class PrivacyFilter(logging.Filter):
-    """Rewrites each record so that no patient reference is written (never drops records)."""
+    """Rewrites each record so that no patient reference is written (never drops records).
+
+    Text arguments are scrubbed in place, so formatters that read ``record.args`` (uvicorn's
+    access log) still work; when a reference would only appear once other arguments are
+    formatted, the message is formatted and scrubbed here instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        message = _message(record)
+        if message is not None and scrub(message) != message:
+            original = record.args
+            if isinstance(original, tuple):
+                record.args = tuple(_scrub_arg(a) for a in original)
+            elif isinstance(original, dict):
+                record.args = {k: _scrub_arg(v) for k, v in original.items()}
+            again = _message(record)
+            # not in the text arguments alone: merge and scrub, unless the formatter reads
+            # the arguments one by one
+            if record.name not in _KEEP_ARGS and (again is None or scrub(again) != again):
+                record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = scrub(message)
-        record.args = None
-        record.exc_info = None if record.exc_text else record.exc_info
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
+            record.exc_info = None  # only the scrubbed text is written
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
         return True
 
 
+#: Loggers whose formatter unpacks ``record.args`` (uvicorn's access log: client, method, path,
+#: version, status); their arguments are scrubbed in place and never merged into the message.
+_KEEP_ARGS = frozenset({"uvicorn.access"})
 _FILTER = PrivacyFilter()
 _LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "doseopt")
 

@@ -161,6 +161,8 @@ def _claimed_chunks(db: Engine, batch_id: str, run: int, size: int, lease_s: flo
     finish them, or their lease runs out and this run takes them over)."""
     while stop is None or not stop.is_set():
         chunk = claim_scenarios(db, batch_id, run, size, lease_s)
+        if chunk is None:  # cancelled (or finished) meanwhile
+            return
         if chunk:
             yield chunk
         elif unfinished_claims(db, batch_id, exclude_run=run) > 0:

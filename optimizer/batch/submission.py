@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +81,17 @@ def check_submission(files: Sequence[str], scenarios: Sequence[Any]) -> list[Pat
     return paths
 
 
-def expand_submission(files: Sequence[str], scenarios: Sequence[Any]) -> list[Scenario]:
-    """Every scenario of a submission, validated, each distinct question once.
+def expand_submission(files: Sequence[str], scenarios: Sequence[Any],
+                      stopped: Callable[[], bool] = lambda: False) -> list[Scenario] | None:
+    """Every scenario of a submission, validated, each distinct question once; None when
+    ``stopped()`` turned true on the way (checked between items).
 
     Raises :class:`InputError` (field paths as the request wrote them) on the first problem."""
     paths = check_submission(files, scenarios)
     found: list[Scenario] = []
     for i, item in enumerate(scenarios):
+        if i % 1_000 == 0 and stopped():
+            return None
         try:
             found.extend(expand_document(item, f"scenarios[{i}]"))
         except ScenarioError as exc:

@@ -5,7 +5,8 @@ naming the file, the key and what is allowed, and the command exits with status 
 ``doseopt batch`` exits 0 when every scenario was answered, 1 when some failed (their errors
 are in the results), 3 when the database cannot be read or written (one line naming the
 database and the cause; nothing more is computed), 130 when interrupted by Ctrl-C or ``SIGTERM``
-(finished results are stored first; rerun the same command to resume).
+(finished results are stored first; rerun the same command to resume), and also 130 when the
+batch was cancelled (``POST /v1/batches/{id}/cancel``) while it ran.
 """
 
 from __future__ import annotations
@@ -192,6 +193,12 @@ def batch(
         f"{summary.failed} failed; this run {summary.ran} in {summary.elapsed_s:.1f} s "
         f"({summary.rate_per_s:,.0f}/s), {summary.skipped} already stored{others}"
         + (f"; {rows} rows written to {out}" if out is not None else ""), markup=False)
+    from optimizer.storage.batches import BatchStatus
+
+    if summary.status != BatchStatus.DONE:  # cancelled over HTTP while it ran
+        err_console.print(f"batch {summary.batch_id} is {summary.status.value}: finished "
+                          "results are stored; rerun to resume", markup=False)
+        raise typer.Exit(code=EXIT_INTERRUPTED)
     if summary.failed:
         raise typer.Exit(code=EXIT_SOME_FAILED)
 

@@ -128,8 +128,12 @@ def fit_surrogate_to_curve(t_days: ArrayLike, conc_mg_per_l: ArrayLike, *, weigh
     high = np.log([365.0, 5.0])
     theta0 = np.clip(np.log([initial.half_life_days, initial.apparent_volume_l_per_kg]),
                      low + 1e-9, high - 1e-9)
-    res = least_squares(lambda th: np.log(curve(th)) - np.log(ref), theta0, bounds=(low, high),
-                        method="trf", ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=500)
+    # A trial curve can underflow to 0 long after a dose (a 309-day gap): floor it at the
+    # smallest normal float so its log is finite and the fit moves away from it.
+    floor = np.finfo(float).tiny
+    res = least_squares(lambda th: np.log(np.maximum(curve(th), floor)) - np.log(ref), theta0,
+                        bounds=(low, high), method="trf", ftol=1e-12, xtol=1e-12, gtol=1e-12,
+                        max_nfev=500)
     half_life, volume = (float(v) for v in np.exp(res.x))
     return CurveFit(
         half_life_days=half_life, apparent_volume_l_per_kg=volume, tmax_days=tmax,

@@ -29,16 +29,16 @@ def _results_table() -> Table:
 
 
 def claim_scenarios(engine: Engine, batch_id: str, run: int, limit: int,
-                    lease_s: float) -> list[PendingScenario]:
+                    lease_s: float) -> list[PendingScenario] | None:
     """Claim up to ``limit`` scenarios for ``run``, in batch order: pending ones, and ones whose
-    claim is older than ``lease_s`` seconds (their runner stopped refreshing them). Nothing is
-    claimed from a batch that is no longer running (cancelled, say)."""
+    claim is older than ``lease_s`` seconds (their runner stopped refreshing them). None when
+    the batch is no longer running (cancelled, say): nothing more is to be claimed from it."""
     t = _results_table()
     now = _now()
     with session_scope(engine) as s:
         status = s.scalar(select(BatchRecord.status).where(BatchRecord.id == batch_id))
         if status != BatchStatus.RUNNING:
-            return []
+            return None
         free = or_(t.c.status == ResultStatus.PENDING,
                    and_(t.c.status == ResultStatus.CLAIMED,
                         t.c.finished < now - timedelta(seconds=lease_s)))

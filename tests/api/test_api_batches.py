@@ -163,7 +163,10 @@ def test_a_large_inline_batch_is_answered_before_it_is_validated(client: TestCli
 
 
 def test_a_running_batch_can_be_cancelled_and_resumed(client: TestClient) -> None:
-    grid = {"grid": {"patient.weight_kg": list(range(20, 120)), "threshold_score": [1, 2, 3]}}
+    # ~10 ms per question (8 doses x 365 intervals): seconds of work, so the cancel lands
+    grid = {"dose_options_mg": [75, 150, 225, 300, 375, 450, 525, 600],
+            "interval_options_days": {"min": 1, "max": 365},
+            "grid": {"patient.weight_kg": list(range(20, 220)), "threshold_score": [1, 2, 3]}}
     batch_id = client.post("/v1/batches", json={"scenarios": [grid]}).json()["id"]
     deadline = time.monotonic() + 120
     while client.get(f"/v1/batches/{batch_id}").json()["done"] < 5:
@@ -173,13 +176,13 @@ def test_a_running_batch_can_be_cancelled_and_resumed(client: TestClient) -> Non
     assert r.status_code == 202 and r.json()["status"] == "cancelled"
     time.sleep(1.0)  # chunks in flight are stored, nothing new starts
     stopped = client.get(f"/v1/batches/{batch_id}").json()
-    assert stopped["status"] == "cancelled" and stopped["done"] < 300
+    assert stopped["status"] == "cancelled" and stopped["done"] < 600
     assert client.post(f"/v1/batches/{batch_id}/cancel").status_code == 409
     assert client.post(f"/v1/batches/{batch_id}/resume").status_code == 202
     final = wait_done(client, batch_id, timeout_s=240)
-    assert (final["status"], final["done"], final["pending"]) == ("done", 300, 0)
+    assert (final["status"], final["done"], final["pending"]) == ("done", 600, 0)
     rows = client.get(f"/v1/batches/{batch_id}/results").text.splitlines()
-    assert len(rows) == len({json.loads(row)["id"] for row in rows}) == 300
+    assert len(rows) == len({json.loads(row)["id"] for row in rows}) == 600
 
 
 def test_results_leave_patient_references_out_unless_asked(client: TestClient) -> None:

@@ -24,6 +24,7 @@ from optimizer.batch.grid import Scenario, batch_id_of, expand_document, expand_
 from optimizer.batch.runner import RunOptions, run_stored_batch
 from optimizer.cli.batch import EXIT_DATABASE, EXIT_INTERRUPTED
 from optimizer.services.recommendation import recommend
+from optimizer.storage.batch_submissions import cancel_batch
 from optimizer.storage.batches import BatchStatus, create_batch, get_batch
 from optimizer.storage.engine import get_engine
 from tests.conftest import REPO
@@ -244,3 +245,18 @@ def test_a_read_only_database_ends_the_run_at_once(tmp_path: Path) -> None:
     assert len(lines) == 1 and "readonly" in lines[0] and str(db) in lines[0], run.stderr
     assert time.monotonic() - started < 60  # nothing computed with nowhere to store it
     assert count(db, "status = 'pending'") == 30
+
+
+def test_a_batch_cancelled_over_http_stops_a_command_running_it(tmp_path: Path) -> None:
+    grid, db = grid_file(tmp_path), tmp_path / "cancel.db"
+    url = f"sqlite:///{db}"
+    proc = subprocess.Popen(
+        doseopt("batch", str(grid), "--workers", "1", "--chunk-size", "4", "--database", url,
+                "--no-progress"),
+        env=cli_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: count(db) >= 8 or proc.poll() is not None)
+    assert cancel_batch(get_engine(url), batch_id_of(expand_file(grid))) is not None
+    _, err = proc.communicate(timeout=TIMEOUT_S)
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert "cancelled" in err
+    assert count(db) < 300 and count(db, "status = 'claimed'") == 0
