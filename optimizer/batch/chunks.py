@@ -19,7 +19,7 @@ from optimizer.batch.grid import request_model, service_function
 from optimizer.storage.batches import PendingScenario, ResultRow, ResultStatus
 from optimizer.versions import package_versions
 
-__all__ = ["Answer", "ChunkResult", "Task", "run_chunk", "versions"]
+__all__ = ["Answer", "ChunkResult", "Task", "run_chunk", "service_answer", "versions"]
 
 #: ``answer(kind, request) -> response``; default: the service function of the kind.
 Answer = Callable[[str, BaseModel], BaseModel]
@@ -32,7 +32,9 @@ def versions() -> str:
     return json.dumps(package_versions(), sort_keys=True, separators=(",", ":"))
 
 
-def _default_answer(kind: str, request: BaseModel) -> BaseModel:
+def service_answer(kind: str, request: BaseModel) -> BaseModel:
+    """The service function of ``kind``, one scenario at a time (as ``answer`` it turns the
+    fast path off: used to compare the two)."""
     return service_function(kind)(request)
 
 
@@ -71,7 +73,7 @@ def run_chunk(tasks: Sequence[Task], answer: Answer | None = None) -> ChunkResul
         fast = answer_plain([requests[k] for k in plain])  # type: ignore[misc]
         for k, out in zip(plain, fast, strict=True):
             outs[k] = out
-    fn = answer or _default_answer
+    fn = answer or service_answer
     for k, (task, request) in enumerate(zip(tasks, requests, strict=True)):
         if outs[k] is None:
             outs[k] = request if isinstance(request, Exception) else _call(fn, task, request)
