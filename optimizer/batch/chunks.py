@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from optimizer.batch.fast_path import answer_plain, is_plain
 from optimizer.batch.grid import request_model, service_function
+from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.storage.batches import PendingScenario, ResultRow, ResultStatus
 from optimizer.versions import package_versions
 
@@ -68,10 +69,10 @@ def run_chunk(tasks: Sequence[Task], answer: Answer | None = None) -> ChunkResul
     t0 = time.perf_counter()
     outs: list[BaseModel | Exception | None] = [None] * len(tasks)
     if answer is None:
-        plain = [k for k, (t, r) in enumerate(zip(tasks, requests, strict=True))
-                 if is_plain(t.kind, r)]
-        fast = answer_plain([requests[k] for k in plain])  # type: ignore[misc]
-        for k, out in zip(plain, fast, strict=True):
+        plain = [(k, r) for k, (t, r) in enumerate(zip(tasks, requests, strict=True))
+                 if isinstance(r, RecommendationRequest) and is_plain(t.kind, r)]
+        fast = answer_plain([r for _, r in plain])
+        for (k, _), out in zip(plain, fast, strict=True):
             outs[k] = out
     fn = answer or service_answer
     for k, (task, request) in enumerate(zip(tasks, requests, strict=True)):

@@ -110,11 +110,8 @@ def choose_many(datas: Sequence[IntervalModelData], time_limit_s: float) -> list
     gets exactly ``choose_candidate``'s outcome, errors included)."""
     columns = [candidate_columns(d) for d in datas]
     solved = [k for k, c in enumerate(columns) if c.size]
-    none = SolveOutcome(status=Status.INFEASIBLE, raw_status="kInfeasible", solver_name="highs",
-                        solver_version=highs_version(), solve_ms=0.0, chosen=None)
-    outcomes = [none] * len(datas)
     if not solved:
-        return outcomes
+        return [_infeasible() for _ in datas]
     sizes = np.array([columns[k].size for k in solved], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     n = int(starts[-1])
@@ -127,6 +124,7 @@ def choose_many(datas: Sequence[IntervalModelData], time_limit_s: float) -> list
     if run.status is not Status.OPTIMAL or run.col_value is None:
         return [choose_candidate(d, time_limit_s) for d in datas]
     share_ms = run.solve_ms / len(solved)
+    outcomes: dict[int, SolveOutcome] = {}
     for m, k in enumerate(solved):
         block = run.col_value[int(starts[m]):int(starts[m + 1])]
         chosen = int(columns[k][read_single_choice(block, run.raw_status)])
@@ -134,7 +132,13 @@ def choose_many(datas: Sequence[IntervalModelData], time_limit_s: float) -> list
                                    solver_name="highs", solver_version=run.version,
                                    solve_ms=share_ms, chosen=chosen,
                                    objective=float(datas[k].rank[chosen]))
-    return outcomes
+    return [outcomes[k] if k in outcomes else _infeasible() for k in range(len(datas))]
+
+
+def _infeasible() -> SolveOutcome:
+    """``choose_candidate``'s answer when no candidate meets the target (no HiGHS run)."""
+    return SolveOutcome(status=Status.INFEASIBLE, raw_status="kInfeasible", solver_name="highs",
+                        solver_version=highs_version(), solve_ms=0.0, chosen=None)
 
 
 def answer_plain(requests: Sequence[RecommendationRequest],
