@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from optimizer.core.csv_cells import safe_row
+
 __all__ = ["parse_numbers", "parse_patients", "print_check", "print_grid", "register"]
 
 
@@ -235,7 +237,7 @@ def _register_check(app: typer.Typer) -> None:
             with csv_path.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(out["patients"][0]))
                 writer.writeheader()
-                writer.writerows(out["patients"])
+                writer.writerows(safe_row(r) for r in out["patients"])
         if as_json:
             sys.stdout.write(json.dumps(out, indent=2) + "\n")
         else:

@@ -1,6 +1,10 @@
 """The public names of ``optimizer.core``: read by type checkers, and at run time by
 ``lazy_loader``, which imports each name's module when the name is first used."""
 
+from .csv_cells import (
+    safe_cell,
+    safe_row,
+)
 from .dates import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -56,5 +60,7 @@ __all__ = [
     "as_utc",
     "format_schedule",
     "parse_schedule",
+    "safe_cell",
+    "safe_row",
     "utc_timestamp",
 ]

@@ -11,6 +11,7 @@ import csv
 import io
 from typing import Any
 
+from optimizer.core.csv_cells import safe_row
 from optimizer.schemas.comparison import ComparisonPublic, ComparisonRowPublic
 from optimizer.services.format import format_money
 
@@ -121,5 +122,6 @@ def comparison_csv(out: ComparisonPublic) -> str:
         for size in ("75", "150", "300"):
             record[f"syringes_{size}"] = row.syringes.get(size, 0)
         record["currency"] = out.currency
-        writer.writerow({k: ("" if record.get(k) is None else record[k]) for k in CSV_COLUMNS})
+        writer.writerow(safe_row({k: ("" if record.get(k) is None else record[k])
+                                  for k in CSV_COLUMNS}))
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from optimizer.core.csv_cells import safe_row
 from optimizer.storage.batches import iter_results
 
 __all__ = ["EXPORT_TYPES", "export_results", "flat_columns", "flat_row", "jsonl_line",
@@ -93,7 +94,7 @@ def csv_chunks(engine: Engine, batch_id: str, *, include_references: bool = Fals
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     for row in iter_results(engine, batch_id):
-        writer.writerow(flat_row(row, include_references=include_references))
+        writer.writerow(safe_row(flat_row(row, include_references=include_references)))
         if buffer.tell() > chunk_chars:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -124,7 +125,7 @@ def export_results(engine: Engine, batch_id: str, path: str | Path, *,
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             for row in iter_results(engine, batch_id):
-                writer.writerow(flat_row(row, include_references=include_references))
+                writer.writerow(safe_row(flat_row(row, include_references=include_references)))
                 count += 1
     tmp.replace(target)
     return count

@@ -90,11 +90,13 @@ def test_a_server_killed_mid_batch_loses_nothing_and_repeats_nothing(tmp_path: P
             "interval_options_days": {"min": 1, "max": 365}, "allow_above_label_max": True,
             "min_probability": 0.9, "samples": 50,
             "grid": {"patient.weight_kg": list(range(20, 80)), "threshold_score": [1, 2, 3]}}
-    batch_id = _json(url, "/v1/batches", {"scenarios": [grid]})["id"]
-    _until(lambda: _done(db) >= 10 or proc.poll() is not None)
-    workers = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        batch_id = _json(url, "/v1/batches", {"scenarios": [grid]})["id"]
+        _until(lambda: _done(db) >= 10 or proc.poll() is not None)
+        workers = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+    finally:  # the kill is the drill; it also ends the server if a step above failed
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     before = _done(db)
     assert 10 <= before < 180
     _until(lambda: not any(psutil.pid_exists(p) and psutil.Process(p).status() !=
