@@ -7,6 +7,9 @@
 * :mod:`~api.routes.batches` — batches: submit, follow, stream results.
 * :mod:`~api.routes.pages` — the clinician's pages and the printable report.
 * :mod:`~api.routes.health` — liveness and versions.
+* :mod:`~api.routes.label` — ``POST /v1/label-dose``: the label's dose for a patient.
+* :mod:`~api.routes.fhir` — ``POST /v1/fhir/recommendations``: FHIR R4 in and out.
 """
 
-__all__ = ["audit", "batches", "comparisons", "health", "ige", "pages", "recommendations"]
+__all__ = ["audit", "batches", "comparisons", "fhir", "health", "ige", "label", "pages",
+           "recommendations"]

@@ -7,6 +7,8 @@ prints the answer (a rich table, or JSON with ``--json``).
 * :mod:`~optimizer.cli.compare` — ``compare``: schedules side by side.
 * :mod:`~optimizer.cli.free_ige` — ``ige-table`` and ``surrogate-check``.
 * :mod:`~optimizer.cli.plan` — ``plan``: the dated transition plan.
+* :mod:`~optimizer.cli.label` — ``label-dose``: the label's dose for a patient.
+* :mod:`~optimizer.cli.history` — ``history export``: a history as a NONMEM-style dataset.
 * :mod:`~optimizer.cli.output` — terminal output shared by the commands: plain messages (no
   markup), tables that never cut a figure, the one error helper.
 
@@ -14,4 +16,4 @@ The entry point is :func:`optimizer.cli.main.main`; this package imports no modu
 ``python -m optimizer.cli.main`` runs the application once. ``__all__`` names the modules.
 """
 
-__all__ = ["batch", "compare", "free_ige", "main", "output", "plan"]
+__all__ = ["batch", "compare", "free_ige", "history", "label", "main", "output", "plan"]
