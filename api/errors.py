@@ -112,9 +112,19 @@ def _solver_message(exc: SolverError) -> dict[str, Any]:
             "message": text}
 
 
+def _unread_body(errors: Any) -> bool:
+    """The body as a whole arrived as raw bytes: it was not read as JSON (a missing
+    or other content type). That is a 400 (the body could not be read), not a field error."""
+    return bool(errors) and all(tuple(e.get("loc", ())) == ("body",)
+                                and isinstance(e.get("input"), bytes) for e in errors)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        if _unread_body(exc.errors()):
+            return _json(400, [item("body", None, "a JSON object, sent with Content-Type: "
+                                                  "application/json")])
         return _json(422, validation_items(exc.errors()))
 
     @app.exception_handler(InputError)

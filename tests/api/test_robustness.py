@@ -180,3 +180,13 @@ def test_every_operation_declares_the_error_schema() -> None:
                     continue
                 content = operation["responses"][code]["content"]["application/json"]
                 assert content["schema"]["$ref"].endswith("/ErrorBody"), (path, method, code)
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "text/plain"}, {}])
+def test_a_body_not_sent_as_json_is_a_400_naming_the_body(headers: dict[str, str]) -> None:
+    r = client.post("/v1/recommendations", content=b'{"patient": {"weight_kg": 30}}',
+                    headers=headers)
+    assert r.status_code == 400, r.text
+    (detail,) = r.json()["detail"]
+    assert detail["field"] == "body" and "application/json" in detail["allowed"]
+    assert "b'" not in r.text    # no Python bytes repr in a message
