@@ -120,10 +120,13 @@ def _recommendation_model() -> type[BaseModel]:
 
 def _recommendation_check(request: BaseModel) -> object:
     from optimizer.schemas.recommendation import RecommendationRequest
+    from optimizer.services.warnings import guard_request
     from optimizer.settings import get_settings
 
     assert isinstance(request, RecommendationRequest)
-    return request.to_problem(max_candidates=get_settings().max_candidates)
+    problem = request.to_problem(max_candidates=get_settings().max_candidates)
+    guard_request(request)  # the label's refusals (dose above the maximum, no syringe sum)
+    return problem
 
 
 def _recommendation_service() -> Callable[[Any], BaseModel]:
@@ -152,9 +155,11 @@ def _comparison_model() -> type[BaseModel]:
 
 def _comparison_check(request: BaseModel) -> object:
     from optimizer.schemas.comparison import ComparisonRequest
+    from optimizer.services.comparison import check_comparison
 
     assert isinstance(request, ComparisonRequest)
-    return request.to_problem()
+    check_comparison(request)  # cross-field rules and every schedule's text
+    return None
 
 
 def _comparison_service() -> Callable[[Any], BaseModel]:

@@ -39,7 +39,7 @@ from optimizer.services.recommendation import recommend
 from optimizer.services.warnings import comparison_warnings, labelled_doses
 from optimizer.settings import Settings
 
-__all__ = ["ASSUMPTIONS", "ComparisonRun", "compare", "run_comparison"]
+__all__ = ["ASSUMPTIONS", "ComparisonRun", "check_comparison", "compare", "run_comparison"]
 
 ASSUMPTIONS: tuple[str, ...] = (
     "One-compartment pharmacokinetics with first-order subcutaneous absorption and linear "
@@ -60,6 +60,15 @@ class _Entry:
     schedule: Schedule
     field: str
     source: str
+
+
+def check_comparison(request: ComparisonRequest) -> None:
+    """Every check a comparison passes before any work: the cross-field rules and each given
+    schedule's text (raises :class:`~optimizer.errors.InputError` naming ``schedules[i]``).
+    Batches call it when they validate, so a bad schedule is refused with the file, not
+    computed as a failed scenario."""
+    request.to_problem()
+    _given(request)
 
 
 def _given(request: ComparisonRequest) -> list[_Entry]:

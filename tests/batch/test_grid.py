@@ -137,3 +137,17 @@ def test_a_base_with_a_sweep_over_its_own_field_runs_as_a_batch(tmp_path: Path) 
                                  "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "2 scenarios, 2 done, 0 failed" in result.output
+
+
+def test_a_bad_schedule_or_a_dose_beyond_the_label_is_refused_when_the_file_is_checked() -> None:
+    """Story: `doseopt validate` says what `doseopt compare` and `recommend` would refuse,
+    instead of a batch computing failed scenarios."""
+    from optimizer.batch.grid import expand_document
+    from optimizer.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"schedules\[1\]"):
+        expand_document({"kind": "comparison", "patient": {"weight_kg": 30},
+                         "schedules": ["300 mg q4w", "bogus"]}, "f.toml")
+    with pytest.raises(ScenarioError, match=r"dose_options_mg\[0\]"):
+        expand_document({"kind": "recommendation", "patient": {"weight_kg": 30},
+                         "dose_options_mg": [100]}, "f.toml")
