@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from optimizer.core.problem import RecommendationProblem, ResponseParameters
 from optimizer.core.warnings import AnswerWarning
-from optimizer.errors import InputError
+from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
 from optimizer.individual.fit import (
@@ -263,8 +263,12 @@ def recommend_individual(request: RecommendationRequest,
                               current_interval_days=regular,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
                                                   o.min_gap_days, o.time_limit_s))
-            plan_out = _plan_public(plan_transition(ctx), ctx)
-            plan_warnings = _reach_warnings(ctx, plan_out)
+            plan = _plan_in_time(ctx)
+            if plan is None:
+                plan_warnings = [_plan_time_warning(o.time_limit_s)]
+            else:
+                plan_out = _plan_public(plan, ctx)
+                plan_warnings = _reach_warnings(ctx, plan_out)
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
@@ -316,6 +320,26 @@ def _options(chance: ChanceRecommendation, largest_dose_mg: float
     if chance.next_longer_interval_days is not None:
         nl = (chance.next_longer_interval_days, largest_dose_mg)
     return (chance.interval_days, chance.dose_mg), nl
+
+
+def _plan_in_time(ctx: PlanContext) -> TransitionPlan | None:
+    """The transition plan, or None when its solver ran out of time without a plan (the
+    recommendation is answered without it); any other solver failure is raised."""
+    try:
+        return plan_transition(ctx)
+    except SolverError as exc:
+        if "time" not in exc.raw_status.lower():
+            raise
+        return None
+
+
+def _plan_time_warning(time_limit_s: float) -> AnswerWarning:
+    return AnswerWarning(
+        "plan_time_limit",
+        f"The transition plan was left out: its solver found no plan within "
+        f"plan.time_limit_s = {time_limit_s:g} s. The recommendation stands; for a plan, ask "
+        f"again with a larger plan.time_limit_s, fewer plan.horizon_weeks or fewer "
+        f"plan.clinic_weekdays.", "plan.time_limit_s")
 
 
 def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[AnswerWarning]:

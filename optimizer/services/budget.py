@@ -1,0 +1,119 @@
+"""Request-time budget: estimate a question's computing time before starting, refuse it when
+the estimate exceeds ``DOSEOPT_REQUEST_TIME_LIMIT_S``.
+
+Each estimate is the request's size in its natural unit times a per-unit cost measured on the
+reference machine (2 shared cores) by ``benchmarks/bench_budget.py``, which prints the costs
+and, for a few requests, the estimate next to the measured time. The costs are rounded up
+(estimates err on the slow side, within a factor of about 2 of the measured time at sizes
+near the budget), so a refused request would really have taken long; a request just under
+the budget is answered. A budget of 0 switches the check off (long script runs).
+
+A refusal is an :class:`~optimizer.errors.InputError` (HTTP 422) that names the field that
+drives the size, the size, the estimate, the limit and what to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer.errors import InputError
+from optimizer.free_ige.target import _STEPS_PER_DAY as FREE_IGE_STEPS_PER_DAY
+
+__all__ = ["FREE_IGE_STEPS_PER_DAY", "S_PER_FREE_IGE_CELL", "S_PER_PATIENT_DAY",
+           "S_PER_STEADY_STATE_STEP", "S_PER_SURROGATE_FIT", "Estimate", "check_budget",
+           "dosing_grid_estimate", "free_ige_estimate", "surrogate_check_estimate"]
+
+#: Seconds per steady-state integration step of the binding model (one patient x one
+#: candidate x one step of the longest interval's cycle). Measured 1.2-2.0 us by
+#: ``benchmarks/bench_budget.py`` (grids of 500-6,400 steady states, 28- and 365-day
+#: intervals); 2.0 us kept (the slow end).
+S_PER_STEADY_STATE_STEP = 2.0e-6
+#: Seconds per cell of a grid (or per free-IgE question): the HiGHS choice among the cell's
+#: candidates and its re-check. Measured about 0.8 ms by ``benchmarks/bench_budget.py``.
+S_PER_FREE_IGE_CELL = 1.0e-3
+#: Seconds per patient-day of the surrogate check (binding model and surrogate over the
+#: horizon). Measured 8 us at 50 patients x 365 days by ``benchmarks/bench_budget.py``.
+S_PER_PATIENT_DAY = 1.0e-5
+#: Seconds per patient of the surrogate check's ``fit``. Measured about 20 ms by
+#: ``benchmarks/bench_budget.py``.
+S_PER_SURROGATE_FIT = 3.0e-2
+#: Fixed part of every estimate (imports already done; model set-up), seconds (measured
+#: 0.02-0.05 s by ``benchmarks/bench_budget.py``).
+S_FIXED = 0.05
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A request's estimated computing time.
+
+    ``seconds``: the estimate; ``field``/``value``: the request field that drives the size
+    and its value; ``size``: the size in words (``"9,600 steady states x 1,460 steps"``);
+    ``advice``: what to change to fit the budget."""
+
+    seconds: float
+    field: str
+    value: Any
+    size: str
+    advice: str
+
+
+def check_budget(estimate: Estimate, limit_s: float) -> None:
+    """Raise :class:`InputError` (``estimate.field``) when ``estimate.seconds`` exceeds
+    ``limit_s`` seconds; ``limit_s <= 0`` means no budget."""
+    if limit_s <= 0 or estimate.seconds <= limit_s:
+        return
+    raise InputError(
+        estimate.field, estimate.value,
+        f"a request estimated to finish within the request time limit of {limit_s:g} s "
+        f"(DOSEOPT_REQUEST_TIME_LIMIT_S); this one is {estimate.size}, estimated "
+        f"{estimate.seconds:.1f} s. {estimate.advice}")
+
+
+def steady_state_seconds(steady_states: int, longest_interval_days: int, cells: int) -> float:
+    """Binding-model steady states (each integrated over the longest interval's cycle at
+    :data:`FREE_IGE_STEPS_PER_DAY`) plus one solver choice per cell, seconds."""
+    steps = FREE_IGE_STEPS_PER_DAY * longest_interval_days
+    return (S_FIXED + steady_states * steps * S_PER_STEADY_STATE_STEP
+            + cells * S_PER_FREE_IGE_CELL)
+
+
+def dosing_grid_estimate(n_weights: int, n_iges: int, n_doses: int,
+                         intervals_days: list[int]) -> Estimate:
+    """The dosing grid: weights x IgE bands x doses x intervals steady states, each over the
+    longest interval's cycle."""
+    ivs = sorted(set(intervals_days))
+    ss = n_weights * n_iges * n_doses * len(ivs)
+    steps = FREE_IGE_STEPS_PER_DAY * ivs[-1]
+    return Estimate(
+        seconds=steady_state_seconds(ss, ivs[-1], n_weights * n_iges),
+        field="interval_options_days", value=ivs,
+        size=(f"{n_weights} weights x {n_iges} IgE bands x {n_doses} doses x {len(ivs)} "
+              f"intervals = {ss:,} steady states of {steps:,} steps (the longest interval, "
+              f"{ivs[-1]} days, x {FREE_IGE_STEPS_PER_DAY} per day)"),
+        advice=("Ask fewer weight or IgE bands, fewer dose_options_mg or "
+                "interval_options_days, or shorter intervals (the cost grows with the "
+                "longest); split the grid into several requests, or run it as a batch or "
+                "with the CLI and DOSEOPT_REQUEST_TIME_LIMIT_S=0."))
+
+
+def free_ige_estimate(n_doses: int, intervals_days: list[int]) -> Estimate:
+    """One free-IgE target recommendation: doses x intervals steady states."""
+    est = dosing_grid_estimate(1, 1, n_doses, intervals_days)
+    ivs = sorted(set(intervals_days))
+    return Estimate(
+        seconds=est.seconds, field="interval_options_days", value=ivs,
+        size=f"{n_doses} doses x {len(ivs)} intervals over a {ivs[-1]}-day cycle",
+        advice="Ask fewer dose_options_mg or interval_options_days, or shorter intervals.")
+
+
+def surrogate_check_estimate(n_patients: int, horizon_days: float, fit: bool) -> Estimate:
+    """The surrogate check: patients x horizon days, plus one fit per patient with ``fit``."""
+    days = n_patients * horizon_days
+    seconds = S_FIXED + days * S_PER_PATIENT_DAY + (n_patients * S_PER_SURROGATE_FIT
+                                                   if fit else 0.0)
+    return Estimate(
+        seconds=seconds, field="horizon_days", value=horizon_days,
+        size=(f"{n_patients} patients x {horizon_days:g} days = {days:,.0f} patient-days"
+              + (" with a fit per patient" if fit else "")),
+        advice="Ask fewer patients or a shorter horizon_days, or leave out fit.")
