@@ -17,12 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.free_ige.target import _STEPS_PER_DAY as FREE_IGE_STEPS_PER_DAY
+from optimizer.individual.history import PatientHistory
+from optimizer.schemas.recommendation import RecommendationRequest
 
 __all__ = ["FREE_IGE_STEPS_PER_DAY", "S_PER_FREE_IGE_CELL", "S_PER_PATIENT_DAY",
            "S_PER_STEADY_STATE_STEP", "S_PER_SURROGATE_FIT", "Estimate", "check_budget",
-           "dosing_grid_estimate", "free_ige_estimate", "surrogate_check_estimate"]
+           "comparison_estimate", "dosing_grid_estimate", "free_ige_estimate",
+           "individual_estimate", "individual_request_estimate", "plan_time_warning",
+           "recommendation_estimate", "remaining_s",
+           "surrogate_check_estimate"]
 
 #: Seconds per steady-state integration step of the binding model (one patient x one
 #: candidate x one step of the longest interval's cycle). Measured 1.2-2.0 us by
@@ -38,6 +44,24 @@ S_PER_PATIENT_DAY = 1.0e-5
 #: Seconds per patient of the surrogate check's ``fit``. Measured about 20 ms by
 #: ``benchmarks/bench_budget.py``.
 S_PER_SURROGATE_FIT = 3.0e-2
+#: Seconds per unit of comparison work (virtual patient x day x schedule, dose-list schedules
+#: counting one per dose: :func:`optimizer.comparison.population.population_work`). Measured
+#: 31-37 ns (1,000-20,000 patients, 3 schedules, 1-2 years) by ``benchmarks/bench_budget.py``.
+S_PER_POPULATION_UNIT = 5.0e-8
+#: Seconds per candidate (dose x interval) of a score-target recommendation, the population
+#: probability included. Measured under 1 us (11,488 candidates in 8 ms) by
+#: ``benchmarks/bench_budget.py``.
+S_PER_CANDIDATE = 2.0e-6
+#: Fixed part of an individual answer (fit, probability, advice, sensitivity), seconds:
+#: measured 0.09-0.25 s by ``benchmarks/bench_budget.py``.
+S_INDIVIDUAL_FIXED = 0.3
+#: Seconds per posterior draw x observation of an individual fit. Measured about 0.4 us by
+#: ``benchmarks/bench_budget.py`` (3-50 observations, 200-2,000 draws).
+S_PER_DRAW_OBSERVATION = 1.0e-6
+#: Seconds per plan slot (horizon day that is a clinic day) of a transition plan, solver
+#: included. Measured 0.4-0.6 ms by ``benchmarks/bench_budget.py`` (26-104 weeks, 1-3
+#: clinic days a week).
+S_PER_PLAN_SLOT = 1.0e-3
 #: Fixed part of every estimate (imports already done; model set-up), seconds (measured
 #: 0.02-0.05 s by ``benchmarks/bench_budget.py``).
 S_FIXED = 0.05
@@ -117,3 +141,71 @@ def surrogate_check_estimate(n_patients: int, horizon_days: float, fit: bool) ->
         size=(f"{n_patients} patients x {horizon_days:g} days = {days:,.0f} patient-days"
               + (" with a fit per patient" if fit else "")),
         advice="Ask fewer patients or a shorter horizon_days, or leave out fit.")
+
+
+def comparison_estimate(population_work: int, n_patients: int) -> Estimate:
+    """A comparison over virtual patients: ``population_work`` patient-day-schedule units."""
+    return Estimate(
+        seconds=S_FIXED + population_work * S_PER_POPULATION_UNIT,
+        field="population.n", value=n_patients,
+        size=f"{population_work:,} patient-day-schedule evaluations",
+        advice="Ask fewer virtual patients (population.n), fewer schedules or a shorter "
+               "horizon_days.")
+
+
+def recommendation_estimate(candidates: int) -> Estimate:
+    """A score-target recommendation with population values: doses x intervals candidates."""
+    return Estimate(
+        seconds=S_FIXED + candidates * S_PER_CANDIDATE, field="interval_options_days",
+        value=candidates, size=f"{candidates:,} candidates (doses x intervals)",
+        advice="Ask fewer dose_options_mg or a coarser interval_options_days.step.")
+
+
+def individual_estimate(samples: int, observations: int, plan_slots: int) -> Estimate:
+    """An individual answer: the fit's draws x observations and the plan's slots (horizon
+    days on clinic weekdays; 0 without a plan)."""
+    seconds = (S_INDIVIDUAL_FIXED + samples * observations * S_PER_DRAW_OBSERVATION
+               + plan_slots * S_PER_PLAN_SLOT)
+    field, value = (("plan.horizon_weeks", plan_slots) if plan_slots * S_PER_PLAN_SLOT
+                    > samples * observations * S_PER_DRAW_OBSERVATION else ("samples", samples))
+    return Estimate(
+        seconds=seconds, field=field, value=value,
+        size=(f"{samples} samples x {observations} observations and {plan_slots} plan "
+              f"slots"),
+        advice="Ask fewer samples, a shorter plan.horizon_weeks or fewer "
+               "plan.clinic_weekdays.")
+
+
+def remaining_s(limit_s: float, spent_s: float, asked_s: float, floor_s: float = 0.5) -> float:
+    """The time a late step (a transition plan's solver) may take: what the request asked
+    (``asked_s``), at most what is left of the budget, and at least ``floor_s`` (modelling
+    choice: a plan usually solves in a tenth of a second). ``limit_s <= 0``: no budget."""
+    if limit_s <= 0:
+        return asked_s
+    return min(asked_s, max(floor_s, limit_s - spent_s))
+
+
+def plan_time_warning(asked_s: float, given_s: float) -> AnswerWarning:
+    """The ``plan_time_limit`` warning: the plan's solver found no plan within ``given_s``
+    seconds (the request asked ``asked_s``)."""
+    given = ("" if given_s >= asked_s else
+             f" (cut from plan.time_limit_s = {asked_s:g} s to what was left of the request "
+             f"time limit, DOSEOPT_REQUEST_TIME_LIMIT_S)")
+    return AnswerWarning(
+        "plan_time_limit",
+        f"The transition plan was left out: its solver found no plan within {given_s:g} s"
+        f"{given}. The recommendation stands; for a plan, ask again with a larger "
+        f"plan.time_limit_s, fewer plan.horizon_weeks or fewer plan.clinic_weekdays.",
+        "plan.time_limit_s")
+
+
+def individual_request_estimate(request: RecommendationRequest,
+                                history: PatientHistory | None) -> Estimate:
+    """An individual request's estimate (:func:`individual_estimate`): plan slots are the
+    horizon's days on clinic weekdays (one weekday when none are given)."""
+    slots = 0
+    if request.plan is not None:
+        weekdays = request.plan.clinic_weekdays
+        slots = request.plan.horizon_weeks * (1 if weekdays is None else len(set(weekdays)))
+    n_obs = 0 if history is None else len(history.observations)
+    return individual_estimate(request.samples, n_obs, slots)

@@ -68,6 +68,12 @@ from optimizer.schemas.recommendation import (
     WarningPublic,
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
+from optimizer.services.budget import (
+    check_budget,
+    individual_request_estimate,
+    plan_time_warning,
+    remaining_s,
+)
 from optimizer.services.individual_frame import (
     Frame,
     explain_individual,
@@ -230,6 +236,8 @@ def recommend_individual(request: RecommendationRequest,
     t0 = time.perf_counter()
     problem = request.to_problem(max_candidates=settings.max_candidates)
     history = _history(request)
+    check_budget(individual_request_estimate(request, history),
+                 settings.request_time_limit_s)
     priors = _priors(request.priors, problem)
     evaluated = history or PatientHistory(
         doses=(), observations=(), evaluation_date=request.evaluation_date or dt.date.today())
@@ -256,16 +264,18 @@ def recommend_individual(request: RecommendationRequest,
             _first_clinic_day(history, weekdays)), history, frame)
         if request.plan is not None and chance.interval_days is not None:
             o = request.plan
+            plan_limit_s = remaining_s(settings.request_time_limit_s,
+                                       time.perf_counter() - t0, o.time_limit_s)
             ctx = PlanContext(history=history, pk=pk, response=pt.response(),
                               threshold_score=problem.threshold_score,
                               threshold_conc_mg_per_l=c_star, dose_mg=float(chance.dose_mg or 0),
                               target_interval_days=chance.interval_days,
                               current_interval_days=regular,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
-                                                  o.min_gap_days, o.time_limit_s))
+                                                  o.min_gap_days, plan_limit_s))
             plan = _plan_in_time(ctx)
             if plan is None:
-                plan_warnings = [_plan_time_warning(o.time_limit_s)]
+                plan_warnings = [plan_time_warning(o.time_limit_s, plan_limit_s)]
             else:
                 plan_out = _plan_public(plan, ctx)
                 plan_warnings = _reach_warnings(ctx, plan_out)
@@ -331,15 +341,6 @@ def _plan_in_time(ctx: PlanContext) -> TransitionPlan | None:
         if "time" not in exc.raw_status.lower():
             raise
         return None
-
-
-def _plan_time_warning(time_limit_s: float) -> AnswerWarning:
-    return AnswerWarning(
-        "plan_time_limit",
-        f"The transition plan was left out: its solver found no plan within "
-        f"plan.time_limit_s = {time_limit_s:g} s. The recommendation stands; for a plan, ask "
-        f"again with a larger plan.time_limit_s, fewer plan.horizon_weeks or fewer "
-        f"plan.clinic_weekdays.", "plan.time_limit_s")
 
 
 def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[AnswerWarning]:
