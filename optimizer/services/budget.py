@@ -2,11 +2,12 @@
 the estimate exceeds ``DOSEOPT_REQUEST_TIME_LIMIT_S``.
 
 Each estimate is the request's size in its natural unit times a per-unit cost measured on the
-reference machine (2 shared cores) by ``benchmarks/bench_budget.py``, which prints the costs
-and, for a few requests, the estimate next to the measured time. The costs are rounded up
-(estimates err on the slow side, within a factor of about 2 of the measured time at sizes
-near the budget), so a refused request would really have taken long; a request just under
-the budget is answered. A budget of 0 switches the check off (long script runs).
+reference machine (2 cores shared with other work) by ``benchmarks/bench_budget.py``, which
+prints the costs and, for a few requests, the estimate next to the measured time. Measured
+costs move by up to 2x with the machine's load; the constants sit at the slow end of quiet
+runs, and the estimates came within a factor of 2 of the measured time (either way) for every
+request above 0.1 s (below it the fixed 0.05 s dominates). A request just under the budget is
+answered. A budget of 0 switches the check off (long script runs).
 
 A refusal is an :class:`~optimizer.errors.InputError` (HTTP 422) that names the field that
 drives the size, the size, the estimate, the limit and what to change.
@@ -23,7 +24,9 @@ from optimizer.free_ige.target import _STEPS_PER_DAY as FREE_IGE_STEPS_PER_DAY
 from optimizer.individual.history import PatientHistory
 from optimizer.schemas.recommendation import RecommendationRequest
 
-__all__ = ["FREE_IGE_STEPS_PER_DAY", "S_PER_FREE_IGE_CELL", "S_PER_PATIENT_DAY",
+__all__ = ["FREE_IGE_STEPS_PER_DAY", "STEADY_STATES_PER_PASS", "S_FIXED", "S_PER_CANDIDATE",
+           "S_PER_DRAW_OBSERVATION", "S_PER_FREE_IGE_CELL", "S_PER_PASS_STEP",
+           "S_PER_PATIENT_DAY", "S_PER_PLAN_SLOT", "S_PER_POPULATION_UNIT", "S_INDIVIDUAL_FIXED",
            "S_PER_STEADY_STATE_STEP", "S_PER_SURROGATE_FIT", "Estimate", "check_budget",
            "comparison_estimate", "dosing_grid_estimate", "free_ige_estimate",
            "individual_estimate", "individual_request_estimate", "plan_time_warning",
@@ -31,27 +34,34 @@ __all__ = ["FREE_IGE_STEPS_PER_DAY", "S_PER_FREE_IGE_CELL", "S_PER_PATIENT_DAY",
            "surrogate_check_estimate"]
 
 #: Seconds per steady-state integration step of the binding model (one patient x one
-#: candidate x one step of the longest interval's cycle). Measured 1.2-2.0 us by
-#: ``benchmarks/bench_budget.py`` (grids of 500-6,400 steady states, 28- and 365-day
-#: intervals); 2.0 us kept (the slow end).
-S_PER_STEADY_STATE_STEP = 2.0e-6
+#: candidate x one step of the longest interval's cycle). Measured 2.0-2.5 us by
+#: ``benchmarks/bench_budget.py`` (grids of 800-6,400 steady states, 28-day intervals, on 2
+#: cores shared with other work); 3 us kept (the slow end plus a margin).
+S_PER_STEADY_STATE_STEP = 3.0e-6
+#: Seconds per integration step per vectorised pass, whatever its width (numpy call
+#: overhead: dominant for small grids over long intervals). Fitted as about 0.3 ms from the
+#: 3 x 3 x 8 x 182-day grid of ``benchmarks/bench_budget.py``; 0.4 ms kept.
+S_PER_PASS_STEP = 4.0e-4
+#: Steady states per vectorised pass (the default ``chunk`` of
+#: :func:`optimizer.free_ige.target.evaluate_free_ige_many`).
+STEADY_STATES_PER_PASS = 6_000
 #: Seconds per cell of a grid (or per free-IgE question): the HiGHS choice among the cell's
 #: candidates and its re-check. Measured about 0.8 ms by ``benchmarks/bench_budget.py``.
 S_PER_FREE_IGE_CELL = 1.0e-3
 #: Seconds per patient-day of the surrogate check (binding model and surrogate over the
-#: horizon). Measured 8 us at 50 patients x 365 days by ``benchmarks/bench_budget.py``.
-S_PER_PATIENT_DAY = 1.0e-5
+#: horizon). Measured 8-15 us at 50 patients x 365 days by ``benchmarks/bench_budget.py``.
+S_PER_PATIENT_DAY = 2.0e-5
 #: Seconds per patient of the surrogate check's ``fit``. Measured about 20 ms by
 #: ``benchmarks/bench_budget.py``.
 S_PER_SURROGATE_FIT = 3.0e-2
 #: Seconds per unit of comparison work (virtual patient x day x schedule, dose-list schedules
 #: counting one per dose: :func:`optimizer.comparison.population.population_work`). Measured
-#: 31-37 ns (1,000-20,000 patients, 3 schedules, 1-2 years) by ``benchmarks/bench_budget.py``.
-S_PER_POPULATION_UNIT = 5.0e-8
+#: 31-77 ns (10,000-20,000 patients, 3 schedules, 1 year) by ``benchmarks/bench_budget.py``.
+S_PER_POPULATION_UNIT = 1.0e-7
 #: Seconds per candidate (dose x interval) of a score-target recommendation, the population
 #: probability included. Measured under 1 us (11,488 candidates in 8 ms) by
-#: ``benchmarks/bench_budget.py``.
-S_PER_CANDIDATE = 2.0e-6
+#: ``benchmarks/bench_budget.py``; the fixed part dominates below 100,000 candidates.
+S_PER_CANDIDATE = 1.0e-6
 #: Fixed part of an individual answer (fit, probability, advice, sensitivity), seconds:
 #: measured 0.09-0.25 s by ``benchmarks/bench_budget.py``.
 S_INDIVIDUAL_FIXED = 0.3
@@ -96,10 +106,12 @@ def check_budget(estimate: Estimate, limit_s: float) -> None:
 
 def steady_state_seconds(steady_states: int, longest_interval_days: int, cells: int) -> float:
     """Binding-model steady states (each integrated over the longest interval's cycle at
-    :data:`FREE_IGE_STEPS_PER_DAY`) plus one solver choice per cell, seconds."""
+    :data:`FREE_IGE_STEPS_PER_DAY`, in passes of :data:`STEADY_STATES_PER_PASS`) plus one
+    solver choice per cell, seconds."""
     steps = FREE_IGE_STEPS_PER_DAY * longest_interval_days
+    passes = -(-steady_states // STEADY_STATES_PER_PASS)
     return (S_FIXED + steady_states * steps * S_PER_STEADY_STATE_STEP
-            + cells * S_PER_FREE_IGE_CELL)
+            + passes * steps * S_PER_PASS_STEP + cells * S_PER_FREE_IGE_CELL)
 
 
 def dosing_grid_estimate(n_weights: int, n_iges: int, n_doses: int,

@@ -131,3 +131,37 @@ def test_another_plan_solver_failure_is_still_an_error(monkeypatch: pytest.Monke
     with pytest.raises(SolverError):
         individual_service.recommend_individual(RecommendationRequest.model_validate(HISTORY),
                                                 Settings())
+
+
+def test_a_late_step_gets_what_is_left_of_the_budget() -> None:
+    from optimizer.services.budget import remaining_s
+
+    assert remaining_s(10, 3, 10) == 7
+    assert remaining_s(10, 3, 2) == 2
+    assert remaining_s(10, 9.9, 10) == 0.5  # the floor
+    assert remaining_s(0, 100, 10) == 10  # no budget
+
+
+def test_comparison_score_target_and_individual_answers_are_checked_before_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from optimizer.schemas.comparison import ComparisonRequest
+    from optimizer.services import comparison as comparison_service
+    from optimizer.services import recommendation as recommendation_service
+
+    tiny = Settings(request_time_limit_s=0.01)
+    monkeypatch.setattr(comparison_service, "draw_patients", _must_not_run)
+    monkeypatch.setattr(recommendation_service, "recommend_interval", _must_not_run)
+    monkeypatch.setattr(individual_service, "fit_individual", _must_not_run)
+    cmp = ComparisonRequest.model_validate(
+        {"patient": {"weight_kg": 30}, "schedules": ["300 mg q4w", "300 mg q2w"],
+         "population": {"n": 5000}})
+    with pytest.raises(InputError) as err:
+        comparison_service.compare(cmp, tiny)
+    assert err.value.field == "population.n" and "0.01 s" in err.value.allowed
+    plain = RecommendationRequest.model_validate({"patient": {"weight_kg": 30}})
+    with pytest.raises(InputError) as err:
+        recommendation_service.recommend(plain, tiny)
+    assert err.value.field == "interval_options_days"
+    with pytest.raises(InputError) as err:
+        recommendation_service.recommend(RecommendationRequest.model_validate(HISTORY), tiny)
+    assert err.value.field in {"samples", "plan.horizon_weeks"}
