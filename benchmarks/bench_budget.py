@@ -5,7 +5,7 @@ Prints (wall-clock, this machine, one warm-up call each): the binding model's co
 steady-state step and per grid cell (from two grids that differ only in doses), the surrogate
 check's cost per patient-day, the comparison's per patient-day-schedule, and then one line per
 request: estimate, measured median, and their ratio (the estimates are meant to lie at or
-above the measured time, within a factor of about 3). Run (about 40 s):
+above the measured time, within a factor of about 3). Run (about 60 s):
 ``PYTHONPATH=. .venv/bin/python benchmarks/bench_budget.py``
 """
 
@@ -58,16 +58,30 @@ def unit_costs() -> None:
           f"{budget.S_PER_STEADY_STATE_STEP * 1e6:.2f} us)")
     print(f"grid cell:         {per_cell * 1e3:.2f} ms (budget "
           f"{budget.S_PER_FREE_IGE_CELL * 1e3:.2f} ms)")
-    req = SurrogateCheckRequest.model_validate(
-        {"patients": [{"weight_kg": 20 + i, "baseline_ige_iu_per_ml": 100 + 10 * i}
-                      for i in range(50)], "horizon_days": 365})
-    s = median_ms(lambda: surrogate_check_public(req, NO_BUDGET), 3) / 1e3
-    print(f"patient-day:       {s / (50 * 365) * 1e6:.2f} us (budget "
+    one = _check(1, 1825, False)
+    per_day = median_ms(lambda: surrogate_check_public(one, NO_BUDGET), 3) / 1e3 / 1825
+    many = _check(50, 365, False)
+    s = median_ms(lambda: surrogate_check_public(many, NO_BUDGET), 3) / 1e3
+    per_pd = (s - 365 * per_day) / (50 * 365)
+    fitted = _check(5, 1825, True)
+    f = median_ms(lambda: surrogate_check_public(fitted, NO_BUDGET), 3) / 1e3
+    per_fit = (f - 1825 * per_day - 5 * 1825 * per_pd) / (5 * 1825)
+    print(f"check day:         {per_day * 1e3:.2f} ms (budget "
+          f"{budget.S_PER_CHECK_DAY * 1e3:.2f} ms)")
+    print(f"patient-day:       {per_pd * 1e6:.2f} us (budget "
           f"{budget.S_PER_PATIENT_DAY * 1e6:.2f} us)")
+    print(f"fit patient-day:   {per_fit * 1e6:.2f} us (budget "
+          f"{budget.S_PER_FIT_PATIENT_DAY * 1e6:.2f} us)")
     cmp = _comparison(10_000)
     c = median_ms(lambda: compare(cmp, NO_BUDGET), 3) / 1e3
     print(f"population unit:   {c / _work(cmp) * 1e9:.1f} ns (budget "
           f"{budget.S_PER_POPULATION_UNIT * 1e9:.1f} ns)")
+
+
+def _check(n: int, horizon_days: int, fit: bool) -> SurrogateCheckRequest:
+    return SurrogateCheckRequest.model_validate(
+        {"patients": [{"weight_kg": 20 + i, "baseline_ige_iu_per_ml": 100 + 10 * i}
+                      for i in range(n)], "horizon_days": horizon_days, "fit": fit})
 
 
 def _comparison(n: int) -> ComparisonRequest:
@@ -92,9 +106,11 @@ def requests() -> list[tuple[str, budget.Estimate, Callable[[], Any]]]:
         req = _grid(*dims)
         out.append((f"grid {dims}", budget.dosing_grid_estimate(*dims),
                     lambda r=req: dosing_grid_public(r, NO_BUDGET)))
-    chk = SurrogateCheckRequest.model_validate({"fit": True})
-    out.append(("surrogate check, 7 defaults, fit", budget.surrogate_check_estimate(7, 364, True),
-                lambda: surrogate_check_public(chk, NO_BUDGET)))
+    for n, h, fit in [(7, 364, True), (10, 3650, False), (25, 3650, True)]:
+        chk = _check(n, h, fit)
+        out.append((f"surrogate check {n} x {h} days{', fit' if fit else ''}",
+                    budget.surrogate_check_estimate(n, h, fit),
+                    lambda c=chk: surrogate_check_public(c, NO_BUDGET)))
     cmp = _comparison(20_000)
     out.append(("comparison n=20,000", budget.comparison_estimate(_work(cmp), 20_000),
                 lambda: compare(cmp, NO_BUDGET)))

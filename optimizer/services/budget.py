@@ -24,19 +24,19 @@ from optimizer.free_ige.target import _STEPS_PER_DAY as FREE_IGE_STEPS_PER_DAY
 from optimizer.individual.history import PatientHistory
 from optimizer.schemas.recommendation import RecommendationRequest
 
-__all__ = ["FREE_IGE_STEPS_PER_DAY", "STEADY_STATES_PER_PASS", "S_FIXED", "S_PER_CANDIDATE",
-           "S_PER_DRAW_OBSERVATION", "S_PER_FREE_IGE_CELL", "S_PER_PASS_STEP",
-           "S_PER_PATIENT_DAY", "S_PER_PLAN_SLOT", "S_PER_POPULATION_UNIT", "S_INDIVIDUAL_FIXED",
-           "S_PER_STEADY_STATE_STEP", "S_PER_SURROGATE_FIT", "Estimate", "check_budget",
+__all__ = ["Estimate", "FREE_IGE_STEPS_PER_DAY", "LABEL_LONGEST_INTERVAL_DAYS",
+           "STEADY_STATES_PER_PASS", "S_FIXED",
+           "S_INDIVIDUAL_FIXED", "S_PER_CANDIDATE", "S_PER_CHECK_DAY", "S_PER_DRAW_OBSERVATION",
+           "S_PER_FIT_PATIENT_DAY", "S_PER_FREE_IGE_CELL", "S_PER_PASS_STEP", "S_PER_PATIENT_DAY",
+           "S_PER_PLAN_SLOT", "S_PER_POPULATION_UNIT", "S_PER_STEADY_STATE_STEP", "check_budget",
            "comparison_estimate", "dosing_grid_estimate", "free_ige_estimate",
            "individual_estimate", "individual_request_estimate", "plan_time_warning",
-           "recommendation_estimate", "remaining_s",
-           "surrogate_check_estimate"]
+           "recommendation_estimate", "remaining_s", "surrogate_check_estimate"]
 
 #: Seconds per steady-state integration step of the binding model (one patient x one
 #: candidate x one step of the longest interval's cycle). Measured 2.0-2.5 us by
-#: ``benchmarks/bench_budget.py`` (grids of 800-6,400 steady states, 28-day intervals, on 2
-#: cores shared with other work); 3 us kept (the slow end plus a margin).
+#: ``benchmarks/bench_budget.py`` (grids of 800-6,400 steady states, 28-day intervals), 1.3 us
+#: on a quiet machine and 4.2 us on a loaded one; 3 us kept.
 S_PER_STEADY_STATE_STEP = 3.0e-6
 #: Seconds per integration step per vectorised pass, whatever its width (numpy call
 #: overhead: dominant for small grids over long intervals). Fitted as about 0.3 ms from the
@@ -48,15 +48,19 @@ STEADY_STATES_PER_PASS = 6_000
 #: Seconds per cell of a grid (or per free-IgE question): the HiGHS choice among the cell's
 #: candidates and its re-check. Measured about 0.8 ms by ``benchmarks/bench_budget.py``.
 S_PER_FREE_IGE_CELL = 1.0e-3
-#: Seconds per patient-day of the surrogate check (binding model and surrogate over the
-#: horizon). Measured 8-15 us at 50 patients x 365 days by ``benchmarks/bench_budget.py``.
-S_PER_PATIENT_DAY = 2.0e-5
-#: Seconds per patient of the surrogate check's ``fit``. Measured about 20 ms by
+#: Seconds per day of the surrogate check's horizon, whatever the number of patients (the
+#: binding model's integration steps). Measured 0.45 ms (1 patient, 365 and 3,650 days) by
 #: ``benchmarks/bench_budget.py``.
-S_PER_SURROGATE_FIT = 3.0e-2
+S_PER_CHECK_DAY = 5.0e-4
+#: Seconds per patient-day of the surrogate check. Measured 2-24 us (10-50 patients,
+#: 365-3,650 days; the high end on a loaded machine) by ``benchmarks/bench_budget.py``.
+S_PER_PATIENT_DAY = 1.0e-5
+#: Seconds per patient-day of the surrogate check's ``fit``. Measured 1-19 us by
+#: ``benchmarks/bench_budget.py``.
+S_PER_FIT_PATIENT_DAY = 5.0e-6
 #: Seconds per unit of comparison work (virtual patient x day x schedule, dose-list schedules
 #: counting one per dose: :func:`optimizer.comparison.population.population_work`). Measured
-#: 31-77 ns (10,000-20,000 patients, 3 schedules, 1 year) by ``benchmarks/bench_budget.py``.
+#: 30-95 ns (10,000-20,000 patients, 3 schedules, 1 year) by ``benchmarks/bench_budget.py``.
 S_PER_POPULATION_UNIT = 1.0e-7
 #: Seconds per candidate (dose x interval) of a score-target recommendation, the population
 #: probability included. Measured under 1 us (11,488 candidates in 8 ms) by
@@ -72,6 +76,8 @@ S_PER_DRAW_OBSERVATION = 1.0e-6
 #: included. Measured 0.4-0.6 ms by ``benchmarks/bench_budget.py`` (26-104 weeks, 1-3
 #: clinic days a week).
 S_PER_PLAN_SLOT = 1.0e-3
+#: Longest interval in the label's dosing tables, days (EU SmPC section 4.2: every 4 weeks).
+LABEL_LONGEST_INTERVAL_DAYS = 28
 #: Fixed part of every estimate (imports already done; model set-up), seconds (measured
 #: 0.02-0.05 s by ``benchmarks/bench_budget.py``).
 S_FIXED = 0.05
@@ -121,9 +127,12 @@ def dosing_grid_estimate(n_weights: int, n_iges: int, n_doses: int,
     ivs = sorted(set(intervals_days))
     ss = n_weights * n_iges * n_doses * len(ivs)
     steps = FREE_IGE_STEPS_PER_DAY * ivs[-1]
+    # the field named: the intervals when longer than the label's 28 days, else the bands
+    field, value = (("interval_options_days", ivs) if ivs[-1] > LABEL_LONGEST_INTERVAL_DAYS
+                    else ("weights_kg", n_weights))
     return Estimate(
         seconds=steady_state_seconds(ss, ivs[-1], n_weights * n_iges),
-        field="interval_options_days", value=ivs,
+        field=field, value=value,
         size=(f"{n_weights} weights x {n_iges} IgE bands x {n_doses} doses x {len(ivs)} "
               f"intervals = {ss:,} steady states of {steps:,} steps (the longest interval, "
               f"{ivs[-1]} days, x {FREE_IGE_STEPS_PER_DAY} per day)"),
@@ -144,12 +153,13 @@ def free_ige_estimate(n_doses: int, intervals_days: list[int]) -> Estimate:
 
 
 def surrogate_check_estimate(n_patients: int, horizon_days: float, fit: bool) -> Estimate:
-    """The surrogate check: patients x horizon days, plus one fit per patient with ``fit``."""
+    """The surrogate check: the horizon's days, and patients x horizon days (twice as costly
+    with ``fit``)."""
     days = n_patients * horizon_days
-    seconds = S_FIXED + days * S_PER_PATIENT_DAY + (n_patients * S_PER_SURROGATE_FIT
-                                                   if fit else 0.0)
+    per_day = S_PER_PATIENT_DAY + (S_PER_FIT_PATIENT_DAY if fit else 0.0)
     return Estimate(
-        seconds=seconds, field="horizon_days", value=horizon_days,
+        seconds=S_FIXED + horizon_days * S_PER_CHECK_DAY + days * per_day,
+        field="horizon_days", value=horizon_days,
         size=(f"{n_patients} patients x {horizon_days:g} days = {days:,.0f} patient-days"
               + (" with a fit per patient" if fit else "")),
         advice="Ask fewer patients or a shorter horizon_days, or leave out fit.")
