@@ -215,7 +215,7 @@ def plan_time_warning(asked_s: float, given_s: float) -> AnswerWarning:
              f"time limit, DOSEOPT_REQUEST_TIME_LIMIT_S)")
     return AnswerWarning(
         "plan_time_limit",
-        f"The transition plan was left out: its solver found no plan within {given_s:g} s"
+        f"The transition plan was left out: its solver found no plan within {given_s:.3g} s"
         f"{given}. The recommendation stands; for a plan, ask again with a larger "
         f"plan.time_limit_s, fewer plan.horizon_weeks or fewer plan.clinic_weekdays.",
         "plan.time_limit_s")

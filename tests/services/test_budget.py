@@ -102,7 +102,7 @@ HISTORY: dict[str, Any] = {
                                  {"date": "2020-05-18", "score": 1}]},
     "evaluation_date": "2020-05-18", "samples": 50,
     "interval_options_days": {"min": 14, "max": 56, "step": 7},
-    "plan": {"horizon_weeks": 8, "time_limit_s": 0.5},
+    "plan": {"horizon_weeks": 8, "time_limit_s": 5},
 }
 
 
@@ -113,14 +113,32 @@ def _timed_out(*_: Any, **__: Any) -> Any:
 def test_a_plan_time_out_returns_the_recommendation_with_a_warning(
         monkeypatch: pytest.MonkeyPatch) -> None:
     req = RecommendationRequest.model_validate(HISTORY)
-    full = individual_service.recommend_individual(req, Settings())
+    unbounded = Settings(request_time_limit_s=0)
+    full = individual_service.recommend_individual(req, unbounded)
     monkeypatch.setattr(individual_service, "plan_transition", _timed_out)
-    out = individual_service.recommend_individual(req, Settings())
+    out = individual_service.recommend_individual(req, unbounded)
     assert full.plan is not None and out.plan is None
     assert (out.interval_days, out.dose_mg) == (full.interval_days, full.dose_mg)
     w = [x for x in out.warnings if x.code == "plan_time_limit"]
-    assert len(w) == 1 and w[0].field == "plan.time_limit_s" and "0.5 s" in w[0].message
+    assert len(w) == 1 and w[0].field == "plan.time_limit_s" and "within 5 s." in w[0].message
     assert not any(x.code == "plan_time_limit" for x in full.warnings)
+
+
+def test_the_plan_gets_what_is_left_of_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from optimizer.individual.plan import PlanContext
+
+    given: list[float] = []
+
+    def record(ctx: PlanContext) -> Any:
+        given.append(ctx.options.time_limit_s)
+        return _timed_out()
+
+    monkeypatch.setattr(individual_service, "plan_transition", record)
+    out = individual_service.recommend_individual(
+        RecommendationRequest.model_validate(HISTORY), Settings(request_time_limit_s=3))
+    assert len(given) == 1 and 0.5 <= given[0] < 3
+    (w,) = [x for x in out.warnings if x.code == "plan_time_limit"]
+    assert "cut from plan.time_limit_s = 5 s" in w.message
 
 
 def test_another_plan_solver_failure_is_still_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
