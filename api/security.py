@@ -32,7 +32,7 @@ API_KEY_HEADER = "X-API-Key"
 #: data; every data call they make sends the key typed into the page).
 PUBLIC_PATHS: frozenset[str] = frozenset(
     {"/v1/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/",
-     "/compare", "/ige"})
+     "/compare", "/ige", "/favicon.ico"})
 PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/docs-assets/")
 
 Scope = MutableMapping[str, Any]

@@ -117,7 +117,7 @@ def dask_results(chunks: Chunks, workers: int, scheduler: str | None, answer: An
         # Workers import the domain (Pyomo, HiGHS: ~1 s) while the cluster starts, in parallel.
         cluster = dd.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=None,
-                                  preload=["optimizer.services.recommendation"])
+                                  preload=["optimizer.batch.chunks"])
         client = dd.Client(cluster)
     try:
         window = 4 * max(workers, len(client.scheduler_info().get("workers", {})), 1)

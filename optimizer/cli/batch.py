@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -158,11 +159,14 @@ def batch(
     url = database or settings.database_url
     scheduler = scheduler or settings.scheduler
     bar = RichProgress(progress and err_console.is_terminal)
+    stop = threading.Event()
     options = RunOptions(workers=workers or None,
                          engine="dask" if scheduler or engine == "dask" else "local",
                          scheduler=scheduler, chunk_size=chunk_size, progress=bar,
-                         claim_lease_s=settings.batch_claim_lease_s)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+                         claim_lease_s=settings.batch_claim_lease_s, stop=stop)
+    # SIGTERM asks the run to stop between chunks (never inside a database transaction): what
+    # finished is stored, the unfinished claims are given back, the batch is interrupted.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         summary = run_batch(scenarios, options, database_url=url,
                             source=json.dumps([str(p) for p in paths]))
@@ -195,17 +199,12 @@ def batch(
         + (f"; {rows} rows written to {out}" if out is not None else ""), markup=False)
     from optimizer.storage.batches import BatchStatus
 
-    if summary.status != BatchStatus.DONE:  # cancelled over HTTP while it ran
+    if summary.status != BatchStatus.DONE:  # SIGTERM, or cancelled over HTTP while it ran
         err_console.print(f"batch {summary.batch_id} is {summary.status.value}: finished "
                           "results are stored; rerun to resume", markup=False)
         raise typer.Exit(code=EXIT_INTERRUPTED)
     if summary.failed:
         raise typer.Exit(code=EXIT_SOME_FAILED)
-
-
-def _terminate(signum: int, _: object) -> None:
-    """``SIGTERM`` stops the run like Ctrl-C: finished results are committed before exit."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def register(app: typer.Typer) -> None:

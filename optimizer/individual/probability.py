@@ -32,8 +32,8 @@ from optimizer.solve.choice import IntervalModelData, choose_candidate, preferen
 
 __all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
            "controlled_z", "floor_percent", "population_samples", "recommend_at_point",
-           "recommend_with_probability", "required_count", "share_controlled", "solve_chance",
-           "weighted_choice"]
+           "recommend_with_probability", "required_count", "sample_arrays", "share_controlled",
+           "solve_chance", "weighted_choice"]
 
 
 #: Largest candidates x samples product one question may ask for (model size guard:
@@ -73,17 +73,31 @@ def required_count(min_probability: float, n_samples: int) -> int:
     return int(math.ceil(min_probability * n_samples - 1e-9))
 
 
+def sample_arrays(samples: list[IndividualParameters], threshold_score: float
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each sample's clearance factor and threshold concentration (mg/L), shape (K,) each:
+    :meth:`IndividualParameters.threshold_conc_mg_per_l` in one numpy pass (a threshold
+    concentration too large for a float is ``inf``: never controlled)."""
+    a = np.array([(s.clearance_factor, s.ec50_mg_per_l, s.baseline_score, s.hill)
+                  for s in samples], dtype=np.float64).reshape(-1, 4)
+    factor, ec50, s0, hill = a.T
+    s0 = np.minimum(s0, MAX_SCORE)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        c_star = ec50 * (s0 / threshold_score - 1.0) ** (1.0 / hill)
+    return factor, np.where(s0 <= threshold_score, 0.0, c_star)
+
+
 def control_matrix(problem: RecommendationProblem, samples: list[IndividualParameters]
                    ) -> NDArray[np.bool_]:
     """``ok[c, k]`` for candidates ``c = i * n_doses + j`` (interval i, dose j ascending)."""
     base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
     tau = np.asarray(problem.interval_options.days, dtype=np.float64)[None, :, None]
     dose = np.asarray(problem.doses_sorted_mg, dtype=np.float64)[None, None, :]
-    ke = np.array([base.ke_per_day * s.clearance_factor for s in samples])[:, None, None]
+    factor, c_star = sample_arrays(samples, problem.threshold_score)
+    ke = (base.ke_per_day * factor)[:, None, None]
     ka, vol = base.ka_per_day, base.volume_l
     unit = ka / (vol * (ka - ke))
     trough = dose * unit * (1.0 / -np.expm1(-ke * tau) - 1.0 / -np.expm1(-ka * tau))
-    c_star = np.array([s.threshold_conc_mg_per_l(problem.threshold_score) for s in samples])
     ok = trough >= c_star[:, None, None]
     out: NDArray[np.bool_] = ok.reshape(len(samples), -1).T.copy()
     return out
@@ -215,11 +229,11 @@ def share_controlled(problem: RecommendationProblem, samples: list[IndividualPar
     """Share of ``samples`` (weighted by ``weights`` when given) whose steady-state trough at
     ``dose_mg`` every ``interval_days`` stays at or above their threshold concentration."""
     base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-    ke = np.array([base.ke_per_day * s.clearance_factor for s in samples])
+    factor, c_star = sample_arrays(samples, problem.threshold_score)
+    ke = base.ke_per_day * factor
     ka, vol = base.ka_per_day, base.volume_l
     trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
                                                   - 1.0 / -np.expm1(-ka * interval_days))
-    c_star = np.array([s.threshold_conc_mg_per_l(problem.threshold_score) for s in samples])
     ok = (trough >= c_star).astype(np.float64)
     return float(ok.mean() if weights is None else ok @ weights / weights.sum())
 

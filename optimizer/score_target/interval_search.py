@@ -33,8 +33,11 @@ __all__ = [
     "Backend",
     "CandidateTable",
     "evaluate_candidates",
+    "candidate_grid",
     "late_dose_tolerance_days",
+    "read_back",
     "recommend_interval",
+    "table_from_troughs",
 ]
 
 ASSUMPTIONS: tuple[str, ...] = (
@@ -86,9 +89,22 @@ class CandidateTable:
 
 def evaluate_candidates(problem: RecommendationProblem, model: PKModel) -> CandidateTable:
     """Steady-state trough and worst-case score of every (interval, dose) option, in one pass."""
-    intervals = np.asarray(problem.interval_options.days, dtype=np.int64)
-    doses = np.asarray(problem.doses_sorted_mg, dtype=np.float64)
+    intervals, doses = candidate_grid(problem)
     trough = steady_state_trough_mg_per_l(model, doses[None, :], intervals[:, None])
+    return table_from_troughs(problem, intervals, doses, trough)
+
+
+def candidate_grid(problem: RecommendationProblem) -> tuple[NDArray[np.int64],
+                                                             NDArray[np.float64]]:
+    """The options' intervals (days, shape ``(I,)``) and doses (mg, ``(J,)``), both ascending."""
+    return (np.asarray(problem.interval_options.days, dtype=np.int64),
+            np.asarray(problem.doses_sorted_mg, dtype=np.float64))
+
+
+def table_from_troughs(problem: RecommendationProblem, intervals: NDArray[np.int64],
+                       doses: NDArray[np.float64], trough: NDArray[np.float64]) -> CandidateTable:
+    """The table of :func:`evaluate_candidates` from troughs already computed (mg/L, shape
+    ``(I, J)``; e.g. many patients' troughs in one numpy pass, as the batch runner does)."""
     c_star = threshold_concentration_mg_per_l(problem.response, problem.threshold_score)
     return CandidateTable(intervals_days=intervals, doses_mg=doses, trough=trough,
                           max_score=score(problem.response, trough),

@@ -20,7 +20,7 @@ from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
 
-__all__ = ["explain", "model_parameters", "recommend"]
+__all__ = ["explain", "model_parameters", "recommend", "score_target_answer"]
 
 
 def explain(rec: Recommendation) -> list[str]:
@@ -94,6 +94,15 @@ def _answer(request: RecommendationRequest, settings: Settings) -> Recommendatio
         len(problem.interval_options.days) * len(problem.doses_sorted_mg)),
         settings.request_time_limit_s)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
+    return score_target_answer(request, problem, rec)
+
+
+def score_target_answer(request: RecommendationRequest, problem: RecommendationProblem,
+                        rec: Recommendation) -> RecommendationPublic:
+    """The public answer to a plain score-target request (guarded ``request``, its ``problem``
+    and the chosen ``rec``), before the label warnings: explanation, model parameters and the
+    population's probability of control. Shared with the batch runner's fast path
+    (:mod:`optimizer.batch.fast_path`), so both give the same answer."""
     out = RecommendationPublic.from_domain(request, rec, model_parameters(problem), explain(rec))
     return _with_population_probabilities(out, problem, request.samples)
 

@@ -164,8 +164,11 @@ def test_a_large_inline_batch_is_answered_before_it_is_validated(client: TestCli
 
 def test_a_running_batch_can_be_cancelled_and_resumed(client: TestClient) -> None:
     # ~10 ms per question (8 doses x 365 intervals): seconds of work, so the cancel lands
+    # intervals from 1 day (beyond the label's 2-week maximum: allowed here) and a probability
+    # target: ~10 ms a question, off the batch fast path, so the run lasts seconds
     grid = {"dose_options_mg": [75, 150, 225, 300, 375, 450, 525, 600],
-            "interval_options_days": {"min": 1, "max": 365},
+            "interval_options_days": {"min": 1, "max": 365}, "allow_above_label_max": True,
+            "min_probability": 0.9, "samples": 50,
             "grid": {"patient.weight_kg": list(range(20, 220)), "threshold_score": [1, 2, 3]}}
     batch_id = client.post("/v1/batches", json={"scenarios": [grid]}).json()["id"]
     deadline = time.monotonic() + 120

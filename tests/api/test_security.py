@@ -133,3 +133,10 @@ def test_serve_binds_remotely_with_allow_remote_or_a_key(
     res = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0"])
     assert res.exit_code == 0, res.output
     assert [c["host"] for c in calls] == ["0.0.0.0", "0.0.0.0"]
+
+
+@pytest.mark.usefixtures("with_key")
+def test_with_a_key_the_page_shells_and_their_icon_need_none() -> None:
+    for path in ("/", "/compare", "/ige", "/favicon.ico", "/v1/health"):
+        assert client.get(path).status_code == 200, path
+    assert client.post("/v1/recommendations", json=QUESTION).status_code == 401

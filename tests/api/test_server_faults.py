@@ -84,8 +84,11 @@ def _done(db: Path) -> int:
 def test_a_server_killed_mid_batch_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
     db, log = tmp_path / "server.db", tmp_path / "server.log"
     proc, url = _start(db, log)
+    # intervals from 1 day (beyond the label's 2-week maximum: allowed here) and a probability
+    # target: ~10 ms a question, off the batch fast path, so the run lasts seconds
     grid = {"dose_options_mg": [75, 150, 225, 300, 375, 450, 525, 600],
-            "interval_options_days": {"min": 1, "max": 365},
+            "interval_options_days": {"min": 1, "max": 365}, "allow_above_label_max": True,
+            "min_probability": 0.9, "samples": 50,
             "grid": {"patient.weight_kg": list(range(20, 80)), "threshold_score": [1, 2, 3]}}
     batch_id = _json(url, "/v1/batches", {"scenarios": [grid]})["id"]
     _until(lambda: _done(db) >= 10 or proc.poll() is not None)

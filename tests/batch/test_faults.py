@@ -47,8 +47,9 @@ def grid_file(tmp_path: Path, weights: int = 30) -> Path:
     grid.write_text(
         'kind = "recommendation"\n'
         "dose_options_mg = [75, 150, 225, 300, 375, 450, 525, 600]\n"
-        # every interval from 1 day (heavy work); short ones exceed the label's 2-week maximum
-        "allow_above_label_max = true\n"
+        # every interval from 1 day (short ones exceed the label's 2-week maximum) and a
+        # probability target: ~10 ms a question, off the batch fast path, so a kill lands mid-run
+        "allow_above_label_max = true\nmin_probability = 0.9\nsamples = 50\n"
         "[interval_options_days]\nmin = 1\nmax = 365\n"
         "[grid]\n"
         f'"patient.weight_kg" = {[20 + 2 * i for i in range(weights)]}\n'

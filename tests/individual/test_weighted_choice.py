@@ -4,6 +4,7 @@ directly — the HiGHS choice equals a brute-force count of the weighted shares.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,19 @@ def test_weighted_choice_is_the_longest_interval_then_smallest_dose_meeting_the_
     else:
         assert (rec.interval_days, rec.dose_mg) == (best[0], best[1])
         assert rec.probability is not None and abs(rec.probability - best[2]) < 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(1, 500), st.floats(0.5, 10), st.floats(0.2, 5),
+                          st.floats(0.3, 30)), min_size=1, max_size=20),
+       st.floats(0.5, 9.5))
+def test_sample_arrays_equal_the_per_sample_threshold_concentrations(
+        rows: list[tuple[float, float, float, float]], threshold: float) -> None:
+    from optimizer.individual.probability import sample_arrays
+
+    samples = [IndividualParameters(ec50_mg_per_l=e, baseline_score=s0, clearance_factor=c,
+                                    hill=h) for e, s0, c, h in rows]
+    factor, c_star = sample_arrays(samples, threshold)
+    for s, f, c in zip(samples, factor, c_star, strict=True):
+        assert f == s.clearance_factor
+        assert c == pytest.approx(s.threshold_conc_mg_per_l(threshold), rel=1e-12, abs=0.0)
