@@ -138,8 +138,8 @@ def dosing_grid_estimate(n_weights: int, n_iges: int, n_doses: int,
               f"{ivs[-1]} days, x {FREE_IGE_STEPS_PER_DAY} per day)"),
         advice=("Ask fewer weight or IgE bands, fewer dose_options_mg or "
                 "interval_options_days, or shorter intervals (the cost grows with the "
-                "longest); split the grid into several requests, or run it as a batch or "
-                "with the CLI and DOSEOPT_REQUEST_TIME_LIMIT_S=0."))
+                "longest); split the grid into several requests, or run it from the CLI "
+                "with DOSEOPT_REQUEST_TIME_LIMIT_S=0."))
 
 
 def free_ige_estimate(n_doses: int, intervals_days: list[int]) -> Estimate:
