@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         description="Largest request body the HTTP service reads, bytes; larger ones are "
                     "answered 413 (modelling choice: a 100,000-scenario inline batch is "
                     "about 6 MB).")
+    request_time_limit_s: float = Field(
+        default=10.0, ge=0, le=86_400,
+        description="Work budget of one question, seconds: a request whose estimated "
+                    "computing time (optimizer.services.budget, measured per-unit costs) "
+                    "exceeds it is refused with 422 before any work starts; 0 = no budget "
+                    "(for scripts). Modelling choice: 10 s is the solver's own default time "
+                    "limit and well inside common HTTP client time-outs (30-60 s) on a "
+                    "shared 2-core machine.")
 
 
 @lru_cache(maxsize=1)

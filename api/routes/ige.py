@@ -33,9 +33,10 @@ def create_ige_table(
 
 
 @router.post("/v1/surrogate-check", responses=_ERRORS)
-def create_surrogate_check(request: SurrogateCheckRequest) -> dict[str, Any]:
+def create_surrogate_check(request: SurrogateCheckRequest,
+                           settings: SettingsDep) -> dict[str, Any]:
     """How far the simple PK surrogate's total omalizumab concentration is from the binding
     model's over a regimen (default 300 mg every 4 weeks for a year), per patient: the largest
     relative difference and its day, the trough differences, the AUC ratio; with ``fit`` the
     surrogate half-life and V/F that come closest for each patient."""
-    return surrogate_check_public(request)
+    return surrogate_check_public(request, settings)

@@ -38,9 +38,14 @@ DEFAULT_WEIGHT_EDGES_KG: tuple[float, ...] = (20, 25, 30, 40, 50, 60, 70, 80, 90
 DEFAULT_IGE_EDGES_IU_PER_ML: tuple[float, ...] = (
     30, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1500)
 MAX_CELLS = 2_000
-#: Most steady states one grid may simulate (about 4 s on one core at the limit: an HTTP
-#: answer, not a job; larger grids run as several requests or a batch).
-MAX_SIMULATIONS = 10_000
+#: Most steady-state integration steps one grid may take: cells x doses x intervals steady
+#: states, each over 4 steps a day of the longest interval's cycle. Cost grows with the
+#: longest interval: 10 x 10 cells x 32 doses x 3 intervals take about 3 s at 26-28 days
+#: and took 44.6 s at 363-365 days (per-step cost: benchmarks/bench_budget.py). This cap
+#: (about 5 minutes at the measured 1.3-4 us a step) guards direct callers and scripts run
+#: without a budget; an HTTP or CLI request meets the request-time budget
+#: (optimizer.services.budget) first.
+MAX_STEADY_STATE_STEPS = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -139,11 +144,13 @@ def dosing_grid(weights_kg: Sequence[float] = DEFAULT_WEIGHT_EDGES_KG,
         raise InputError("weights_kg", len(weights) * len(iges),
                          f"at most {MAX_CELLS} cells (weights x IgE bands)")
     doses = tuple(doses_mg) if doses_mg is not None else default_doses_mg(max_dose_mg)
-    work = len(weights) * len(iges) * len(set(doses)) * len(set(intervals_days))
-    if work > MAX_SIMULATIONS:
-        raise InputError("weights_kg", len(weights) * len(iges),
-                         f"cells x candidates (doses x intervals) at most {MAX_SIMULATIONS:,}; "
-                         f"this grid needs {work:,}")
+    ivs = sorted(set(intervals_days))
+    work = len(weights) * len(iges) * len(set(doses)) * len(ivs) * 4 * max(ivs, default=0)
+    if work > MAX_STEADY_STATE_STEPS:
+        raise InputError("interval_options_days", ivs,
+                         f"cells x doses x intervals x 4 steps a day of the longest interval "
+                         f"at most {MAX_STEADY_STATE_STEPS:,}; this grid needs {work:,}: fewer "
+                         "bands, doses or intervals, or shorter intervals")
     problems = [_cell_problem(i, w, j, g, target_ng_per_ml=target_ng_per_ml, doses_mg=doses,
                               intervals_days=tuple(intervals_days), parameter_set=parameter_set,
                               ige_production=ige_production,

@@ -34,10 +34,11 @@ from optimizer.schemas.comparison import (
     OptimalPublic,
 )
 from optimizer.schemas.recommendation import RecommendationRequest
+from optimizer.services.budget import check_budget, comparison_estimate
 from optimizer.services.parameters import model_parameters
 from optimizer.services.recommendation import recommend
 from optimizer.services.warnings import comparison_warnings, labelled_doses
-from optimizer.settings import Settings
+from optimizer.settings import Settings, get_settings
 
 __all__ = ["ASSUMPTIONS", "ComparisonRun", "check_comparison", "compare", "run_comparison"]
 
@@ -110,7 +111,8 @@ def _optimal(request: ComparisonRequest, given: list[_Entry],
     return summary, _Entry(sched.text, sched, "optimal", "optimal")
 
 
-def _check_population_size(request: ComparisonRequest, entries: list[_Entry]) -> None:
+def _check_population_size(request: ComparisonRequest, entries: list[_Entry],
+                           settings: Settings) -> None:
     pop = request.population
     if pop is None:
         return
@@ -120,6 +122,7 @@ def _check_population_size(request: ComparisonRequest, entries: list[_Entry]) ->
                          f"n x (horizon_days + 1) x schedules (dose-list schedules count one "
                          f"per dose) at most {MAX_POPULATION_WORK:,}; this asks {work:,}: "
                          "fewer patients, schedules or days")
+    check_budget(comparison_estimate(work, pop.n), settings.request_time_limit_s)
 
 
 def _money(x: float | None) -> float | None:
@@ -219,7 +222,7 @@ def run_comparison(request: ComparisonRequest, settings: Settings | None = None)
         optimal, entry = _optimal(request, entries, settings)
         if entry is not None:
             entries.append(entry)
-    _check_population_size(request, entries)
+    _check_population_size(request, entries, settings or get_settings())
     results = [evaluate_schedule(setup, e.schedule, e.label, e.field, e.source)
                for e in entries]
     figures: list[PopulationFigures | None] = [None] * len(results)

@@ -13,6 +13,7 @@ from optimizer.free_ige.target import (
     FreeIgECandidate,
     FreeIgEProblem,
     FreeIgERecommendation,
+    default_doses_mg,
     recommend_free_ige,
 )
 from optimizer.schemas.free_ige import (
@@ -29,6 +30,12 @@ from optimizer.schemas.recommendation import (
     RecommendationRequest,
     SolverPublic,
     WarningPublic,
+)
+from optimizer.services.budget import (
+    check_budget,
+    dosing_grid_estimate,
+    free_ige_estimate,
+    surrogate_check_estimate,
 )
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
@@ -86,6 +93,8 @@ def recommend_free_ige_public(request: RecommendationRequest,
     """Answer a ``target.kind = "free_ige"`` recommendation request."""
     settings = settings or get_settings()
     problem = request.to_free_ige_problem(max_candidates=settings.max_candidates)
+    check_budget(free_ige_estimate(len(set(problem.doses_mg)), list(problem.intervals_days)),
+                 settings.request_time_limit_s)
     rec = recommend_free_ige(problem, time_limit_s=settings.solver_time_limit_s)
 
     def cand(c: FreeIgECandidate | None) -> CandidatePublic | None:
@@ -118,6 +127,11 @@ def dosing_grid_public(request: DosingGridRequest,
     """Answer a dosing-grid request."""
     settings = settings or get_settings()
     t = request.target
+    doses = (default_doses_mg(t.max_dose_mg) if request.dose_options_mg is None
+             else request.dose_options_mg)
+    check_budget(dosing_grid_estimate(len(request.weights_kg), len(request.ige_iu_per_ml),
+                                      len(set(doses)), request.interval_options_days),
+                 settings.request_time_limit_s)
     grid = dosing_grid(request.weights_kg, request.ige_iu_per_ml,
                        target_ng_per_ml=t.max_ng_per_ml, doses_mg=request.dose_options_mg,
                        intervals_days=request.interval_options_days,
@@ -150,9 +164,11 @@ def grid_label_comparison(grid: DosingGridPublic, label: str) -> GridLabelCompar
                for c in cmp.cells])
 
 
-def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:
+def surrogate_check_public(request: SurrogateCheckRequest,
+                           settings: Settings | None = None) -> dict[str, Any]:
     """The surrogate check as a JSON-ready dict; with ``fit``, each patient's fit against the
-    binding curve the check already simulated."""
+    binding curve the check already simulated. Raises :class:`InputError` when the request
+    is over the size cap or the request-time budget."""
     import numpy as np
 
     from optimizer.errors import InputError
@@ -165,6 +181,8 @@ def surrogate_check_public(request: SurrogateCheckRequest) -> dict[str, Any]:
         raise InputError("horizon_days", request.horizon_days,
                          f"patients x horizon_days at most {MAX_CHECK_PATIENT_DAYS:,} "
                          f"per request ({len(pts)} patients given)")
+    check_budget(surrogate_check_estimate(len(pts), request.horizon_days, request.fit),
+                 (settings or get_settings()).request_time_limit_s)
     check = surrogate_check(pts, dose_mg=request.dose_mg, interval_days=request.interval_days,
                             horizon_days=request.horizon_days,
                             parameter_set=request.parameter_set, from_day=request.from_day)

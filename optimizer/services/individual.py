@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from optimizer.core.problem import RecommendationProblem, ResponseParameters
 from optimizer.core.warnings import AnswerWarning
-from optimizer.errors import InputError
+from optimizer.errors import InputError, SolverError
 from optimizer.exposure.pk import PKModel, steady_state_concentration_mg_per_l
 from optimizer.exposure.symptoms import score
 from optimizer.individual.fit import (
@@ -68,6 +68,12 @@ from optimizer.schemas.recommendation import (
     WarningPublic,
 )
 from optimizer.score_target.interval_search import ASSUMPTIONS, late_dose_tolerance_days
+from optimizer.services.budget import (
+    check_budget,
+    individual_request_estimate,
+    plan_time_warning,
+    remaining_s,
+)
 from optimizer.services.individual_frame import (
     Frame,
     explain_individual,
@@ -230,6 +236,8 @@ def recommend_individual(request: RecommendationRequest,
     t0 = time.perf_counter()
     problem = request.to_problem(max_candidates=settings.max_candidates)
     history = _history(request)
+    check_budget(individual_request_estimate(request, history),
+                 settings.request_time_limit_s)
     priors = _priors(request.priors, problem)
     evaluated = history or PatientHistory(
         doses=(), observations=(), evaluation_date=request.evaluation_date or dt.date.today())
@@ -256,15 +264,21 @@ def recommend_individual(request: RecommendationRequest,
             _first_clinic_day(history, weekdays)), history, frame)
         if request.plan is not None and chance.interval_days is not None:
             o = request.plan
+            plan_limit_s = remaining_s(settings.request_time_limit_s,
+                                       time.perf_counter() - t0, o.time_limit_s)
             ctx = PlanContext(history=history, pk=pk, response=pt.response(),
                               threshold_score=problem.threshold_score,
                               threshold_conc_mg_per_l=c_star, dose_mg=float(chance.dose_mg or 0),
                               target_interval_days=chance.interval_days,
                               current_interval_days=regular,
                               options=PlanOptions(o.horizon_weeks, weekdays, o.max_step_days,
-                                                  o.min_gap_days, o.time_limit_s))
-            plan_out = _plan_public(plan_transition(ctx), ctx)
-            plan_warnings = _reach_warnings(ctx, plan_out)
+                                                  o.min_gap_days, plan_limit_s))
+            plan = _plan_in_time(ctx)
+            if plan is None:
+                plan_warnings = [plan_time_warning(o.time_limit_s, plan_limit_s)]
+            else:
+                plan_out = _plan_public(plan, ctx)
+                plan_warnings = _reach_warnings(ctx, plan_out)
     elif request.plan is not None:
         raise InputError("plan", "no history.doses",
                          "a history with at least one dose to plan from")
@@ -316,6 +330,17 @@ def _options(chance: ChanceRecommendation, largest_dose_mg: float
     if chance.next_longer_interval_days is not None:
         nl = (chance.next_longer_interval_days, largest_dose_mg)
     return (chance.interval_days, chance.dose_mg), nl
+
+
+def _plan_in_time(ctx: PlanContext) -> TransitionPlan | None:
+    """The transition plan, or None when its solver ran out of time without a plan (the
+    recommendation is answered without it); any other solver failure is raised."""
+    try:
+        return plan_transition(ctx)
+    except SolverError as exc:
+        if "time" not in exc.raw_status.lower():
+            raise
+        return None
 
 
 def _reach_warnings(ctx: PlanContext, plan: PlanPublic) -> list[AnswerWarning]:

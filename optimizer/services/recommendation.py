@@ -14,6 +14,7 @@ from optimizer.schemas.recommendation import (
     WarningPublic,
 )
 from optimizer.score_target.interval_search import recommend_interval
+from optimizer.services.budget import check_budget, recommendation_estimate
 from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
@@ -89,6 +90,9 @@ def _answer(request: RecommendationRequest, settings: Settings) -> Recommendatio
             out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
         return out
     problem = request.to_problem(max_candidates=settings.max_candidates)
+    check_budget(recommendation_estimate(
+        len(problem.interval_options.days) * len(problem.doses_sorted_mg)),
+        settings.request_time_limit_s)
     rec = recommend_interval(problem, time_limit_s=settings.solver_time_limit_s)
     return score_target_answer(request, problem, rec)
 
