@@ -157,11 +157,14 @@ class _DoseSums:
         grow = k * self.t_dose[None, :]
         fade = -k * self.t_obs[None, :]
         log_s = np.logaddexp.accumulate(self.log_dose + grow, axis=1)[:, self.last]
-        decay = np.where(self.any_dose, np.exp(fade + log_s), 0.0)
+        # exp of -inf (no dose before the observation) is 0 without an overflow warning: an
+        # observation decades before the first dose would otherwise overflow the unused branch
+        decay = np.exp(np.where(self.any_dose, fade + log_s, -np.inf))
         if not with_lags:
             return decay, np.zeros(shape)
         log_t = np.logaddexp.accumulate(self.log_dose_t + grow, axis=1)[:, self.last]
-        lagged = np.where(self.any_dose, self.t_obs * decay - np.exp(fade + log_t), 0.0)
+        lagged = np.where(self.any_dose, self.t_obs * decay
+                          - np.exp(np.where(self.any_dose, fade + log_t, -np.inf)), 0.0)
         return decay, np.maximum(lagged, 0.0)
 
 
