@@ -43,8 +43,30 @@ def create_fhir_recommendation(
     from the same data; every answer is stored in the audit trail."""
     imported, out = recommend_from_bundle(bundle, settings)
     out = out.model_copy(update={"id": store_or_503(imported.request, out, settings)})
-    if accept is not None and FHIR_JSON in accept:
+    if prefers_fhir(accept):
         fhir = recommendation_bundle(out, patient_reference=imported.patient_reference,
                                      locate=imported.locate)
         return Response(content=fhir.model_dump_json(), media_type=FHIR_JSON)
     return Response(content=out.model_dump_json(), media_type="application/json")
+
+
+def prefers_fhir(accept: str | None) -> bool:
+    """Whether the ``Accept`` header ranks ``application/fhir+json`` above plain JSON (quality
+    values honoured; on a tie, or when neither is named, plain JSON)."""
+    if not accept:
+        return False
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        quality[media.lower()] = max(q, quality.get(media.lower(), 0.0))
+    fhir = quality.get(FHIR_JSON, 0.0)
+    plain = max(quality.get("application/json", 0.0), quality.get("*/*", 0.0) * 0.999)
+    return fhir > 0.0 and fhir > plain

@@ -140,3 +140,8 @@ def test_with_a_key_the_page_shells_and_their_icon_need_none() -> None:
     for path in ("/", "/compare", "/ige", "/favicon.ico", "/v1/health"):
         assert client.get(path).status_code == 200, path
     assert client.post("/v1/recommendations", json=QUESTION).status_code == 401
+
+
+def test_health_answers_head_as_well_as_get() -> None:
+    assert client.head("/v1/health").status_code == 200
+    assert client.get("/v1/health").json()["status"] == "ok"

@@ -238,3 +238,20 @@ def test_the_score_code_is_configurable(small: dict[str, Any],
     get_settings.cache_clear()
     r = post_fhir(local)
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "DOSEOPT_FHIR_SCORE_CODE"
+
+
+@pytest.mark.parametrize(("accept", "fhir"), [
+    ("application/fhir+json", True),
+    ("application/json", False),
+    (None, False),
+    ("application/fhir+json;q=0.5, application/json", False),
+    ("application/json;q=0.4, application/fhir+json;q=0.9", True),
+    ("*/*", False),
+    ("application/fhir+json, */*;q=0.1", True),
+    ("application/fhir+json;q=bad", False),
+])
+def test_the_accept_header_is_read_with_its_quality_values(accept: str | None,
+                                                           fhir: bool) -> None:
+    from api.routes.fhir import prefers_fhir
+
+    assert prefers_fhir(accept) is fhir
