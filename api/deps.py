@@ -1,15 +1,17 @@
-"""Shared dependencies: settings."""
+"""Shared request plumbing: settings, and a stored recommendation or a 404 that says what was
+looked for."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException
 
 from optimizer.settings import Settings, get_settings
+from optimizer.storage.audit import StoredRecommendation, get_recommendation
+from optimizer.storage.engine import get_engine
 
-__all__ = ["SettingsDep"]
-
+__all__ = ["SettingsDep", "load_record"]
 
 
 async def current_settings() -> Settings:
@@ -19,3 +21,15 @@ async def current_settings() -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+def load_record(record_id: str, settings: Settings) -> StoredRecommendation:
+    """The stored record, or a 404 that says what was looked for."""
+    record = get_recommendation(record_id, engine=get_engine(settings.database_url))
+    if record is None:
+        raise HTTPException(status_code=404, detail=[{
+            "field": "id", "value": record_id[:64],
+            "allowed": "the id of a stored recommendation (as returned by "
+                       "POST /v1/recommendations)",
+            "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
+    return record

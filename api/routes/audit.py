@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep
+from api.deps import SettingsDep, load_record
 from api.errors import error_responses
 from optimizer.schemas.recommendation import RecommendationPublic
-from optimizer.settings import Settings
-from optimizer.storage.audit import StoredRecommendation, get_recommendation
-from optimizer.storage.engine import get_engine
 
-__all__ = ["load_record", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["audit"])
 
@@ -42,17 +39,6 @@ class AuditRecordPublic(BaseModel):
     versions: dict[str, str] = Field(description="Versions of doseopt and the numeric packages.")
     solver: SolverVersion
 
-
-def load_record(record_id: str, settings: Settings) -> StoredRecommendation:
-    """The stored record, or a 404 that says what was looked for."""
-    record = get_recommendation(record_id, engine=get_engine(settings.database_url))
-    if record is None:
-        raise HTTPException(status_code=404, detail=[{
-            "field": "id", "value": record_id[:64],
-            "allowed": "the id of a stored recommendation (as returned by "
-                       "POST /v1/recommendations)",
-            "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
-    return record
 
 
 @router.get("/v1/recommendations/{record_id}", response_model=AuditRecordPublic,

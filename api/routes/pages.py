@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from api.deps import SettingsDep
+from api.deps import SettingsDep, load_record
 from optimizer.comparison.costs import DEFAULT_PRICES
 from optimizer.schemas.comparison import ComparisonPublic
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
@@ -31,8 +31,7 @@ from optimizer.services.format import (
     input_pairs,
     summary_pairs,
 )
-from optimizer.storage.audit import StoredRecommendation, get_recommendation
-from optimizer.storage.engine import get_engine
+from optimizer.storage.audit import StoredRecommendation
 
 __all__ = ["render_report", "router"]
 
@@ -109,14 +108,7 @@ def page_comparison_csv(body: ComparisonPublic) -> Response:
             responses={404: {"description": "No recommendation is stored under this id."}})
 def recommendation_report(record_id: str, settings: SettingsDep) -> HTMLResponse:
     """A one-page printable report of a stored recommendation (HTML with a print stylesheet)."""
-    record = get_recommendation(record_id, engine=get_engine(settings.database_url))
-    if record is None:
-        raise HTTPException(status_code=404, detail=[{
-            "field": "id", "value": record_id[:64],
-            "allowed": "the id of a stored recommendation (as returned by "
-                       "POST /v1/recommendations)",
-            "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
-    return HTMLResponse(render_report(record))
+    return HTMLResponse(render_report(load_record(record_id, settings)))
 
 
 def _next_dates(record: StoredRecommendation) -> list[str]:
