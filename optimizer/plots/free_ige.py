@@ -9,7 +9,7 @@ from optimizer.errors import InputError
 from optimizer.free_ige.binding import steady_state_cycle
 from optimizer.free_ige.params import individual_parameters
 from optimizer.free_ige.target import FreeIgEProblem
-from optimizer.plots.recommendation import new_figure, render
+from optimizer.plots.recommendation import legend_below, new_figure, render
 from optimizer.schemas.recommendation import RecommendationPublic, RecommendationRequest
 
 __all__ = ["free_ige_plot_svg", "free_ige_steady_state"]
@@ -61,6 +61,5 @@ def free_ige_plot_svg(request: RecommendationRequest, response: RecommendationPu
     which = "closest option, over the target" if option is not None else "recommended"
     ax.set_title(f"Predicted free IgE: {dose:g} mg every {tau} days ({which}; "
                  f"{fi.parameter_set})", fontsize=11)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
-              fontsize=9)
+    legend_below(ax, ncols=3, fontsize=9.0)
     return render(fig)

@@ -22,6 +22,7 @@ option keeps the score down, the closest option is drawn instead and the title s
 from __future__ import annotations
 
 import io
+import math
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ from optimizer.schemas.recommendation import RecommendationPublic, Recommendatio
 
 __all__ = [
     "RENDER_LOCK",
+    "legend_below",
     "new_figure",
     "render",
     "PredictedPath",
@@ -246,9 +248,23 @@ def _dose_marks(ax: Any, path: PredictedPath, y: float) -> None:
                 label=f"{label} ({path.schedule_dose_mg:g} mg)" if planned else label)
 
 
-def _legend(ax: Any) -> None:
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8.5, ncols=4,
-              frameon=False)
+#: Height of the tick labels and the x-axis label under the axes, and of one legend row at
+#: 8.5 pt, inches (layout choices).
+_X_LABEL_IN = 0.62
+_LEGEND_ROW_IN = 0.23
+
+
+def legend_below(ax: Any, ncols: int = 4, fontsize: float = 8.5) -> None:
+    """The axes' legend under the x-axis label, with the figure's bottom margin sized to its
+    rows: one row of entries leaves no blank band under it, three rows do not overlap the
+    label."""
+    fig = ax.figure
+    handles, labels = ax.get_legend_handles_labels()
+    rows = max(1, math.ceil(len(labels) / ncols))
+    bottom_in = _X_LABEL_IN + rows * _LEGEND_ROW_IN * fontsize / 8.5 + 0.08
+    fig.subplots_adjust(bottom=bottom_in / fig.get_figheight())
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.02),
+               ncols=ncols, fontsize=fontsize, frameon=False)
 
 
 #: rc_context changes matplotlib's global settings: one rendering at a time per process.
@@ -305,7 +321,7 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     ax.set_xlabel(_x_label(path))
     ax.set_ylabel("symptom score (0-10)")
     ax.set_title(_title(path, "symptom score"), fontsize=11)
-    _legend(ax)
+    legend_below(ax)
     return render(fig)
 
 
@@ -324,5 +340,5 @@ def concentration_plot_svg(request: RecommendationRequest,
     ax.set_xlabel(_x_label(path))
     ax.set_ylabel("concentration (mg/L)")
     ax.set_title(_title(path, "concentration"), fontsize=11)
-    _legend(ax)
+    legend_below(ax)
     return render(fig)
