@@ -4,7 +4,7 @@
 
 Prints the requests sent, how many were answered 5xx, the conformance failures schemathesis
 found (status code, content type, body against the OpenAPI document) and anything forbidden in
-the server's output (see ``benchmarks/live_server.py``). The in-suite fuzz
+the server's output (see ``tests/live_server.py``). The in-suite fuzz
 (``tests/api/test_fuzz.py``) is the short version of this run.
 """
 
@@ -18,7 +18,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from live_server import forbidden_in, live_server
+from tests.live_server import forbidden_in, live_server
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")

@@ -7,11 +7,6 @@ A server that does not answer its health check in time stops the benchmark with 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -19,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.live_server import LiveServer, ServerDidNotStart
+
 REPO = Path(__file__).resolve().parent.parent
-START_TIMEOUT_S = 60.0
+__all__ = ["Load", "Server", "ServerDidNotStart", "drive"]
 
 
 @dataclass(frozen=True)
@@ -41,60 +38,13 @@ class Load:
                 f"p95 {self.p95_ms:6.1f} ms, errors {self.errors}")
 
 
-class ServerDidNotStart(SystemExit):
-    """The server under test never answered its health check (message carries its log)."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``uvicorn <app>`` on a free loopback port, with a temporary database; a context."""
+class Server(LiveServer):
+    """``uvicorn <app>`` with a temporary database, its log at warning level; a context that
+    raises :class:`ServerDidNotStart` (with the log's tail) when the app does not come up."""
 
     def __init__(self, app: str, health_path: str) -> None:
-        self.app, self.health_path = app, health_path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.ready_s = 0.0
-
-    def __enter__(self) -> Server:
-        import httpx
-
-        db = Path(tempfile.mkdtemp()) / "bench.db"
-        env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{db}",
-               "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'benchmarks'}"}
-        start = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port",
-             str(self.port), "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        while time.perf_counter() - start < START_TIMEOUT_S:
-            if self.proc.poll() is not None:
-                self._fail(f"exited with code {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + self.health_path, timeout=1).status_code == 200:
-                    self.ready_s = time.perf_counter() - start
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        self._fail(f"did not answer {self.health_path} within {START_TIMEOUT_S:.0f} s")
-        raise AssertionError("unreachable")
-
-    def _fail(self, why: str) -> None:
-        self.__exit__()
-        self.log.seek(0)
-        tail = "".join(self.log.readlines()[-20:])
-        raise ServerDidNotStart(f"server {self.app} {why}; its log:\n{tail}")
-
-    def __exit__(self, *_: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
+        super().__init__(app, health_path=health_path, log_level="warning",
+                         extra_path=(REPO / "benchmarks",))
 
 
 def drive(url: str, path: str, body: dict[str, object], clients: int, seconds: float) -> Load:

@@ -5,7 +5,7 @@
 Each client loops over plain recommendations, history fits, 1,000-patient comparisons, dosing
 grids and hostile bodies (each of which once answered 500), every one carrying a planted patient
 reference. Prints requests by status, dropped connections, latency percentiles per kind and
-anything forbidden in the server's output (see ``benchmarks/live_server.py``).
+anything forbidden in the server's output (see ``tests/live_server.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
 
-from live_server import PLANTED, forbidden_in, live_server
+from tests.live_server import PLANTED, forbidden_in, live_server
 
 PATIENT = {"weight_kg": 30, "patient_reference": PLANTED}
 HISTORY = {

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +18,7 @@ from typing import Any
 import pytest
 
 from optimizer.services.format import format_probability
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -34,45 +30,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server() -> Iterator[str]:
     """uvicorn on a free loopback port with its own SQLite file."""
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}"}
-    env.pop("DOSEOPT_API_KEY", None)
-    log_path = tmp / "server.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_for_health(url, proc, log_path)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _wait_for_health(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/v1/health", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start on {url}:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with LiveServer(log_level="warning") as live:
+        yield live.url
 
 
 @pytest.fixture(scope="module")

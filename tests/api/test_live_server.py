@@ -7,11 +7,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,48 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
-
-PLANTED = "PLANTED-REF-7Q4K"
-#: What a solver prints when its output is not silenced, and what a broken stream shows.
-FORBIDDEN = ("Running HiGHS", "HiGHS", "Solving report", "I/O operation on closed file",
-             "Traceback", PLANTED)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.live_server import FORBIDDEN, PLANTED, live_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    tmp = tmp_path_factory.mktemp("live")
-    port = _free_port()
-    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
-           "DOSEOPT_WORKERS": "1", "PYTHONPATH": str(REPO)}
-    env.pop("DOSEOPT_API_KEY", None)
-    log_path = tmp / "server.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "info"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/v1/health", timeout=2):
-                        break
-                except OSError:
-                    assert proc.poll() is None, log_path.read_text()
-                    assert time.monotonic() < deadline, "the server did not start"
-                    time.sleep(0.2)
-            yield url, log_path
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+def server() -> Iterator[tuple[str, Path]]:
+    with live_server() as (url, log_path):
+        yield url, log_path
 
 
 def call(url: str, method: str, path: str, body: Any = None) -> int:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -19,31 +17,16 @@ from typing import Any
 
 import psutil
 
-from tests.conftest import REPO
+from tests.live_server import LiveServer
 
 TIMEOUT_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{db}", "DOSEOPT_WORKERS": "1",
-           "DOSEOPT_BATCH_CLAIM_LEASE_S": "2", "PYTHONPATH": str(REPO)}
-    env.pop("DOSEOPT_API_KEY", None)
-    with log.open("ab") as out:  # the server keeps its own copy of the descriptor
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-             str(port), "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _until(lambda: _up(url) or proc.poll() is not None)
-    assert proc.poll() is None, log.read_text()
-    return proc, url
+    server = LiveServer(log_level="warning", database=db, log_path=log,
+                        env={"DOSEOPT_BATCH_CLAIM_LEASE_S": "2"}).__enter__()
+    assert server.proc is not None
+    return server.proc, server.url
 
 
 def _up(url: str) -> bool:
