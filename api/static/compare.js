@@ -4,18 +4,7 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-
-  function headers() {
-    const h = { "Content-Type": "application/json" };
-    const key = $("api_key").value.trim();
-    if (key) h["X-API-Key"] = key;
-    return h;
-  }
-
-  function num(id) {
-    const v = $(id).value.trim();
-    return v === "" ? null : Number(v);
-  }
+  const { jsonHeaders, num, list, clearErrors, showErrors } = window.doseoptForms;
 
   function buildRequest() {
     const syringes = {};
@@ -37,62 +26,9 @@
     return body;
   }
 
-  // ---- errors ----------------------------------------------------------------------------
-  function clearErrors() {
-    $("errors").hidden = true;
-    $("errors").textContent = "";
-    document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-  }
-
-  function labelFor(field) {
-    const path = String(field || "").replace(/\[\d+\]/g, "");
-    let best = null;
-    document.querySelectorAll("[data-field]").forEach((el) => {
-      const f = el.dataset.field;
-      if ((path === f || path.startsWith(f + ".")) && (!best || f.length > best.dataset.field.length)) {
-        best = el;
-      }
-    });
-    const label = best && best.id ? document.querySelector("label[for='" + best.id + "']") : null;
-    return label ? label.firstChild.textContent.trim() : null;
-  }
-
-  // One line in the analyst's words: the field's label, what was entered, what is allowed.
-  function inWords(item) {
-    const label = item.field ? labelFor(item.field) : null;
-    if (!label) return item.message || String(item);
-    const v = item.value;
-    const shown = v === null || v === undefined || v === "" ? "is missing"
-      : typeof v === "object" ? "is not valid" : "is " + v;
-    return label + " " + shown + "; allowed: " + item.allowed + ".";
-  }
-
-  function showErrors(items) {
-    const title = document.createElement("p");
-    title.textContent = "Please correct the following:";
-    const ul = document.createElement("ul");
-    let first = null;
-    items.forEach((item) => {
-      const li = document.createElement("li");
-      li.textContent = inWords(item);
-      ul.appendChild(li);
-      const field = String(item.field || "").replace(/\[\d+\].*$/, "");
-      document.querySelectorAll("[data-field]").forEach((el) => {
-        if (field && (el.dataset.field === field || el.dataset.field.startsWith(field + ".") ||
-                      field.startsWith(el.dataset.field + "."))) {
-          el.setAttribute("aria-invalid", "true");
-          first = first || el;
-        }
-      });
-    });
-    $("errors").replaceChildren(title, ul);
-    $("errors").hidden = false;
-    (first || $("errors")).focus();
-  }
-
   // ---- the result: the server writes the cells, headers and their meanings ---------------
   async function post(path, body) {
-    const res = await fetch(path, { method: "POST", headers: headers(),
+    const res = await fetch(path, { method: "POST", headers: jsonHeaders(),
                                     body: JSON.stringify(body) });
     if (!res.ok) throw new Error(path + " " + res.status);
     return res;
@@ -135,14 +71,6 @@
     link.remove();
   }
 
-  function list(el, lines) {
-    el.replaceChildren(...lines.map((line) => {
-      const li = document.createElement("li");
-      li.textContent = line;
-      return li;
-    }));
-  }
-
   function plotState(message, busy) {
     $("plot-cost-box").setAttribute("aria-busy", busy ? "true" : "false");
     $("plot-cost-status").textContent = message;
@@ -153,7 +81,7 @@
   async function plot(body, view) {
     plotState("Drawing the plot…", true);
     const res = await fetch("/v1/comparisons/plot?kind=cost",
-                            { method: "POST", headers: headers(), body: JSON.stringify(body) });
+                            { method: "POST", headers: jsonHeaders(), body: JSON.stringify(body) });
     if (!res.ok) { plotState("The plot could not be drawn (" + res.status + ").", false); return; }
     const img = $("plot-cost"), blob = await res.blob();
     img.alt = "Cost against share controlled for " +
@@ -173,7 +101,7 @@
     try {
       const body = buildRequest();
       const res = await fetch("/v1/comparisons",
-                              { method: "POST", headers: headers(), body: JSON.stringify(body) });
+                              { method: "POST", headers: jsonHeaders(), body: JSON.stringify(body) });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {
         $("result").hidden = true;

@@ -4,20 +4,11 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  const { jsonHeaders, num, list, clearErrors } = window.doseoptForms;
+  // the API's own messages, which name the band edge, beside the inputs they concern
+  const showErrors = (items) => window.doseoptForms.showErrors(items, { words: false });
   const ENDPOINT = "/v1/ige-table";
   let lastBody = null;  // the request behind the table on show (the CSV repeats it)
-
-  function headers() {
-    const h = { "Content-Type": "application/json" };
-    const key = $("api_key").value.trim();
-    if (key) h["X-API-Key"] = key;
-    return h;
-  }
-
-  function num(id) {
-    const v = $(id).value.trim();
-    return v === "" ? null : Number(v);
-  }
 
   // "20, 25;30 40" -> [20, 25, 30, 40]; anything that is not a number is a problem to show.
   function numbers(id, field, what, problems) {
@@ -49,56 +40,6 @@
       },
       label: $("label").value,
     };
-  }
-
-  // ---- errors ----------------------------------------------------------------------------
-  function clearErrors() {
-    $("errors").hidden = true;
-    $("errors").textContent = "";
-    document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-    document.querySelectorAll(".field-error").forEach((el) => {
-      el.hidden = true;
-      el.textContent = "";
-    });
-  }
-
-  // The inputs an error belongs to: data-field, or one of the names in data-also (errors that
-  // name a single patient's field, raised for one band edge).
-  function inputsFor(field) {
-    const name = String(field || "").replace(/\[\d+\].*$/, "");
-    if (!name) return [];
-    return Array.from(document.querySelectorAll("[data-field]")).filter((el) => {
-      const names = [el.dataset.field].concat((el.dataset.also || "").split(/\s+/));
-      return names.some((n) => n && (n === name || name.startsWith(n + ".") ||
-                                     n.startsWith(name + ".")));
-    });
-  }
-
-  function showErrors(items) {
-    const title = document.createElement("p");
-    title.textContent = "Please correct the following:";
-    const ul = document.createElement("ul");
-    let first = null;
-    items.forEach((item) => {
-      const message = item.message || String(item);
-      const li = document.createElement("li");
-      li.textContent = message;
-      ul.appendChild(li);
-      inputsFor(item.field).forEach((el) => {
-        const box = el.closest("details");
-        if (box) box.open = true;
-        el.setAttribute("aria-invalid", "true");
-        const note = $(el.id + "-error");
-        if (note) {
-          note.textContent = (note.textContent ? note.textContent + " " : "") + message;
-          note.hidden = false;
-        }
-        first = first || el;
-      });
-    });
-    $("errors").replaceChildren(title, ul);
-    $("errors").hidden = false;
-    (first || $("errors")).focus();
   }
 
   async function problemsOf(res) {
@@ -197,14 +138,6 @@
         " labelled cells have no grid option.";
   }
 
-  function list(el, lines) {
-    el.replaceChildren(...lines.map((line) => {
-      const li = document.createElement("li");
-      li.textContent = line;
-      return li;
-    }));
-  }
-
   // ---- actions ---------------------------------------------------------------------------
   async function submit(event) {
     event.preventDefault();
@@ -220,7 +153,7 @@
     $("busy").textContent = "Computing the grid…";
     try {
       const res = await fetch(ENDPOINT,
-                              { method: "POST", headers: headers(), body: JSON.stringify(body) });
+                              { method: "POST", headers: jsonHeaders(), body: JSON.stringify(body) });
       if (!res.ok) {
         $("result").hidden = true;
         lastBody = null;
@@ -249,7 +182,7 @@
     $("busy").textContent = "Preparing the CSV…";
     try {
       const res = await fetch(ENDPOINT + "?format=csv",
-                              { method: "POST", headers: headers(), body: JSON.stringify(lastBody) });
+                              { method: "POST", headers: jsonHeaders(), body: JSON.stringify(lastBody) });
       if (!res.ok) {
         showErrors(await problemsOf(res));
         $("busy").textContent = "";

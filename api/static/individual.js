@@ -4,6 +4,7 @@
 
 window.doseoptIndividual = (function () {
   const $ = (id) => document.getElementById(id);
+  const { list } = window.doseoptForms;
 
   const NAMES = {
     ec50_mg_per_l: ["EC50", " mg/L"],
@@ -24,14 +25,6 @@ window.doseoptIndividual = (function () {
       cell.textContent = v;
       tr.appendChild(cell);
     });
-  }
-
-  function list(el, lines) {
-    el.replaceChildren(...lines.map((line) => {
-      const li = document.createElement("li");
-      li.textContent = line;
-      return li;
-    }));
   }
 
   // How far the data moved a parameter, in words a clinician can read.

@@ -4,6 +4,7 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  const { headers, num, list, clearErrors, showErrors } = window.doseoptForms;
   let support = null; // which optional request fields this server accepts
 
   async function requestFields() {
@@ -16,13 +17,6 @@
       Object.keys(props).forEach((k) => support.add(k));
     } catch (e) { /* unknown: send only the core fields */ }
     return support;
-  }
-
-  function headers(extra) {
-    const h = Object.assign({}, extra || {});
-    const key = $("api_key").value.trim();
-    if (key) h["X-API-Key"] = key;
-    return h;
   }
 
   // ---- editable rows -------------------------------------------------------------------
@@ -89,12 +83,6 @@
     return issues;
   }
 
-  // ---- the request ---------------------------------------------------------------------
-  function num(id) {
-    const v = $(id).value.trim();
-    return v === "" ? null : Number(v);
-  }
-
   function today() {  // the clinician's local calendar date, YYYY-MM-DD
     const d = new Date();
     return [d.getFullYear(), String(d.getMonth() + 1).padStart(2, "0"),
@@ -140,66 +128,6 @@
     return { body: body, historySent: historySent, anyHistory: dosesGiven.length + scores.length };
   }
 
-  // ---- errors ----------------------------------------------------------------------------
-  function clearErrors() {
-    $("errors").hidden = true;
-    $("errors").textContent = "";
-    document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-  }
-
-  // The label the clinician sees for a request field ("patient.weight_kg" -> "Body weight
-  // (kg)"), read from the form itself so messages and labels always agree.
-  function labelFor(field) {
-    const path = String(field || "").replace(/\[\d+\]/g, "");
-    let best = null;
-    document.querySelectorAll("[data-field]").forEach((el) => {
-      const f = el.dataset.field;
-      if ((path === f || path.startsWith(f + ".")) && (!best || f.length > best.dataset.field.length)) {
-        best = el;
-      }
-    });
-    if (!best) return null;
-    const label = best.id ? document.querySelector("label[for='" + best.id + "']") : null;
-    const text = label ? label.firstChild.textContent : best.closest("fieldset")
-      ?.querySelector("legend")?.textContent;
-    return text ? text.trim() : null;
-  }
-
-  // One line in the clinician's words: the field's label, what was entered, what is allowed.
-  function inWords(item) {
-    if (item.input || !item.field) return item.message || String(item);
-    const label = labelFor(item.field);
-    if (!label) return item.message;
-    const v = item.value;
-    const shown = v === null || v === undefined || v === "" ? "is missing"
-      : typeof v === "object" ? "is not valid" : "is " + v;
-    return label + " " + shown + "; allowed: " + item.allowed + ".";
-  }
-
-  function showErrors(items) {
-    const box = $("errors");
-    const title = document.createElement("p");
-    title.textContent = "Please correct the following:";
-    const list = document.createElement("ul");
-    let first = null;
-    items.forEach((item) => {
-      const li = document.createElement("li");
-      li.textContent = inWords(item);
-      list.appendChild(li);
-      if (item.input) { item.input.setAttribute("aria-invalid", "true"); first = first || item.input; }
-      const field = String(item.field || "").replace(/\[\d+\].*$/, "");
-      document.querySelectorAll("[data-field]").forEach((el) => {
-        if (field && (el.dataset.field === field || field.startsWith(el.dataset.field + "."))) {
-          const target = el.tagName === "INPUT" ? el : el.querySelector("input");
-          if (target) { target.setAttribute("aria-invalid", "true"); first = first || target; }
-        }
-      });
-    });
-    box.replaceChildren(title, list);
-    box.hidden = false;
-    (first || box).focus();
-  }
-
   // ---- the result ------------------------------------------------------------------------
   function fill(dl, pairs) {
     dl.replaceChildren();
@@ -208,14 +136,6 @@
       dt.textContent = k; dd.textContent = v;
       dl.append(dt, dd);
     });
-  }
-
-  function list(el, lines) {
-    el.replaceChildren(...lines.map((line) => {
-      const li = document.createElement("li");
-      li.textContent = line;
-      return li;
-    }));
   }
 
   function nextDates(interval) {

@@ -73,7 +73,7 @@ def test_the_page_is_served_at_the_root_with_a_label_on_every_input() -> None:
 
 
 def test_the_page_needs_no_outside_network_and_has_no_inline_script_or_style() -> None:
-    for path in (*(STATIC / n for n in ("page.js", "individual.js", "page.css", "report.css",
+    for path in (*(STATIC / n for n in ("forms.js", "page.js", "individual.js", "page.css", "report.css",
                                           "compare.js")),
                  *TEMPLATES.glob("*.html")):
         text = path.read_text(encoding="utf-8")
