@@ -3,9 +3,11 @@
 
 from .bundle_in import (
     ACCEPTED_RESOURCES,
+    MAX_AGE_YEARS,
     FhirImport,
     locate,
     read_bundle,
+    relocated,
 )
 from .bundle_out import (
     DECISION_SUPPORT_NOTE,
@@ -34,9 +36,11 @@ from .observations_in import (
     ObservationReader,
 )
 from .resources_in import (
+    Administered,
     administered_dose_mg,
     codings,
     effective_date,
+    effective_element,
     has_code,
     is_omalizumab,
     mass_mg,
@@ -47,6 +51,7 @@ from .resources_in import (
 __all__ = [
     "ACCEPTED_RESOURCES",
     "ATC",
+    "Administered",
     "BODY_WEIGHT_CODES",
     "Code",
     "DECISION_SUPPORT_NOTE",
@@ -55,6 +60,7 @@ __all__ = [
     "DOSEOPT_WARNING",
     "FhirImport",
     "LOINC",
+    "MAX_AGE_YEARS",
     "OMALIZUMAB_CODES",
     "OMALIZUMAB_NAMES",
     "ObservationReader",
@@ -68,6 +74,7 @@ __all__ = [
     "administered_dose_mg",
     "codings",
     "effective_date",
+    "effective_element",
     "has_code",
     "is_omalizumab",
     "locate",
@@ -76,5 +83,6 @@ __all__ = [
     "parse_code",
     "read_bundle",
     "recommendation_bundle",
+    "relocated",
     "weight_kg",
 ]

@@ -27,16 +27,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
 from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.fhir.codes import SCORE_CODE, Code
 from optimizer.fhir.observations_in import ObservationReader
-from optimizer.fhir.resources_in import administered_dose_mg, is_omalizumab
+from optimizer.fhir.resources_in import Administered, administered_dose_mg, is_omalizumab
 from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.schemas.validation import describe_error, ordered_errors
 
-__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "locate", "read_bundle"]
+__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "MAX_AGE_YEARS", "locate", "read_bundle",
+           "relocated"]
 
 #: Resource types a request bundle may hold; anything else is refused (nothing is dropped
 #: silently from a patient's record).
@@ -58,13 +60,30 @@ class FhirImport:
     age_years: int | None = None
     patient_reference: str | None = None
     notes: list[AnswerWarning] = field(default_factory=list)
+    #: Element -> number as written, for amounts converted to the request's units.
+    written: dict[str, float] = field(default_factory=dict)
 
     def locate(self, request_field: str) -> str:
         """The bundle element behind a request field (the field itself when none is)."""
         return locate(self.origins, request_field)
 
     def relocate(self, exc: InputError) -> InputError:
-        return InputError(self.locate(exc.field), exc.value, exc.allowed)
+        """``exc`` (about a request field) as an error about the bundle element behind it."""
+        return relocated(self.origins, self.written, exc.field, exc.value, exc.allowed)
+
+
+def relocated(origins: dict[str, str], written: dict[str, float], request_field: str,
+              value: Any, allowed: str) -> InputError:
+    """An error on a request field placed on its bundle element, with the element's value as
+    written when a unit was converted (the converted figure is given in ``allowed``)."""
+    element = locate(origins, request_field)
+    if element in written and element != request_field:
+        as_written = written[element]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and as_written != value:
+            allowed = f"{allowed} ({request_field}, read as {value:g} after unit conversion)"
+        value = as_written
+    return InputError(element, value, allowed)
 
 
 def locate(origins: dict[str, str], request_field: str) -> str:
@@ -151,29 +170,54 @@ def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> 
     return medications[ref]
 
 
-def _options(resource: Any, at: str, origins: dict[str, str]) -> dict[str, Any]:
-    """A Parameters resource as request fields: name = dotted field path, value[x] = value."""
-    out: dict[str, Any] = {}
+def _value(p: Any) -> tuple[Any, str | None]:
+    """A parameter's value[x] and its element name (``valueDecimal``), or ``({}, None)``."""
+    for key, v in p:
+        if key.startswith("value") and not key.endswith("__ext") and v is not None:
+            return _plain(v), key
+    return {}, None
+
+
+def _clash(name: str, seen: dict[str, str]) -> str | None:
+    """The element of an earlier parameter that sets ``name`` too, or a field it lies inside
+    (``plan`` and ``plan.horizon_weeks``); list fields may repeat their name."""
+    for other, element in seen.items():
+        same = other == name and name not in _LIST_FIELDS
+        if same or other.startswith(name + ".") or name.startswith(other + "."):
+            return element
+    return None
+
+
+def _options(resource: Any, at: str, origins: dict[str, str], seen: dict[str, str],
+             out: dict[str, Any]) -> None:
+    """A Parameters resource as request fields: name = dotted field path, value[x] = value.
+
+    ``seen`` holds the names already set in this bundle (name -> element): a name set twice,
+    here or in another Parameters resource, is refused naming both elements."""
     for j, p in enumerate(resource.parameter or []):
-        name = str(p.name)
+        name, here = str(p.name), f"{at}.parameter[{j}]"
         if name.split(".")[0] in _FROM_RESOURCES:
-            raise InputError(f"{at}.parameter[{j}].name", name,
+            raise InputError(f"{here}.name", name,
                              "a question option (threshold_score, plan.horizon_weeks, ...): "
                              "patient and history come from the bundle's resources")
-        values = [v for k, v in p if k.startswith("value") and not k.endswith("__ext")
-                  and v is not None]
-        value: Any = _plain(values[0]) if values else {}
+        first = _clash(name, seen)
+        if first is not None:
+            raise InputError(here, name, f"each option set once: {first} sets it already "
+                                         "(remove one of the two parameters)")
+        value, key = _value(p)
+        element = f"{here}.{key}" if key else here
+        seen.setdefault(name, here)
         node = out
         *parents, leaf = name.split(".")
         for part in parents:
             node = node.setdefault(part, {})
         if name in _LIST_FIELDS:
             node.setdefault(leaf, []).append(value)
-            origins[f"{name}[{len(node[leaf]) - 1}]"] = f"{at}.parameter[{j}]"
+            origins[f"{name}[{len(node[leaf]) - 1}]"] = element
+            origins.setdefault(name, here)
         else:
             node[leaf] = value
-        origins.setdefault(name, f"{at}.parameter[{j}]")
-    return out
+            origins[name] = element
 
 
 @dataclass
@@ -184,8 +228,9 @@ class _Entries:
     observations: ObservationReader
     origins: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    doses: list[tuple[dt.date, float, str]] = field(default_factory=list)
+    doses: list[Administered] = field(default_factory=list)
     patient: tuple[str, Any, str] | None = None   # reference, birth date, element path
+    names: dict[str, str] = field(default_factory=dict)   # Parameters name -> element
 
     def add(self, i: int, full_url: str | None, r: Any) -> None:
         at, kind = f"Bundle.entry[{i}].resource", r.get_resource_type()
@@ -204,30 +249,37 @@ class _Entries:
                                  "(docs/fhir.md); send only omalizumab doses")
             given = administered_dose_mg(r, at)
             if given is not None:
-                self.doses.append((*given, at))
+                self.doses.append(given)
         elif kind == "Observation":
             self.observations.add(r, at)
         elif kind == "Parameters":
-            self.options.update(_options(r, at, self.origins))
+            _options(r, at, self.origins, self.names, self.options)
 
     def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
         """The request's fields (and the evaluation date used to pick the weight)."""
-        doses = sorted(self.doses, key=lambda d: d[0])
-        dates = [d for d, _, _ in doses] + self.observations.history_dates()
+        doses = sorted(self.doses, key=lambda d: d.date)
+        dates = [d.date for d in doses] + self.observations.history_dates()
         raw = self.options.get("evaluation_date")
         evaluation = (_date(raw, self.origins["evaluation_date"]) if raw is not None
                       else max(dates) if dates else None)
-        patient = self.observations.patient_fields(evaluation, doses[0][0] if doses else None,
+        patient = self.observations.patient_fields(evaluation, doses[0].date if doses else None,
                                                    self.origins)
-        for k, (_, _, at) in enumerate(doses):
-            self.origins[f"history.doses[{k}]"] = at
-            self.origins[f"history.doses[{k}].date"] = f"{at}.effectiveDateTime"
-        history = {"doses": [{"date": d.isoformat(), "dose_mg": mg} for d, mg, _ in doses],
+        for k, d in enumerate(doses):
+            self.origins[f"history.doses[{k}]"] = d.date_element.split(".resource.")[0] + \
+                ".resource"
+            self.origins[f"history.doses[{k}].date"] = d.date_element
+            self.origins[f"history.doses[{k}].dose_mg"] = d.dose_element
+        history = {"doses": [{"date": d.date.isoformat(), "dose_mg": d.dose_mg} for d in doses],
                    "observations": self.observations.history(self.origins)}
         return {**self.options, "patient": patient, "history": history}, evaluation
 
     def notes(self) -> list[AnswerWarning]:
         return list(self.observations.ignored)
+
+    def written(self) -> dict[str, float]:
+        """Element -> number as written, for the amounts converted to the request's units."""
+        out = {d.dose_element: d.written for d in self.doses}
+        return {**out, **self.observations.written}
 
 
 def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
@@ -241,20 +293,22 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
         entries.add(i, url, r)
     data, evaluation = entries.request_data()
     patient = entries.patient
-    age = _age(patient[1] if patient else None, evaluation or dt.date.today())
-    if age is not None and patient is not None:
+    age = None
+    if patient is not None and patient[1] is not None:
+        age = _age(patient[1], evaluation or dt.date.today(), f"{patient[2]}.birthDate")
         data["patient"] = {**data["patient"], "age_years": float(age)}
         entries.origins["patient.age_years"] = f"{patient[2]}.birthDate"
+    written = entries.written()
     try:
         request = RecommendationRequest.model_validate(data)
     except ValidationError as exc:
         err = ordered_errors(exc.errors())[0]
         name, allowed = describe_error(err, drop_root=False)
-        raise InputError(locate(entries.origins, name), _plain(err.get("input")),
-                         allowed) from None
+        raise relocated(entries.origins, written, name, _plain(err.get("input")),
+                        allowed) from None
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,
-                      notes=entries.notes())
+                      notes=entries.notes(), written=written)
 
 
 def _date(value: Any, element: str) -> dt.date:
@@ -265,11 +319,35 @@ def _date(value: Any, element: str) -> dt.date:
         raise InputError(element, value, "an ISO date or date-time") from None
 
 
-def _age(birth: Any, on: dt.date | None) -> int | None:
-    """Whole years from a birth date (a year alone counts from 1 January) to ``on``."""
-    if on is None or birth is None:
-        return None
+#: Oldest age read from a birth date, years (the request's limit on ``patient.age_years``).
+MAX_AGE_YEARS = 120
+
+
+def _age(birth: Any, on: dt.date, element: str) -> int:
+    """Whole years from a birth date (a year alone counts from 1 January, a year and month
+    from the 1st) to ``on``. Raises InputError at ``element`` for a birth date before
+    :data:`~optimizer.core.dates.EARLIEST_DATE`, after ``on`` (the evaluation date) or more
+    than :data:`MAX_AGE_YEARS` before it."""
     if not isinstance(birth, dt.date):
         parts = [int(p) for p in str(birth).split("-")]
         birth = dt.date(parts[0], parts[1] if len(parts) > 1 else 1, 1)
-    return int(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+    age = int(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+    if not EARLIEST_DATE <= birth <= min(on, LATEST_DATE) or age > MAX_AGE_YEARS:
+        oldest = max(EARLIEST_DATE, _earliest_birth(on))
+        raise InputError(element, birth.isoformat(),
+                         f"a date from {oldest.isoformat()} to {on.isoformat()}: not after "
+                         f"the evaluation date, at most {MAX_AGE_YEARS} years before it, and "
+                         f"within {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
+    return age
+
+
+def _earliest_birth(day: dt.date) -> dt.date:
+    """The earliest birth date whose age on ``day`` is at most :data:`MAX_AGE_YEARS`: the
+    day after the same calendar day ``MAX_AGE_YEARS + 1`` years earlier (28 February for a
+    29 February)."""
+    year = day.year - MAX_AGE_YEARS - 1
+    try:
+        back = day.replace(year=year)
+    except ValueError:
+        back = day.replace(year=year, day=28)
+    return back + dt.timedelta(days=1)
