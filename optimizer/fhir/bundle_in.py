@@ -22,6 +22,7 @@ error on a request field back into the element it came from.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,9 @@ def locate(origins: dict[str, str], request_field: str) -> str:
         return origins[request_field]
     for key in sorted(origins, key=len, reverse=True):
         if request_field.startswith((key + ".", key + "[")):
+            return origins[key]
+    for key in origins:   # an error on a group (target) set by its fields (target.kind)
+        if key.startswith((request_field + ".", request_field + "[")):
             return origins[key]
     return request_field
 
@@ -170,10 +174,28 @@ def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> 
     return medications[ref]
 
 
-def _value(p: Any) -> tuple[Any, str | None]:
-    """A parameter's value[x] and its element name (``valueDecimal``), or ``({}, None)``."""
+#: value[x] types a Parameters option may use: the primitive types (an option is a number, a
+#: word, a yes/no or a date); a complex type (valueQuantity, valuePeriod, ...) is refused.
+_OPTION_VALUES = ("valueBoolean", "valueCode", "valueDate", "valueDateTime", "valueDecimal",
+                  "valueId", "valueInteger", "valuePositiveInt", "valueString",
+                  "valueUnsignedInt")
+#: A dotted option name: field names of the request joined by dots.
+_OPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _value(p: Any, here: str) -> tuple[Any, str | None]:
+    """A parameter's value[x] and its element name (``valueDecimal``), or ``({}, None)``
+    without one (an option group such as ``plan`` switched on with its defaults)."""
+    if p.part or p.resource is not None:
+        element = "part" if p.part else "resource"
+        raise InputError(f"{here}.{element}", f"a parameter with {element}",
+                         "a parameter with a name and one value[x]: options are named by "
+                         "their dotted path (plan.horizon_weeks), not nested")
     for key, v in p:
         if key.startswith("value") and not key.endswith("__ext") and v is not None:
+            if key not in _OPTION_VALUES:
+                raise InputError(f"{here}.{key}", f"a {key.removeprefix('value')}",
+                                 f"a value of a primitive type: {', '.join(_OPTION_VALUES)}")
             return _plain(v), key
     return {}, None
 
@@ -204,7 +226,11 @@ def _options(resource: Any, at: str, origins: dict[str, str], seen: dict[str, st
         if first is not None:
             raise InputError(here, name, f"each option set once: {first} sets it already "
                                          "(remove one of the two parameters)")
-        value, key = _value(p)
+        if not _OPTION_NAME.fullmatch(name):
+            raise InputError(f"{here}.name", name,
+                             "a request field's dotted path (threshold_score, "
+                             "plan.horizon_weeks, ...; docs/fhir.md)")
+        value, key = _value(p, here)
         element = f"{here}.{key}" if key else here
         seen.setdefault(name, here)
         node = out
@@ -262,6 +288,10 @@ class _Entries:
         raw = self.options.get("evaluation_date")
         evaluation = (_date(raw, self.origins["evaluation_date"]) if raw is not None
                       else max(dates) if dates else None)
+        if evaluation is None:
+            raise InputError("Bundle.entry", None,
+                             "a dated omalizumab administration or score Observation, or a "
+                             "Parameters entry evaluation_date: the date the question is asked")
         patient = self.observations.patient_fields(evaluation, doses[0].date if doses else None,
                                                    self.origins)
         for k, d in enumerate(doses):
@@ -312,11 +342,16 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
 
 
 def _date(value: Any, element: str) -> dt.date:
+    """The evaluation date of a Parameters entry, within the service's date range."""
     day = calendar_date(value)
     try:
-        return day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+        out = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
     except ValueError:
         raise InputError(element, value, "an ISO date or date-time") from None
+    if not EARLIEST_DATE <= out <= LATEST_DATE:
+        raise InputError(element, out.isoformat(), f"a date from {EARLIEST_DATE.isoformat()} "
+                                                   f"to {LATEST_DATE.isoformat()}")
+    return out
 
 
 #: Oldest age read from a birth date, years (the request's limit on ``patient.age_years``).

@@ -58,6 +58,10 @@ class ObservationReader:
         """Read one Observation at the bundle path ``at`` (refusals name its elements)."""
         if str(r.status or "") in _SKIPPED:
             return
+        if r.code is None:
+            raise InputError(f"{at}.code", None, "what was observed (Observation.code, 1..1 in "
+                                                 "FHIR R4): body weight, total IgE, the symptom "
+                                                 "score or symptomatic (docs/fhir.md)")
         day = effective_date(r, at)
         assert day is not None
         if has_code(r.code, BODY_WEIGHT_CODES):

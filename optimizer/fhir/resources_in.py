@@ -86,7 +86,8 @@ def effective_date(resource: Any, at: str, *, required: bool = True) -> dt.date 
         if not required:
             return None
         raise InputError(f"{at}.effectiveDateTime", None,
-                         "the date and time of the event (effectiveDateTime)")
+                         "the date and time of the event (effectiveDateTime, or "
+                         "effectivePeriod.start)")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
