@@ -35,6 +35,9 @@ from .codes import (
 from .observations_in import (
     ObservationReader,
 )
+from .parameters_in import (
+    read_options,
+)
 from .resources_in import (
     Administered,
     administered_dose_mg,
@@ -45,6 +48,7 @@ from .resources_in import (
     is_omalizumab,
     mass_mg,
     number,
+    plain_value,
     weight_kg,
 )
 
@@ -81,7 +85,9 @@ __all__ = [
     "mass_mg",
     "number",
     "parse_code",
+    "plain_value",
     "read_bundle",
+    "read_options",
     "recommendation_bundle",
     "relocated",
     "weight_kg",

@@ -22,7 +22,6 @@ error on a request field back into the element it came from.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,13 @@ from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.fhir.codes import SCORE_CODE, Code
 from optimizer.fhir.observations_in import ObservationReader
-from optimizer.fhir.resources_in import Administered, administered_dose_mg, is_omalizumab
+from optimizer.fhir.parameters_in import read_options
+from optimizer.fhir.resources_in import (
+    Administered,
+    administered_dose_mg,
+    is_omalizumab,
+    plain_value,
+)
 from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.schemas.validation import describe_error, ordered_errors
@@ -46,10 +51,6 @@ __all__ = ["ACCEPTED_RESOURCES", "FhirImport", "MAX_AGE_YEARS", "locate", "read_
 ACCEPTED_RESOURCES = ("Patient", "Observation", "MedicationAdministration",
                       "MedicationStatement", "Medication", "Parameters")
 _MEDICATION_USE = ("MedicationAdministration", "MedicationStatement")
-#: Request fields a ``Parameters`` resource may not set: the bundle's resources give them.
-_FROM_RESOURCES = ("patient", "history")
-#: Fields that are lists even when given once.
-_LIST_FIELDS = ("dose_options_mg", "plan.clinic_weekdays")
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _validate_bundle(body: Any) -> Any:
         return Bundle.model_validate(body)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(_bundle_path(tuple(err["loc"])), _plain(err.get("input")),
+        raise InputError(_bundle_path(tuple(err["loc"])), plain_value(err.get("input")),
                          str(err.get("msg", "valid FHIR R4"))) from None
     except (KeyError, TypeError):  # the library's own failure on a nested resource type
         raise InputError(_nested_type_error(entries), "an unknown resourceType",
@@ -152,14 +153,6 @@ def _nested_type_error(entries: list[Any]) -> str:
     return "Bundle.entry"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return value
-    return float(value) if hasattr(value, "as_tuple") else str(value)[:200]
-
-
 def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> Any:
     if resource.medicationCodeableConcept is not None:
         return resource.medicationCodeableConcept
@@ -172,78 +165,6 @@ def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> 
                          "a reference to a Medication in this bundle (fullUrl or Medication/id)"
                          " or contained in the resource")
     return medications[ref]
-
-
-#: value[x] types a Parameters option may use: the primitive types (an option is a number, a
-#: word, a yes/no or a date); a complex type (valueQuantity, valuePeriod, ...) is refused.
-_OPTION_VALUES = ("valueBoolean", "valueCode", "valueDate", "valueDateTime", "valueDecimal",
-                  "valueId", "valueInteger", "valuePositiveInt", "valueString",
-                  "valueUnsignedInt")
-#: A dotted option name: field names of the request joined by dots.
-_OPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-
-
-def _value(p: Any, here: str) -> tuple[Any, str | None]:
-    """A parameter's value[x] and its element name (``valueDecimal``), or ``({}, None)``
-    without one (an option group such as ``plan`` switched on with its defaults)."""
-    if p.part or p.resource is not None:
-        element = "part" if p.part else "resource"
-        raise InputError(f"{here}.{element}", f"a parameter with {element}",
-                         "a parameter with a name and one value[x]: options are named by "
-                         "their dotted path (plan.horizon_weeks), not nested")
-    for key, v in p:
-        if key.startswith("value") and not key.endswith("__ext") and v is not None:
-            if key not in _OPTION_VALUES:
-                raise InputError(f"{here}.{key}", f"a {key.removeprefix('value')}",
-                                 f"a value of a primitive type: {', '.join(_OPTION_VALUES)}")
-            return _plain(v), key
-    return {}, None
-
-
-def _clash(name: str, seen: dict[str, str]) -> str | None:
-    """The element of an earlier parameter that sets ``name`` too, or a field it lies inside
-    (``plan`` and ``plan.horizon_weeks``); list fields may repeat their name."""
-    for other, element in seen.items():
-        same = other == name and name not in _LIST_FIELDS
-        if same or other.startswith(name + ".") or name.startswith(other + "."):
-            return element
-    return None
-
-
-def _options(resource: Any, at: str, origins: dict[str, str], seen: dict[str, str],
-             out: dict[str, Any]) -> None:
-    """A Parameters resource as request fields: name = dotted field path, value[x] = value.
-
-    ``seen`` holds the names already set in this bundle (name -> element): a name set twice,
-    here or in another Parameters resource, is refused naming both elements."""
-    for j, p in enumerate(resource.parameter or []):
-        name, here = str(p.name), f"{at}.parameter[{j}]"
-        if name.split(".")[0] in _FROM_RESOURCES:
-            raise InputError(f"{here}.name", name,
-                             "a question option (threshold_score, plan.horizon_weeks, ...): "
-                             "patient and history come from the bundle's resources")
-        first = _clash(name, seen)
-        if first is not None:
-            raise InputError(here, name, f"each option set once: {first} sets it already "
-                                         "(remove one of the two parameters)")
-        if not _OPTION_NAME.fullmatch(name):
-            raise InputError(f"{here}.name", name,
-                             "a request field's dotted path (threshold_score, "
-                             "plan.horizon_weeks, ...; docs/fhir.md)")
-        value, key = _value(p, here)
-        element = f"{here}.{key}" if key else here
-        seen.setdefault(name, here)
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if name in _LIST_FIELDS:
-            node.setdefault(leaf, []).append(value)
-            origins[f"{name}[{len(node[leaf]) - 1}]"] = element
-            origins.setdefault(name, here)
-        else:
-            node[leaf] = value
-            origins[name] = element
 
 
 @dataclass
@@ -279,7 +200,7 @@ class _Entries:
         elif kind == "Observation":
             self.observations.add(r, at)
         elif kind == "Parameters":
-            _options(r, at, self.origins, self.names, self.options)
+            read_options(r, at, self.origins, self.names, self.options)
 
     def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
         """The request's fields (and the evaluation date used to pick the weight)."""
@@ -334,7 +255,7 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     except ValidationError as exc:
         err = ordered_errors(exc.errors())[0]
         name, allowed = describe_error(err, drop_root=False)
-        raise relocated(entries.origins, written, name, _plain(err.get("input")),
+        raise relocated(entries.origins, written, name, plain_value(err.get("input")),
                         allowed) from None
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,

@@ -25,6 +25,7 @@ __all__ = [
     "is_omalizumab",
     "mass_mg",
     "number",
+    "plain_value",
     "weight_kg",
 ]
 
@@ -60,6 +61,16 @@ def is_omalizumab(concept: Any) -> bool:
     """Omalizumab by a listed code, or by its name where no listed code is given."""
     return concept is not None and (has_code(concept, OMALIZUMAB_CODES)
                                     or _names_omalizumab(concept))
+
+
+def plain_value(value: Any) -> Any:
+    """A value read by the library as JSON for an error: dates as ISO text, decimals as
+    floats, anything else as short text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    return float(value) if hasattr(value, "as_tuple") else str(value)[:200]
 
 
 def number(value: Any) -> float:
