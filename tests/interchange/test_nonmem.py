@@ -195,3 +195,23 @@ def test_an_error_after_reading_names_the_row(question_only: Path, tmp_path: Pat
     assert origins["history.doses[1].dose_mg"] == "row 4 (AMT)"
     assert origins["history.observations[0].symptomatic"] == "row 5 (DV)"
     assert origins["patient.weight_kg"] == "row 5 (WT)"
+
+
+HEADER = "ID,TIME,AMT,DV,EVID,MDV,CMT,WT,DATE\n"
+ROWS = ["1,0,300,0,1,1,1,30,2020-01-06", "1,28,0,1,0,0,3,30,2020-02-03",
+        "1,28,300,0,1,1,1,30,2020-02-03"]
+
+
+@pytest.mark.parametrize(("row", "field", "allowed"), [
+    ("1,28,0,1,0,0,3.5,30,2020-02-03", "row 4 (CMT)", "a whole number"),
+    ("1,28,0,1,0.5,0,3,30,2020-02-03", "row 4 (EVID)", "a whole number"),
+    ("1,28,0,2,0,0,3,30,2020-02-03", "row 4 (DATE)", "row 2 has one"),
+    ("1,1e308,0,1,0,0,3,30,", "row 4 (TIME)", "2199-12-31"),
+])
+def test_a_row_that_would_be_misread_is_refused_by_name(row: str, field: str,
+                                                        allowed: str) -> None:
+    """A code of 3.5 is not truncated to 3, a TIME past the calendar is no crash, and a
+    second score of one date names the first."""
+    with pytest.raises(InputError) as err:
+        read_nonmem(HEADER + "\n".join([*ROWS, row]), 1)
+    assert err.value.field == field and allowed in err.value.allowed, err.value
