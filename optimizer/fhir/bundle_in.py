@@ -178,13 +178,19 @@ class _Entries:
     doses: list[Administered] = field(default_factory=list)
     patient: tuple[str, Any, str] | None = None   # reference, birth date, element path
     names: dict[str, str] = field(default_factory=dict)   # Parameters name -> element
+    subjects: list[tuple[str, str]] = field(default_factory=list)   # element, reference
+    patient_refs: set[str] = field(default_factory=set)
 
     def add(self, i: int, full_url: str | None, r: Any) -> None:
         at, kind = f"Bundle.entry[{i}].resource", r.get_resource_type()
+        subject = getattr(r, "subject", None)
+        if subject is not None and subject.reference:
+            self.subjects.append((f"{at}.subject.reference", str(subject.reference)))
         if kind == "Patient":
             if self.patient is not None:
                 raise InputError(at, "a second Patient", "one Patient per bundle")
             self.patient = (full_url or f"Patient/{r.id}", r.birthDate, at)
+            self.patient_refs = _references_to(full_url, r.id)
         elif kind in _MEDICATION_USE:
             concept = _medication_concept(r, at, self.medications)
             if not is_omalizumab(concept):
@@ -201,6 +207,18 @@ class _Entries:
             self.observations.add(r, at)
         elif kind == "Parameters":
             read_options(r, at, self.origins, self.names, self.options)
+
+    def check_subjects(self) -> None:
+        """Every resource is about the bundle's Patient (or, without one, about one and the
+        same subject): doses or scores of another person are refused, never mixed in."""
+        if not self.subjects:
+            return
+        known = self.patient_refs or {self.subjects[0][1]}
+        who = (f"the bundle's Patient ({', '.join(sorted(known))})" if self.patient_refs
+               else f"the same subject as {self.subjects[0][0]} ({self.subjects[0][1]})")
+        for element, ref in self.subjects:
+            if ref not in known:
+                raise InputError(element, ref, f"{who}: a bundle holds one patient's record")
 
     def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
         """The request's fields (and the evaluation date used to pick the weight)."""
@@ -242,6 +260,7 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     entries = _Entries(medications, ObservationReader(score_code))
     for i, (url, r) in enumerate(pairs):
         entries.add(i, url, r)
+    entries.check_subjects()
     data, evaluation = entries.request_data()
     patient = entries.patient
     age = None
@@ -260,6 +279,17 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,
                       notes=entries.notes(), written=written)
+
+
+def _references_to(full_url: str | None, resource_id: str | None) -> set[str]:
+    """The references that resolve to the Patient: its fullUrl, ``Patient/id`` and, for a
+    RESTful fullUrl (``https://ehr.example/fhir/Patient/12``), its relative form."""
+    out = {full_url} if full_url else set()
+    if resource_id:
+        out.add(f"Patient/{resource_id}")
+    if full_url and "/Patient/" in full_url and not full_url.startswith("urn:"):
+        out.add("Patient/" + full_url.rsplit("/Patient/", 1)[1])
+    return out
 
 
 def _date(value: Any, element: str) -> dt.date:

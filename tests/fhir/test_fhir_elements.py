@@ -53,7 +53,7 @@ def param(*items: dict[str, Any]) -> Breaking:
 def statement(dosage: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "MedicationStatement", "status": "completed",
             "medicationCodeableConcept": {"text": "omalizumab"},
-            "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2020-04-13",
+            "subject": {"reference": PATIENT}, "effectiveDateTime": "2020-04-13",
             "dosage": dosage}
 
 
@@ -82,6 +82,7 @@ def set_dose(value: Any) -> Callable[[dict[str, Any]], Any]:
 
 #: Any value (the table does not check it).
 ANY = object()
+PATIENT = SMALL["entry"][0]["fullUrl"]
 IGE = {"system": "http://loinc.org", "code": "19113-0"}
 STMT = f"Bundle.entry[{EXTRA}].resource.dosage[0].doseAndRate[0].doseQuantity"
 #: story, how the fixture is broken, the element named, the value named, words of "allowed".
@@ -161,6 +162,14 @@ CASES: list[tuple[str, Breaking, str, Any, str]] = [
      "Bundle.entry", None, "evaluation_date"),
     ("observation with a null code", edit(6, lambda r: r.update(code=None)),
      "Bundle.entry[6].resource.code", None, "what was observed"),
+    ("a dose of another patient", edit(3, lambda r: r.update(
+        subject={"reference": "Patient/someone-else"})),
+     "Bundle.entry[3].resource.subject.reference", "Patient/someone-else",
+     "the bundle's Patient"),
+    ("a score of another patient", edit(6, lambda r: r.update(
+        subject={"reference": "urn:uuid:00000000-0000-4000-8000-000000000999"})),
+     "Bundle.entry[6].resource.subject.reference",
+     "urn:uuid:00000000-0000-4000-8000-000000000999", "one patient's record"),
     ("evaluation date that is no date", edit(PARAMS, lambda r: r["parameter"][0].update(
         valueString="2020-02-31")),
      f"Bundle.entry[{PARAMS}].resource.parameter[0].valueString", "2020-02-31", "ISO date"),
@@ -222,3 +231,22 @@ def test_the_oldest_birth_date_allowed_is_120_years_back() -> None:
         read_bundle(bundle)
     ok = evaluation(edit(0, lambda r: r.update(birthDate="2029-03-02"))(copy.deepcopy(SMALL)))
     assert read_bundle(ok).age_years == 120
+
+
+def test_subjects_resolve_to_the_patient_by_full_url_id_or_relative_reference() -> None:
+    bundle = copy.deepcopy(SMALL)
+    bundle["entry"][0]["fullUrl"] = "https://ehr.example/fhir/Patient/p7"
+    for n, e in enumerate(bundle["entry"][1:]):
+        if "subject" in e["resource"]:
+            e["resource"]["subject"]["reference"] = (
+                "https://ehr.example/fhir/Patient/p7" if n % 2 else "Patient/p7")
+    assert read_bundle(bundle).patient_reference == "https://ehr.example/fhir/Patient/p7"
+
+
+def test_without_a_patient_every_subject_must_be_the_same() -> None:
+    bundle = copy.deepcopy(SMALL)
+    bundle["entry"][0]["resource"] = {"resourceType": "Parameters"}
+    read_bundle(bundle)   # every subject is the same reference
+    bundle["entry"][4]["resource"]["subject"]["reference"] = "Patient/other"
+    with pytest.raises(InputError, match="same subject as Bundle.entry"):
+        read_bundle(bundle)
