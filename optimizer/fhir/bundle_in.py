@@ -41,7 +41,7 @@ from optimizer.fhir.resources_in import (
 )
 from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
-from optimizer.schemas.validation import describe_error, ordered_errors
+from optimizer.schemas.validation import WITHHELD_VALUE, describe_error, ordered_errors
 
 __all__ = ["ACCEPTED_RESOURCES", "FhirImport", "MAX_AGE_YEARS", "locate", "read_bundle",
            "relocated"]
@@ -214,11 +214,13 @@ class _Entries:
         if not self.subjects:
             return
         known = self.patient_refs or {self.subjects[0][1]}
-        who = (f"the bundle's Patient ({', '.join(sorted(known))})" if self.patient_refs
-               else f"the same subject as {self.subjects[0][0]} ({self.subjects[0][1]})")
+        who = (f"a reference to the bundle's Patient ({self.patient[2]}: its fullUrl or "
+               "Patient/id)" if self.patient is not None and self.patient_refs
+               else f"the same subject as {self.subjects[0][0]}")
         for element, ref in self.subjects:
-            if ref not in known:
-                raise InputError(element, ref, f"{who}: a bundle holds one patient's record")
+            if ref not in known:   # references may identify a person: never echoed
+                raise InputError(element, WITHHELD_VALUE,
+                                 f"{who}: a bundle holds one patient's record")
 
     def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
         """The request's fields (and the evaluation date used to pick the weight)."""

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.main import app
 from optimizer.errors import InputError
 from optimizer.fhir.bundle_in import read_bundle
+from optimizer.schemas.validation import WITHHELD_VALUE
 from tests.fhir.bundles import (
     SCORE,
     administration,
@@ -164,12 +165,12 @@ CASES: list[tuple[str, Breaking, str, Any, str]] = [
      "Bundle.entry[6].resource.code", None, "what was observed"),
     ("a dose of another patient", edit(3, lambda r: r.update(
         subject={"reference": "Patient/someone-else"})),
-     "Bundle.entry[3].resource.subject.reference", "Patient/someone-else",
-     "the bundle's Patient"),
+     "Bundle.entry[3].resource.subject.reference", WITHHELD_VALUE,
+     "the bundle's Patient (Bundle.entry[0].resource"),
     ("a score of another patient", edit(6, lambda r: r.update(
         subject={"reference": "urn:uuid:00000000-0000-4000-8000-000000000999"})),
-     "Bundle.entry[6].resource.subject.reference",
-     "urn:uuid:00000000-0000-4000-8000-000000000999", "one patient's record"),
+     "Bundle.entry[6].resource.subject.reference", WITHHELD_VALUE,
+     "one patient's record"),
     ("evaluation date that is no date", edit(PARAMS, lambda r: r["parameter"][0].update(
         valueString="2020-02-31")),
      f"Bundle.entry[{PARAMS}].resource.parameter[0].valueString", "2020-02-31", "ISO date"),
