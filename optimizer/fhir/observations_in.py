@@ -26,6 +26,7 @@ from optimizer.fhir.resources_in import (
     number,
     weight_kg,
 )
+from optimizer.free_ige.params import NG_PER_ML_PER_IU
 
 __all__ = ["ObservationReader"]
 
@@ -148,18 +149,29 @@ class ObservationReader:
                              f"an Observation of body weight (LOINC 29463-7){on}: the model "
                              "scales the volume with weight")
         day, kg, element = max(weights, key=lambda w: w[0])
-        for other_day, other_kg, other in weights:
-            if other_day == day and not math.isclose(other_kg, kg, rel_tol=1e-9):
-                raise InputError(other, self.written.get(other, other_kg),
-                                 f"one body weight on {day.isoformat()}, the latest date "
-                                 f"weighed: {element} gives {kg:g} kg")
+        _one_value([(d, v, "kg", e) for d, v, e in weights], day, "body weight")
         out: dict[str, Any] = {"weight_kg": kg}
         origins["patient.weight_kg"] = element
         until = first_dose or evaluation
         ige = [g for g in self.ige if until is None or g[0] <= until]
         if ige:
-            _, value, kind, element = max(ige, key=lambda g: g[0])
+            day, value, kind, element = max(ige, key=lambda g: g[0])
+            _one_value([(d, v if k == "iu" else v / NG_PER_ML_PER_IU, "IU/mL", e)
+                        for d, v, k, e in ige], day, "total IgE")
             name = f"baseline_ige_{kind}_per_ml"
             out[name] = value
             origins[f"patient.{name}"] = element
         return out
+
+
+def _one_value(readings: list[tuple[dt.date, float, str, str]], day: dt.date,
+               what: str) -> None:
+    """Refuse two readings of ``day`` that disagree (in a common unit): the service would
+    otherwise pick one of them silently. Names the second and, in the message, the first."""
+    same = [r for r in readings if r[0] == day]
+    first = same[0]
+    for other in same[1:]:
+        if not math.isclose(other[1], first[1], rel_tol=1e-6):
+            raise InputError(other[3], f"{other[1]:g} {other[2]}",
+                             f"one {what} on {day.isoformat()}, the latest date measured: "
+                             f"{first[3]} gives {first[1]:g} {first[2]}")

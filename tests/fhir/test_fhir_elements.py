@@ -109,8 +109,13 @@ CASES: list[tuple[str, Breaking, str, Any, str]] = [
     ("weight in pounds above the limit", add(pounds(1000)),
      f"Bundle.entry[{EXTRA}].resource.valueQuantity.value", 1000, "read as 453.592"),
     ("two weights of one date that disagree", add(weight("2020-01-06", 31)),
-     f"Bundle.entry[{EXTRA}].resource.valueQuantity.value", 31,
-     "Bundle.entry[1].resource.valueQuantity.value"),
+     f"Bundle.entry[{EXTRA}].resource.valueQuantity.value", "31 kg",
+     "Bundle.entry[1].resource.valueQuantity.value gives 30 kg"),
+    ("two total IgE of one date that disagree", add(
+        observation(IGE, "2019-12-01", valueQuantity={"value": 300, "code": "[IU]/mL"}),
+        observation(IGE, "2019-12-01", valueQuantity={"value": 242, "code": "ng/mL"})),
+     f"Bundle.entry[{EXTRA + 1}].resource.valueQuantity.value", "100 IU/mL",
+     f"Bundle.entry[{EXTRA}].resource.valueQuantity.value gives 300 IU/mL"),
     ("weight without a number", edit(1, lambda r: r["valueQuantity"].pop("value")),
      "Bundle.entry[1].resource.valueQuantity.value", None, "body weight"),
     ("score as a quantity out of range", add(observation(
@@ -251,3 +256,11 @@ def test_without_a_patient_every_subject_must_be_the_same() -> None:
     bundle["entry"][4]["resource"]["subject"]["reference"] = "Patient/other"
     with pytest.raises(InputError, match="same subject as Bundle.entry"):
         read_bundle(bundle)
+
+
+def test_two_readings_of_one_date_that_agree_are_read() -> None:
+    bundle = add(observation(IGE, "2019-12-01", valueQuantity={"value": 300, "code": "kU/L"}),
+                 observation(IGE, "2019-12-01", valueQuantity={"value": 300, "code": "[IU]/mL"}),
+                 weight("2020-01-06", 30.0))(copy.deepcopy(SMALL))
+    patient = read_bundle(bundle).request.patient
+    assert (patient.weight_kg, patient.baseline_ige_iu_per_ml) == (30.0, 300.0)
