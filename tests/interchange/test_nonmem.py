@@ -215,3 +215,31 @@ def test_a_row_that_would_be_misread_is_refused_by_name(row: str, field: str,
     with pytest.raises(InputError) as err:
         read_nonmem(HEADER + "\n".join([*ROWS, row]), 1)
     assert err.value.field == field and allowed in err.value.allowed, err.value
+
+
+def test_a_baseline_ige_in_the_scenario_and_another_in_the_dataset_is_refused(
+        tmp_path: Path) -> None:
+    """The scenario says 100 IU/mL, the dataset's IGE column 700 ng/mL: one of them would be
+    used silently (the label checks read IU/mL), so the dataset's row is named instead."""
+    request = load_recommendation(REFERENCE)
+    with_ige = request.model_copy(update={"patient": request.patient.model_copy(
+        update={"baseline_ige_iu_per_ml": 289.0})})
+    dataset = tmp_path / "data.csv"
+    dataset.write_text(write_nonmem(with_ige), encoding="utf-8")
+    scenario = tmp_path / "question.toml"
+    scenario.write_text('[patient]\nweight_kg = 30\nbaseline_ige_iu_per_ml = 100\n',
+                        encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_request_from(scenario, nonmem=dataset, subject_id=1)
+    assert err.value.field.endswith("(IGE)") and "once" in err.value.allowed
+
+
+def test_a_json_question_with_both_ige_units_is_refused_for_every_target() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    r = TestClient(app).post("/v1/recommendations", json={"patient": {
+        "weight_kg": 30, "baseline_ige_iu_per_ml": 300, "baseline_ige_ng_per_ml": 100}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == "patient.baseline_ige_ng_per_ml"
