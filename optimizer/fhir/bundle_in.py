@@ -95,7 +95,9 @@ def locate(origins: dict[str, str], request_field: str) -> str:
     for key in sorted(origins, key=len, reverse=True):
         if request_field.startswith((key + ".", key + "[")):
             return origins[key]
-    for key in origins:   # an error on a group (target) set by its fields (target.kind)
+    if request_field.split(".")[0] in ("patient", "history"):
+        return request_field   # about the record as a whole, not one of its resources
+    for key in origins:   # an error on an option group (target) set by its fields
         if key.startswith((request_field + ".", request_field + "[")):
             return origins[key]
     return request_field

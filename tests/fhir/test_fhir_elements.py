@@ -264,3 +264,11 @@ def test_two_readings_of_one_date_that_agree_are_read() -> None:
                  weight("2020-01-06", 30.0))(copy.deepcopy(SMALL))
     patient = read_bundle(bundle).request.patient
     assert (patient.weight_kg, patient.baseline_ige_iu_per_ml) == (30.0, 300.0)
+
+
+def test_a_warning_about_the_whole_history_is_not_pinned_to_one_resource() -> None:
+    imported = read_bundle(copy.deepcopy(SMALL))
+    assert imported.locate("history") == "history"
+    assert imported.locate("patient") == "patient"
+    assert imported.locate("interval_options_days") == \
+        f"Bundle.entry[{PARAMS}].resource.parameter[2].valueInteger"
