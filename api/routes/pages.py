@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from api.deps import SettingsDep, load_record
 from optimizer.comparison.costs import DEFAULT_PRICES
@@ -77,11 +78,44 @@ def favicon() -> FileResponse:
     return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
 
+def _refuse(field: str, value: Any, allowed: str) -> ValidationError:
+    """A validation error placed on one field of the answer (a plain ValueError in a model
+    validator would be placed on the whole answer)."""
+    return ValidationError.from_exception_data("PageAnswer", [InitErrorDetails(
+        type=PydanticCustomError("page_answer", allowed), loc=(field,), input=value)])
+
+
+_Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class PageAnswer(RecommendationPublic):
+    """An answer posted back by the page: :class:`RecommendationPublic` as this service
+    writes it. A page can send anything, so what the words are made from is checked: finite
+    numbers, probabilities in [0, 1], an optimal answer's dose and interval, and the
+    threshold of a score-target answer."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    probability_controlled: _Probability | None = None
+    next_longer_probability: _Probability | None = None
+
+    @model_validator(mode="after")
+    def _as_written(self) -> PageAnswer:
+        if self.status == "optimal":
+            for name in ("interval_days", "dose_mg"):
+                if getattr(self, name) is None:
+                    raise _refuse(name, None, 'a number: the answer says "optimal"')
+        if self.free_ige is None and self.threshold_score is None:
+            raise _refuse("threshold_score", None,
+                          "a number: a symptom-score answer states its threshold")
+        return self
+
+
 class SummaryIn(BaseModel):
     """A question and its answer, as the page holds them after POST /v1/recommendations."""
 
     request: RecommendationRequest
-    response: RecommendationPublic
+    response: PageAnswer
 
 
 @router.post("/page/summary", include_in_schema=False)

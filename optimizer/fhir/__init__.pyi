@@ -3,9 +3,11 @@
 
 from .bundle_in import (
     ACCEPTED_RESOURCES,
+    MAX_AGE_YEARS,
     FhirImport,
     locate,
     read_bundle,
+    relocated,
 )
 from .bundle_out import (
     DECISION_SUPPORT_NOTE,
@@ -33,20 +35,27 @@ from .codes import (
 from .observations_in import (
     ObservationReader,
 )
+from .parameters_in import (
+    read_options,
+)
 from .resources_in import (
+    Administered,
     administered_dose_mg,
     codings,
     effective_date,
+    effective_element,
     has_code,
     is_omalizumab,
     mass_mg,
     number,
+    plain_value,
     weight_kg,
 )
 
 __all__ = [
     "ACCEPTED_RESOURCES",
     "ATC",
+    "Administered",
     "BODY_WEIGHT_CODES",
     "Code",
     "DECISION_SUPPORT_NOTE",
@@ -55,6 +64,7 @@ __all__ = [
     "DOSEOPT_WARNING",
     "FhirImport",
     "LOINC",
+    "MAX_AGE_YEARS",
     "OMALIZUMAB_CODES",
     "OMALIZUMAB_NAMES",
     "ObservationReader",
@@ -68,13 +78,17 @@ __all__ = [
     "administered_dose_mg",
     "codings",
     "effective_date",
+    "effective_element",
     "has_code",
     "is_omalizumab",
     "locate",
     "mass_mg",
     "number",
     "parse_code",
+    "plain_value",
     "read_bundle",
+    "read_options",
     "recommendation_bundle",
+    "relocated",
     "weight_kg",
 ]

@@ -27,26 +27,30 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
 from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.fhir.codes import SCORE_CODE, Code
 from optimizer.fhir.observations_in import ObservationReader
-from optimizer.fhir.resources_in import administered_dose_mg, is_omalizumab
+from optimizer.fhir.parameters_in import read_options
+from optimizer.fhir.resources_in import (
+    Administered,
+    administered_dose_mg,
+    is_omalizumab,
+    plain_value,
+)
 from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
-from optimizer.schemas.validation import describe_error, ordered_errors
+from optimizer.schemas.validation import WITHHELD_VALUE, describe_error, ordered_errors
 
-__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "locate", "read_bundle"]
+__all__ = ["ACCEPTED_RESOURCES", "FhirImport", "MAX_AGE_YEARS", "locate", "read_bundle",
+           "relocated"]
 
 #: Resource types a request bundle may hold; anything else is refused (nothing is dropped
 #: silently from a patient's record).
 ACCEPTED_RESOURCES = ("Patient", "Observation", "MedicationAdministration",
                       "MedicationStatement", "Medication", "Parameters")
 _MEDICATION_USE = ("MedicationAdministration", "MedicationStatement")
-#: Request fields a ``Parameters`` resource may not set: the bundle's resources give them.
-_FROM_RESOURCES = ("patient", "history")
-#: Fields that are lists even when given once.
-_LIST_FIELDS = ("dose_options_mg", "plan.clinic_weekdays")
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,30 @@ class FhirImport:
     age_years: int | None = None
     patient_reference: str | None = None
     notes: list[AnswerWarning] = field(default_factory=list)
+    #: Element -> number as written, for amounts converted to the request's units.
+    written: dict[str, float] = field(default_factory=dict)
 
     def locate(self, request_field: str) -> str:
         """The bundle element behind a request field (the field itself when none is)."""
         return locate(self.origins, request_field)
 
     def relocate(self, exc: InputError) -> InputError:
-        return InputError(self.locate(exc.field), exc.value, exc.allowed)
+        """``exc`` (about a request field) as an error about the bundle element behind it."""
+        return relocated(self.origins, self.written, exc.field, exc.value, exc.allowed)
+
+
+def relocated(origins: dict[str, str], written: dict[str, float], request_field: str,
+              value: Any, allowed: str) -> InputError:
+    """An error on a request field placed on its bundle element, with the element's value as
+    written when a unit was converted (the converted figure is given in ``allowed``)."""
+    element = locate(origins, request_field)
+    if element in written and element != request_field:
+        as_written = written[element]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and as_written != value:
+            allowed = f"{allowed} ({request_field}, read as {value:g} after unit conversion)"
+        value = as_written
+    return InputError(element, value, allowed)
 
 
 def locate(origins: dict[str, str], request_field: str) -> str:
@@ -73,6 +94,11 @@ def locate(origins: dict[str, str], request_field: str) -> str:
         return origins[request_field]
     for key in sorted(origins, key=len, reverse=True):
         if request_field.startswith((key + ".", key + "[")):
+            return origins[key]
+    if request_field.split(".")[0] in ("patient", "history"):
+        return request_field   # about the record as a whole, not one of its resources
+    for key in origins:   # an error on an option group (target) set by its fields
+        if key.startswith((request_field + ".", request_field + "[")):
             return origins[key]
     return request_field
 
@@ -107,7 +133,7 @@ def _validate_bundle(body: Any) -> Any:
         return Bundle.model_validate(body)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(_bundle_path(tuple(err["loc"])), _plain(err.get("input")),
+        raise InputError(_bundle_path(tuple(err["loc"])), plain_value(err.get("input")),
                          str(err.get("msg", "valid FHIR R4"))) from None
     except (KeyError, TypeError):  # the library's own failure on a nested resource type
         raise InputError(_nested_type_error(entries), "an unknown resourceType",
@@ -129,14 +155,6 @@ def _nested_type_error(entries: list[Any]) -> str:
     return "Bundle.entry"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return value
-    return float(value) if hasattr(value, "as_tuple") else str(value)[:200]
-
-
 def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> Any:
     if resource.medicationCodeableConcept is not None:
         return resource.medicationCodeableConcept
@@ -151,31 +169,6 @@ def _medication_concept(resource: Any, at: str, medications: dict[str, Any]) -> 
     return medications[ref]
 
 
-def _options(resource: Any, at: str, origins: dict[str, str]) -> dict[str, Any]:
-    """A Parameters resource as request fields: name = dotted field path, value[x] = value."""
-    out: dict[str, Any] = {}
-    for j, p in enumerate(resource.parameter or []):
-        name = str(p.name)
-        if name.split(".")[0] in _FROM_RESOURCES:
-            raise InputError(f"{at}.parameter[{j}].name", name,
-                             "a question option (threshold_score, plan.horizon_weeks, ...): "
-                             "patient and history come from the bundle's resources")
-        values = [v for k, v in p if k.startswith("value") and not k.endswith("__ext")
-                  and v is not None]
-        value: Any = _plain(values[0]) if values else {}
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        if name in _LIST_FIELDS:
-            node.setdefault(leaf, []).append(value)
-            origins[f"{name}[{len(node[leaf]) - 1}]"] = f"{at}.parameter[{j}]"
-        else:
-            node[leaf] = value
-        origins.setdefault(name, f"{at}.parameter[{j}]")
-    return out
-
-
 @dataclass
 class _Entries:
     """What the entries of a bundle say, collected in one pass."""
@@ -184,15 +177,22 @@ class _Entries:
     observations: ObservationReader
     origins: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
-    doses: list[tuple[dt.date, float, str]] = field(default_factory=list)
+    doses: list[Administered] = field(default_factory=list)
     patient: tuple[str, Any, str] | None = None   # reference, birth date, element path
+    names: dict[str, str] = field(default_factory=dict)   # Parameters name -> element
+    subjects: list[tuple[str, str]] = field(default_factory=list)   # element, reference
+    patient_refs: set[str] = field(default_factory=set)
 
     def add(self, i: int, full_url: str | None, r: Any) -> None:
         at, kind = f"Bundle.entry[{i}].resource", r.get_resource_type()
+        subject = getattr(r, "subject", None)
+        if subject is not None and subject.reference:
+            self.subjects.append((f"{at}.subject.reference", str(subject.reference)))
         if kind == "Patient":
             if self.patient is not None:
                 raise InputError(at, "a second Patient", "one Patient per bundle")
             self.patient = (full_url or f"Patient/{r.id}", r.birthDate, at)
+            self.patient_refs = _references_to(full_url, r.id)
         elif kind in _MEDICATION_USE:
             concept = _medication_concept(r, at, self.medications)
             if not is_omalizumab(concept):
@@ -204,30 +204,55 @@ class _Entries:
                                  "(docs/fhir.md); send only omalizumab doses")
             given = administered_dose_mg(r, at)
             if given is not None:
-                self.doses.append((*given, at))
+                self.doses.append(given)
         elif kind == "Observation":
             self.observations.add(r, at)
         elif kind == "Parameters":
-            self.options.update(_options(r, at, self.origins))
+            read_options(r, at, self.origins, self.names, self.options)
+
+    def check_subjects(self) -> None:
+        """Every resource is about the bundle's Patient (or, without one, about one and the
+        same subject): doses or scores of another person are refused, never mixed in."""
+        if not self.subjects:
+            return
+        known = self.patient_refs or {self.subjects[0][1]}
+        who = (f"a reference to the bundle's Patient ({self.patient[2]}: its fullUrl or "
+               "Patient/id)" if self.patient is not None and self.patient_refs
+               else f"the same subject as {self.subjects[0][0]}")
+        for element, ref in self.subjects:
+            if ref not in known:   # references may identify a person: never echoed
+                raise InputError(element, WITHHELD_VALUE,
+                                 f"{who}: a bundle holds one patient's record")
 
     def request_data(self) -> tuple[dict[str, Any], dt.date | None]:
         """The request's fields (and the evaluation date used to pick the weight)."""
-        doses = sorted(self.doses, key=lambda d: d[0])
-        dates = [d for d, _, _ in doses] + self.observations.history_dates()
+        doses = sorted(self.doses, key=lambda d: d.date)
+        dates = [d.date for d in doses] + self.observations.history_dates()
         raw = self.options.get("evaluation_date")
         evaluation = (_date(raw, self.origins["evaluation_date"]) if raw is not None
                       else max(dates) if dates else None)
-        patient = self.observations.patient_fields(evaluation, doses[0][0] if doses else None,
+        if evaluation is None:
+            raise InputError("Bundle.entry", None,
+                             "a dated omalizumab administration or score Observation, or a "
+                             "Parameters entry evaluation_date: the date the question is asked")
+        patient = self.observations.patient_fields(evaluation, doses[0].date if doses else None,
                                                    self.origins)
-        for k, (_, _, at) in enumerate(doses):
-            self.origins[f"history.doses[{k}]"] = at
-            self.origins[f"history.doses[{k}].date"] = f"{at}.effectiveDateTime"
-        history = {"doses": [{"date": d.isoformat(), "dose_mg": mg} for d, mg, _ in doses],
+        for k, d in enumerate(doses):
+            self.origins[f"history.doses[{k}]"] = d.date_element.split(".resource.")[0] + \
+                ".resource"
+            self.origins[f"history.doses[{k}].date"] = d.date_element
+            self.origins[f"history.doses[{k}].dose_mg"] = d.dose_element
+        history = {"doses": [{"date": d.date.isoformat(), "dose_mg": d.dose_mg} for d in doses],
                    "observations": self.observations.history(self.origins)}
         return {**self.options, "patient": patient, "history": history}, evaluation
 
     def notes(self) -> list[AnswerWarning]:
         return list(self.observations.ignored)
+
+    def written(self) -> dict[str, float]:
+        """Element -> number as written, for the amounts converted to the request's units."""
+        out = {d.dose_element: d.written for d in self.doses}
+        return {**out, **self.observations.written}
 
 
 def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
@@ -239,37 +264,80 @@ def read_bundle(body: Any, *, score_code: Code = SCORE_CODE) -> FhirImport:
     entries = _Entries(medications, ObservationReader(score_code))
     for i, (url, r) in enumerate(pairs):
         entries.add(i, url, r)
+    entries.check_subjects()
     data, evaluation = entries.request_data()
     patient = entries.patient
-    age = _age(patient[1] if patient else None, evaluation or dt.date.today())
-    if age is not None and patient is not None:
+    age = None
+    if patient is not None and patient[1] is not None:
+        age = _age(patient[1], evaluation or dt.date.today(), f"{patient[2]}.birthDate")
         data["patient"] = {**data["patient"], "age_years": float(age)}
         entries.origins["patient.age_years"] = f"{patient[2]}.birthDate"
+    written = entries.written()
     try:
         request = RecommendationRequest.model_validate(data)
     except ValidationError as exc:
         err = ordered_errors(exc.errors())[0]
         name, allowed = describe_error(err, drop_root=False)
-        raise InputError(locate(entries.origins, name), _plain(err.get("input")),
-                         allowed) from None
+        raise relocated(entries.origins, written, name, plain_value(err.get("input")),
+                        allowed) from None
     return FhirImport(request=request, origins=entries.origins, age_years=age,
                       patient_reference=patient[0] if patient else None,
-                      notes=entries.notes())
+                      notes=entries.notes(), written=written)
+
+
+def _references_to(full_url: str | None, resource_id: str | None) -> set[str]:
+    """The references that resolve to the Patient: its fullUrl, ``Patient/id`` and, for a
+    RESTful fullUrl (``https://ehr.example/fhir/Patient/12``), its relative form."""
+    out = {full_url} if full_url else set()
+    if resource_id:
+        out.add(f"Patient/{resource_id}")
+    if full_url and "/Patient/" in full_url and not full_url.startswith("urn:"):
+        out.add("Patient/" + full_url.rsplit("/Patient/", 1)[1])
+    return out
 
 
 def _date(value: Any, element: str) -> dt.date:
+    """The evaluation date of a Parameters entry, within the service's date range."""
     day = calendar_date(value)
     try:
-        return day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+        out = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
     except ValueError:
         raise InputError(element, value, "an ISO date or date-time") from None
+    if not EARLIEST_DATE <= out <= LATEST_DATE:
+        raise InputError(element, out.isoformat(), f"a date from {EARLIEST_DATE.isoformat()} "
+                                                   f"to {LATEST_DATE.isoformat()}")
+    return out
 
 
-def _age(birth: Any, on: dt.date | None) -> int | None:
-    """Whole years from a birth date (a year alone counts from 1 January) to ``on``."""
-    if on is None or birth is None:
-        return None
+#: Oldest age read from a birth date, years (the request's limit on ``patient.age_years``).
+MAX_AGE_YEARS = 120
+
+
+def _age(birth: Any, on: dt.date, element: str) -> int:
+    """Whole years from a birth date (a year alone counts from 1 January, a year and month
+    from the 1st) to ``on``. Raises InputError at ``element`` for a birth date before
+    :data:`~optimizer.core.dates.EARLIEST_DATE`, after ``on`` (the evaluation date) or more
+    than :data:`MAX_AGE_YEARS` before it."""
     if not isinstance(birth, dt.date):
         parts = [int(p) for p in str(birth).split("-")]
         birth = dt.date(parts[0], parts[1] if len(parts) > 1 else 1, 1)
-    return int(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+    age = int(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+    if not EARLIEST_DATE <= birth <= min(on, LATEST_DATE) or age > MAX_AGE_YEARS:
+        oldest = max(EARLIEST_DATE, _earliest_birth(on))
+        raise InputError(element, birth.isoformat(),
+                         f"a date from {oldest.isoformat()} to {on.isoformat()}: not after "
+                         f"the evaluation date, at most {MAX_AGE_YEARS} years before it, and "
+                         f"within {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
+    return age
+
+
+def _earliest_birth(day: dt.date) -> dt.date:
+    """The earliest birth date whose age on ``day`` is at most :data:`MAX_AGE_YEARS`: the
+    day after the same calendar day ``MAX_AGE_YEARS + 1`` years earlier (28 February for a
+    29 February)."""
+    year = day.year - MAX_AGE_YEARS - 1
+    try:
+        back = day.replace(year=year)
+    except ValueError:
+        back = day.replace(year=year, day=28)
+    return back + dt.timedelta(days=1)

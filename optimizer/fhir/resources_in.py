@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from optimizer.errors import InputError
 from optimizer.fhir.codes import OMALIZUMAB_CODES, OMALIZUMAB_NAMES, Code
 from optimizer.schemas.history import MASS_UNITS_MG
 
 __all__ = [
+    "Administered",
     "administered_dose_mg",
     "codings",
     "effective_date",
+    "effective_element",
     "has_code",
     "is_omalizumab",
     "mass_mg",
     "number",
+    "plain_value",
     "weight_kg",
 ]
 
@@ -60,8 +63,27 @@ def is_omalizumab(concept: Any) -> bool:
                                     or _names_omalizumab(concept))
 
 
+def plain_value(value: Any) -> Any:
+    """A value read by the library as JSON for an error: dates as ISO text, decimals as
+    floats, anything else as short text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    return float(value) if hasattr(value, "as_tuple") else str(value)[:200]
+
+
 def number(value: Any) -> float:
     return float(value) if isinstance(value, (int, float, Decimal)) else float("nan")
+
+
+def effective_element(resource: Any, at: str) -> str:
+    """The element that dates the resource: ``effectiveDateTime``, else
+    ``effectivePeriod.start`` when only that is given."""
+    period = getattr(resource, "effectivePeriod", None)
+    if resource.effectiveDateTime is None and period is not None and period.start is not None:
+        return f"{at}.effectivePeriod.start"
+    return f"{at}.effectiveDateTime"
 
 
 def effective_date(resource: Any, at: str, *, required: bool = True) -> dt.date | None:
@@ -75,7 +97,8 @@ def effective_date(resource: Any, at: str, *, required: bool = True) -> dt.date 
         if not required:
             return None
         raise InputError(f"{at}.effectiveDateTime", None,
-                         "the date and time of the event (effectiveDateTime)")
+                         "the date and time of the event (effectiveDateTime, or "
+                         "effectivePeriod.start)")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -86,9 +109,13 @@ def effective_date(resource: Any, at: str, *, required: bool = True) -> dt.date 
 
 
 def mass_mg(quantity: Any, field: str) -> float:
-    """A Quantity of mass in mg (units mg, g, ug, mcg; UCUM code or unit text)."""
-    if quantity is None or quantity.value is None:
+    """A Quantity of mass in mg (units mg, g, ug, mcg; UCUM code or unit text); ``field`` is
+    the Quantity's element, a missing number is named at ``field.value``."""
+    if quantity is None:
         raise InputError(field, None, "a quantity with value and unit (mg)")
+    if quantity.value is None:
+        raise InputError(f"{field}.value", None, "the amount given (a number, with a unit "
+                                                 "of mass such as mg)")
     unit = str(quantity.code or quantity.unit or "").strip().lower()
     factor = MASS_UNITS_MG.get(unit)
     if factor is None:
@@ -98,9 +125,13 @@ def mass_mg(quantity: Any, field: str) -> float:
 
 
 def weight_kg(quantity: Any, field: str) -> float:
-    """A body weight in kg (units kg, g, [lb_av] or lb)."""
-    if quantity is None or quantity.value is None:
+    """A body weight in kg (units kg, g, [lb_av] or lb); a missing number is named at
+    ``field.value``."""
+    if quantity is None:
         raise InputError(field, None, "valueQuantity with value and unit (kg or [lb_av])")
+    if quantity.value is None:
+        raise InputError(f"{field}.value", None, "the body weight (a number, with unit kg or "
+                                                 "[lb_av])")
     unit = str(quantity.code or quantity.unit or "").strip()
     factor = WEIGHT_UNITS_KG.get(unit, WEIGHT_UNITS_KG.get(unit.lower()))
     if factor is None:
@@ -119,9 +150,21 @@ def _status(resource: Any, at: str) -> str:
     return status
 
 
-def administered_dose_mg(resource: Any, at: str) -> tuple[dt.date, float] | None:
-    """``(date, mg)`` of a MedicationAdministration or a one-event MedicationStatement;
-    ``None`` when its status says no dose was given."""
+class Administered(NamedTuple):
+    """One dose read from a resource, with the elements its date and amount came from and the
+    amount as written (before conversion to mg)."""
+
+    date: dt.date
+    dose_mg: float
+    date_element: str
+    dose_element: str
+    written: float
+
+
+def administered_dose_mg(resource: Any, at: str) -> Administered | None:
+    """The dose of a MedicationAdministration or a one-event MedicationStatement; ``None``
+    when its status says no dose was given. Refusals name the element (``at`` is the
+    resource's path)."""
     if _status(resource, at) in SKIPPED:
         return None
     day = effective_date(resource, at)
@@ -130,15 +173,28 @@ def administered_dose_mg(resource: Any, at: str) -> tuple[dt.date, float] | None
         dosage = resource.dosage
         if dosage is None:
             raise InputError(f"{at}.dosage.dose", None, "the dose given (dosage.dose, mg)")
-        return day, mass_mg(dosage.dose, f"{at}.dosage.dose")
+        quantity, element = dosage.dose, f"{at}.dosage.dose"
+    else:
+        quantity, element = _statement_quantity(resource, at)
+    return Administered(day, mass_mg(quantity, element), effective_element(resource, at),
+                        f"{element}.value", number(quantity.value))
+
+
+def _statement_quantity(resource: Any, at: str) -> tuple[Any, str]:
     period = resource.effectivePeriod
     if period is not None and period.end is not None and period.end != period.start:
         raise InputError(f"{at}.effectivePeriod", "a period",
                          "one administration per MedicationStatement (effectiveDateTime); "
                          "list a regimen as one statement per injection")
     dosages = resource.dosage or []
-    rates = (dosages[0].doseAndRate or []) if dosages else []
-    if len(dosages) != 1 or len(rates) != 1 or rates[0].doseQuantity is None:
-        raise InputError(f"{at}.dosage[0].doseAndRate[0].doseQuantity", None,
+    if len(dosages) != 1:
+        raise InputError(f"{at}.dosage", f"{len(dosages)} dosages",
                          "exactly one dosage with one doseQuantity (mg)")
-    return day, mass_mg(rates[0].doseQuantity, f"{at}.dosage[0].doseAndRate[0].doseQuantity")
+    rates = dosages[0].doseAndRate or []
+    if len(rates) != 1:
+        raise InputError(f"{at}.dosage[0].doseAndRate", f"{len(rates)} entries",
+                         "exactly one doseAndRate with a doseQuantity (mg)")
+    if rates[0].doseQuantity is None:
+        raise InputError(f"{at}.dosage[0].doseAndRate[0].doseQuantity", None,
+                         "the dose given (doseQuantity, mg)")
+    return rates[0].doseQuantity, f"{at}.dosage[0].doseAndRate[0].doseQuantity"

@@ -20,6 +20,8 @@ from .history import (
     Observation,
     PatientHistory,
     build_history,
+    contradicting_observations,
+    recorded_score_range,
     regular_interval_days,
 )
 from .missed import (
@@ -130,6 +132,7 @@ __all__ = [
     "brute_force_choice",
     "build_history",
     "calibration_run",
+    "contradicting_observations",
     "control_matrix",
     "controlled_z",
     "default_priors",
@@ -151,6 +154,7 @@ __all__ = [
     "psis",
     "recommend_at_point",
     "recommend_with_probability",
+    "recorded_score_range",
     "regular_interval_days",
     "report",
     "required_count",

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
+from optimizer.core.warnings import AnswerWarning
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, concentration_mg_per_l
 
@@ -26,12 +27,16 @@ __all__ = [
     "Observation",
     "PatientHistory",
     "build_history",
+    "contradicting_observations",
+    "recorded_score_range",
     "regular_interval_days",
 ]
 
 #: Highest score of the 0-10 per-symptom scale (modified MSAF, reference case).
 MAX_SCORE = 10.0
-#: Dates accepted anywhere in a history (a typo guard; plans add up to two years).
+#: Dates listed in one ``observation_contradiction`` message before "and N more" (modelling
+#: choice: enough to find them in the record, short enough to read).
+LISTED_DATES = 10
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,47 @@ def build_history(doses: list[DoseRecord], observations: list[Observation],
     _check_dates("history.observations", [o.date for o in observations], evaluation_date)
     return PatientHistory(doses=tuple(doses), observations=tuple(observations),
                           evaluation_date=evaluation_date)
+
+
+def recorded_score_range(score: float, zero_below_score: float) -> tuple[float, float]:
+    """The latent scores a recorded score stands for, as the fit reads it
+    (:mod:`optimizer.individual.fit`, measurement model): a 0 is below the detection level
+    ``zero_below_score``; ``y > 0`` is ``[y - 0.5, y + 0.5]``, starting no lower than the
+    detection level (or ``y`` itself) and open above 9.5. Points on the 0-10 scale."""
+    if score <= 0.0:
+        return -math.inf, zero_below_score
+    upper = math.inf if score + 0.5 >= MAX_SCORE else score + 0.5
+    return max(score - 0.5, min(zero_below_score, score)), upper
+
+
+def contradicting_observations(history: PatientHistory, symptom_cutoff_score: float,
+                               zero_below_score: float) -> list[AnswerWarning]:
+    """One ``observation_contradiction`` warning when any observation carries both a score
+    and a yes/no "symptomatic" that cannot both hold: "symptomatic" means a latent score
+    above ``symptom_cutoff_score``, and the score's whole range
+    (:func:`recorded_score_range`) lies at or below it (score 0 with symptomatic true), or
+    above it with symptomatic false (score 8). The score is the richer measurement and the
+    one the fit uses; the warning says so and lists the dates (nothing else about the
+    patient). Empty when none disagree. The field is the first, ``history.observations[i]``."""
+    clash = []
+    for i, o in enumerate(history.observations):
+        if o.score is None or o.symptomatic is None:
+            continue
+        low, high = recorded_score_range(o.score, zero_below_score)
+        if (high <= symptom_cutoff_score) if o.symptomatic else (low >= symptom_cutoff_score):
+            clash.append((i, o))
+    if not clash:
+        return []
+    listed = "; ".join(f"{o.date.isoformat()} (score {o.score:g}, symptomatic "
+                       f"{'true' if o.symptomatic else 'false'})"
+                       for _, o in clash[:LISTED_DATES])
+    more = f" and {len(clash) - LISTED_DATES} more" if len(clash) > LISTED_DATES else ""
+    return [AnswerWarning(
+        "observation_contradiction",
+        f"{len(clash)} observation(s) give a score and a yes/no 'symptomatic' that disagree "
+        f"('symptomatic' means a score above {symptom_cutoff_score:g}): {listed}{more}. The "
+        "score was used and the yes/no ignored; check the record.",
+        f"history.observations[{clash[0][0]}]")]
 
 
 #: An interval longer than this multiple of the schedule's interval before it is a missed

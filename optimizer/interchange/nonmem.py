@@ -32,6 +32,7 @@ import io
 import math
 from typing import Any
 
+from optimizer.core.dates import EARLIEST_DATE, LATEST_DATE
 from optimizer.errors import InputError
 from optimizer.free_ige.params import NG_PER_ML_PER_IU
 from optimizer.schemas.recommendation import RecommendationRequest
@@ -90,6 +91,14 @@ def _number(row: dict[str, str], col: str, n: int) -> float:
     return value
 
 
+def _integer(row: dict[str, str], col: str, n: int) -> int:
+    """A whole-number code (EVID, CMT): 3.5 is refused, never truncated to 3."""
+    value = _number(row, col, n)
+    if not value.is_integer():
+        raise InputError(f"row {n} ({col})", (row.get(col) or "").strip(), "a whole number")
+    return int(value)
+
+
 def _date(row: dict[str, str], n: int, first: dt.date | None,
           first_time: float) -> dt.date:
     time = _number(row, "TIME", n)
@@ -107,7 +116,12 @@ def _date(row: dict[str, str], n: int, first: dt.date | None,
     if first is None:
         raise InputError(f"row {n} (DATE)", None,
                          "a DATE column, or a first date for TIME 0 (--first-date)")
-    return first + dt.timedelta(days=math.floor(time - first_time))
+    days = math.floor(time - first_time)
+    if not (EARLIEST_DATE - first).days <= days <= (LATEST_DATE - first).days:
+        raise InputError(f"row {n} (TIME)", time,
+                         f"days since the first row that fall within "
+                         f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
+    return first + dt.timedelta(days=days)
 
 
 def _subject_rows(text: str, subject_id: int) -> list[tuple[int, dict[str, str]]]:
@@ -145,7 +159,7 @@ def read_nonmem(text: str, subject_id: int, *, first_date: dt.date | None = None
     patient: dict[str, Any] = {}
     for n, r in mine:
         day = _date(r, n, first, first_time)
-        evid = int(_number(r, "EVID", n))
+        evid = _integer(r, "EVID", n)
         for col, name in (("WT", "weight_kg"), ("IGE", "baseline_ige_ng_per_ml")):
             if r.get(col, "").strip() not in ("", ".") and (col == "WT" or name not in patient):
                 patient[name] = _number(r, col, n)
@@ -184,14 +198,16 @@ def _same_id(text: str, subject_id: int) -> bool:
 
 def _observation(days: dict[dt.date, dict[str, Any]], day: dt.date, r: dict[str, str],
                  n: int) -> None:
-    cmt, dv = int(_number(r, "CMT", n)), _number(r, "DV", n)
+    cmt, dv = _integer(r, "CMT", n), _number(r, "DV", n)
     entry = days.setdefault(day, {"date": day.isoformat(), "_rows": {}})
     name = {CMT_SCORE: "score", CMT_SYMPTOMATIC: "symptomatic"}.get(cmt)
     if name is None:
         raise InputError(f"row {n} (CMT)", cmt, f"{CMT_SCORE} (symptom score) or "
                                                 f"{CMT_SYMPTOMATIC} (symptomatic 1/0)")
     if name in entry:
-        raise InputError(f"row {n} (DATE)", day.isoformat(), f"one {name} per date")
+        raise InputError(f"row {n} ({'DATE' if (r.get('DATE') or '').strip() else 'TIME'})",
+                         day.isoformat(),
+                         f"one {name} per date (row {entry['_rows'][name]} has one)")
     if name == "symptomatic" and dv not in (0.0, 1.0):
         raise InputError(f"row {n} (DV)", dv, "1 (symptomatic) or 0 (not) for CMT 4")
     entry[name] = dv if name == "score" else bool(dv)

@@ -66,6 +66,16 @@ def calendar_date(value: Any) -> Any:
     return value
 
 
+def _not_a_number(value: Any) -> Any:
+    """Refuse a number where a date belongs: pydantic would read ``1578268800`` as Unix
+    seconds (2020-01-06), a silent reinterpretation of what was probably a typo."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "date_type", "an ISO date (YYYY-MM-DD) or date-time, as text; a number is not "
+                         "read as a date")
+    return value
+
+
 def _in_documented_range(value: dt.date) -> dt.date:
     """The service's one date range (:mod:`optimizer.core.dates`), with its error."""
     result: dt.date = check_after(value)
@@ -73,7 +83,7 @@ def _in_documented_range(value: dt.date) -> dt.date:
 
 
 #: A calendar date: ISO date or ISO date-time (reduced to its date in its own zone).
-CalendarDate = Annotated[dt.date, BeforeValidator(calendar_date)]
+CalendarDate = Annotated[dt.date, BeforeValidator(calendar_date), BeforeValidator(_not_a_number)]
 _HistoryDate = Annotated[CalendarDate, AfterValidator(_in_documented_range)]
 
 
@@ -100,15 +110,23 @@ class DoseIn(InputModel):
         data = dict(data)
         value, unit = data.pop("dose", None), data.pop("unit", "mg")
         if "dose_mg" in data:
-            raise ValueError("either dose_mg, or dose with unit, not both")
+            raise _entry_error("dose_mg", data["dose_mg"],
+                               "either dose_mg, or dose with unit, not both")
         factor = MASS_UNITS_MG.get(str(unit).strip().lower()) if isinstance(unit, str) else None
         if factor is None:
-            raise ValueError(f"unit {unit!r} is not a unit of mass; allowed: "
-                             f"{', '.join(MASS_UNITS_MG)}")
+            raise _entry_error("unit", unit, f"a unit of mass: {', '.join(MASS_UNITS_MG)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"dose {value!r} is not a number (with unit {unit!r})")
+            raise _entry_error("dose", value, f"a number (the amount in {unit})")
+        if not math.isfinite(float(value) * factor):
+            raise _entry_error("dose", value, f"a finite number (the amount in {unit})")
         data["dose_mg"] = float(value) * factor
         return data
+
+
+def _entry_error(element: str, value: Any, allowed: str) -> ValidationError:
+    """A validation error placed on one key of a dose entry (``history.doses[3].unit``)."""
+    return ValidationError.from_exception_data("DoseIn", [InitErrorDetails(
+        type=PydanticCustomError("dose_entry", allowed), loc=(element,), input=value)])
 
 
 class ObservationIn(InputModel):

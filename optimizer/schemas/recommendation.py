@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from optimizer.core.problem import (
     IntervalOptions,
@@ -86,6 +87,16 @@ class PatientIn(_In):
     age_years: float | None = Field(
         default=None, ge=0, le=120,
         description="Age, years (optional): checked against the label's youngest age.")
+
+    @field_validator("baseline_ige_ng_per_ml")
+    @classmethod
+    def _ige_given_once(cls, ng: float | None, info: ValidationInfo) -> float | None:
+        """Both units at once would let one be used silently (the label checks read IU/mL)."""
+        if ng is not None and info.data.get("baseline_ige_iu_per_ml") is not None:
+            raise PydanticCustomError(
+                "ige_given_twice", "left out when patient.baseline_ige_iu_per_ml is given: "
+                                   "give the baseline IgE once")
+        return ng
 
 
 class PKIn(_In):

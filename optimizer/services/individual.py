@@ -28,6 +28,7 @@ from optimizer.individual.fit import (
 )
 from optimizer.individual.history import (
     PatientHistory,
+    contradicting_observations,
 )
 from optimizer.individual.missed import (
     CatchUpOption,
@@ -295,7 +296,9 @@ def recommend_individual(request: RecommendationRequest,
     if request.min_probability is not None:
         extra["min_probability"] = request.min_probability
     model = model_parameters(problem, pk, pt.response(), **extra)
-    warnings = [*individual_warnings(fit, p_ctrl), *plan_warnings]
+    warnings = [*contradicting_observations(evaluated, priors.symptom_cutoff_score,
+                                            priors.zero_below_score),
+                *individual_warnings(fit, p_ctrl), *plan_warnings]
     return RecommendationPublic(
         **fields, explanation=explain_individual(chance, fit, problem.threshold_score, frame,
                                                  fields, point_late),

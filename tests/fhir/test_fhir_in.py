@@ -112,7 +112,8 @@ def test_statements_references_and_skipped_doses(small: dict[str, Any]) -> None:
            "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "R03DX05"}]}}
     statement = {"resourceType": "MedicationStatement", "status": "completed",
                  "medicationReference": {"reference": "Medication/oma"},
-                 "subject": {"reference": "Patient/1"}, "effectiveDateTime": "2020-04-13",
+                 "subject": {"reference": "urn:uuid:00000000-0000-4000-8000-000000000001"},
+                 "effectiveDateTime": "2020-04-13",
                  "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 300, "code": "mg"}}]}]}
     not_done = administration("2020-04-16", 300, status="not-done")
     request = read_bundle(with_entries(small, med, statement, not_done)).request

@@ -87,9 +87,14 @@ def test_a_dose_in_grams_is_converted(base_answer: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("entry", "field", "allowed"), [
     ({"date": "1899-12-30", "dose_mg": 300}, "history.doses[3].date", "1900-01-01"),
-    ({"date": "2020-03-30", "dose": 300, "unit": "kg"}, "history.doses[3]", "unit of mass"),
+    ({"date": "2020-03-30", "dose": 300, "unit": "kg"}, "history.doses[3].unit",
+     "unit of mass"),
     ({"date": "2020-03-30T25:00:00", "dose_mg": 300}, "history.doses[3].date", "date"),
-    ({"date": "2020-03-30", "dose_mg": 300, "dose": 300}, "history.doses[3]", "not both"),
+    ({"date": "2020-03-30", "dose_mg": 300, "dose": 300}, "history.doses[3].dose_mg",
+     "not both"),
+    ({"date": "2020-03-30", "dose": "0.3", "unit": "g"}, "history.doses[3].dose", "number"),
+    ({"date": "2020-03-30", "dose": 1e308, "unit": "g"}, "history.doses[3].dose", "finite"),
+    ({"date": 1585526400, "dose_mg": 300}, "history.doses[3].date", "a number is not read"),
 ])
 def test_a_bad_entry_names_itself(entry: dict[str, Any], field: str, allowed: str) -> None:
     bad = copy.deepcopy(BASE)
@@ -173,3 +178,11 @@ def test_source_field_maps_merged_indices_back() -> None:
     assert [h.source_field(f"history.doses[{k}].date") for k in range(3)] == \
         ["history.doses[0].date", "history.doses[1].date", "history.doses[4].date"]
     assert h.source_field("history.observations[2].date") == "history.observations[2].date"
+
+
+def test_a_number_is_not_read_as_the_evaluation_date() -> None:
+    bad = {**copy.deepcopy(BASE), "evaluation_date": 1587340800}   # 2020-04-20 in Unix seconds
+    r = client.post("/v1/recommendations", json=bad)
+    assert r.status_code == 422, r.text
+    item = r.json()["detail"][0]
+    assert (item["field"], item["value"]) == ("evaluation_date", 1587340800)

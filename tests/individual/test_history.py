@@ -6,16 +6,22 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from optimizer.core.problem import PKParameters
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, single_dose_concentration_mg_per_l
+from optimizer.individual.fit import _ObsArrays
 from optimizer.individual.history import (
+    LISTED_DATES,
     DoseRecord,
     Observation,
     build_history,
+    contradicting_observations,
     regular_interval_days,
 )
+from optimizer.individual.priors import ZERO_BELOW_SCORE
 
 D0 = date(2020, 2, 3)
 
@@ -73,3 +79,52 @@ def test_current_schedule_ignores_a_missed_dose() -> None:
     h2 = build_history(doses(0, 28, 84), [], D0 + timedelta(days=90))
     assert regular_interval_days(h2, 99) == 28
     assert regular_interval_days(build_history(doses(0), [], D0), 30) == 30
+
+
+@given(marks=st.lists(st.tuples(st.none() | st.integers(0, 10).map(float)
+                                | st.floats(0, 10, allow_nan=False),
+                                st.none() | st.booleans()), min_size=1, max_size=15),
+       cutoff=st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.5, 9.0, 9.7]))
+def test_a_score_and_a_yes_no_that_cannot_both_hold_are_reported_once(
+        marks: list[tuple[float | None, bool | None]], cutoff: float) -> None:
+    obs = [Observation(D0 + timedelta(days=7 * k), score=s, symptomatic=y)
+           for k, (s, y) in enumerate(marks) if s is not None or y is not None]
+    if not obs:
+        return
+    h = build_history(doses(0), obs, None)
+    # the fit's own latent interval of each score: the yes/no contradicts it when the whole
+    # interval lies on the other side of the cut-off
+    arrays = _ObsArrays.of(h, ZERO_BELOW_SCORE)
+    clash = [k for k, o in enumerate(obs) if o.score is not None and o.symptomatic is not None
+             and (arrays.upper[k] <= cutoff if o.symptomatic else arrays.lower[k] >= cutoff)]
+    found = contradicting_observations(h, cutoff, ZERO_BELOW_SCORE)
+    assert len(found) == (1 if clash else 0)
+    if clash:
+        w = found[0]
+        assert (w.code, w.field) == ("observation_contradiction",
+                                     f"history.observations[{clash[0]}]")
+        for k in clash[:LISTED_DATES]:
+            assert obs[k].date.isoformat() in w.message
+        assert w.message.startswith(f"{len(clash)} observation")
+
+
+@pytest.mark.parametrize(("score", "symptomatic", "contradicts"), [
+    (0.0, True, True), (1.0, True, True), (2.0, True, False), (2.0, False, False),
+    (3.0, False, True), (8.0, False, True), (8.0, True, False), (0.0, False, False)])
+def test_which_marks_contradict_at_the_default_cutoff(score: float, symptomatic: bool,
+                                                       contradicts: bool) -> None:
+    """A recorded 2 stands for 1.5-2.5, so either answer to "above 2?" can be true."""
+    h = build_history(doses(0), [Observation(D0, score=score, symptomatic=symptomatic)], None)
+    assert bool(contradicting_observations(h, 2.0, ZERO_BELOW_SCORE)) is contradicts
+
+
+def test_the_two_contradictions_named_in_the_story() -> None:
+    obs = [Observation(D0 + timedelta(days=7), score=0.0, symptomatic=True),
+           Observation(D0 + timedelta(days=14), score=8.0, symptomatic=False),
+           Observation(D0 + timedelta(days=21), score=2.0, symptomatic=False),
+           Observation(D0 + timedelta(days=28), score=3.0, symptomatic=True)]
+    [w] = contradicting_observations(build_history(doses(0), obs, None), 2.0, ZERO_BELOW_SCORE)
+    assert "2020-02-10 (score 0, symptomatic true)" in w.message
+    assert "2020-02-17 (score 8, symptomatic false)" in w.message
+    assert "2020-02-24" not in w.message and "2020-03-02" not in w.message
+    assert "score was used" in w.message

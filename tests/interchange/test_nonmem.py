@@ -195,3 +195,51 @@ def test_an_error_after_reading_names_the_row(question_only: Path, tmp_path: Pat
     assert origins["history.doses[1].dose_mg"] == "row 4 (AMT)"
     assert origins["history.observations[0].symptomatic"] == "row 5 (DV)"
     assert origins["patient.weight_kg"] == "row 5 (WT)"
+
+
+HEADER = "ID,TIME,AMT,DV,EVID,MDV,CMT,WT,DATE\n"
+ROWS = ["1,0,300,0,1,1,1,30,2020-01-06", "1,28,0,1,0,0,3,30,2020-02-03",
+        "1,28,300,0,1,1,1,30,2020-02-03"]
+
+
+@pytest.mark.parametrize(("row", "field", "allowed"), [
+    ("1,28,0,1,0,0,3.5,30,2020-02-03", "row 4 (CMT)", "a whole number"),
+    ("1,28,0,1,0.5,0,3,30,2020-02-03", "row 4 (EVID)", "a whole number"),
+    ("1,28,0,2,0,0,3,30,2020-02-03", "row 4 (DATE)", "row 2 has one"),
+    ("1,1e308,0,1,0,0,3,30,", "row 4 (TIME)", "2199-12-31"),
+])
+def test_a_row_that_would_be_misread_is_refused_by_name(row: str, field: str,
+                                                        allowed: str) -> None:
+    """A code of 3.5 is not truncated to 3, a TIME past the calendar is no crash, and a
+    second score of one date names the first."""
+    with pytest.raises(InputError) as err:
+        read_nonmem(HEADER + "\n".join([*ROWS, row]), 1)
+    assert err.value.field == field and allowed in err.value.allowed, err.value
+
+
+def test_a_baseline_ige_in_the_scenario_and_another_in_the_dataset_is_refused(
+        tmp_path: Path) -> None:
+    """The scenario says 100 IU/mL, the dataset's IGE column 700 ng/mL: one of them would be
+    used silently (the label checks read IU/mL), so the dataset's row is named instead."""
+    request = load_recommendation(REFERENCE)
+    with_ige = request.model_copy(update={"patient": request.patient.model_copy(
+        update={"baseline_ige_iu_per_ml": 289.0})})
+    dataset = tmp_path / "data.csv"
+    dataset.write_text(write_nonmem(with_ige), encoding="utf-8")
+    scenario = tmp_path / "question.toml"
+    scenario.write_text('[patient]\nweight_kg = 30\nbaseline_ige_iu_per_ml = 100\n',
+                        encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_request_from(scenario, nonmem=dataset, subject_id=1)
+    assert err.value.field.endswith("(IGE)") and "once" in err.value.allowed
+
+
+def test_a_json_question_with_both_ige_units_is_refused_for_every_target() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    r = TestClient(app).post("/v1/recommendations", json={"patient": {
+        "weight_kg": 30, "baseline_ige_iu_per_ml": 300, "baseline_ige_ng_per_ml": 100}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == "patient.baseline_ige_ng_per_ml"
