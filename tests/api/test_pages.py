@@ -73,8 +73,8 @@ def test_the_page_is_served_at_the_root_with_a_label_on_every_input() -> None:
 
 
 def test_the_page_needs_no_outside_network_and_has_no_inline_script_or_style() -> None:
-    for path in (*(STATIC / n for n in ("forms.js", "page.js", "individual.js", "page.css", "report.css",
-                                          "compare.js")),
+    for path in (*(STATIC / n for n in ("forms.js", "page.js", "individual.js", "page.css",
+                                          "report.css", "compare.js")),
                  *TEMPLATES.glob("*.html")):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), path.name
