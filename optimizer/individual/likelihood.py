@@ -1,0 +1,242 @@
+"""The pieces of the individual fit's likelihood that run for every (parameter set, observation)
+pair: the latent-score interval of each observation, the normal probability of an interval,
+and the sums over the doses given before each observation.
+
+The measurement model itself (why scores are intervals, the detection level, the probit of a
+yes/no) is documented in :mod:`optimizer.individual.fit` and ``docs/individual.md``.
+
+**Speed.** A long history's fit evaluates millions of such pairs (the posterior sampler's
+draws times the observations), so these functions are written for numpy's vectorised loops:
+
+* an interval's probability ``Phi(b) - Phi(a)`` is taken from ``scipy.special.erfc`` of the
+  bounds' distances from the mean, each end on its own side of the mean, so the difference
+  never cancels and no logarithm of a tail is needed (``log_ndtr`` costs about twice an
+  ``erfc``); only a probability under ``TINY_PROBABILITY`` (far tails, never reached with the
+  default score SD) falls back to ``log_ndtr``;
+* observations open at one end (a recorded 0, a 10, a yes/no) take one ``erfc``, not two;
+* the dose sums are running sums in linear scale, rescaled block by block so that no
+  exponential overflows (:class:`DoseSums`), instead of running sums of logarithms.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import erfc, log_ndtr
+
+from optimizer.individual.history import MAX_SCORE, PatientHistory
+
+__all__ = ["TINY_PROBABILITY", "DoseSums", "ObservationBounds", "log_interval_probability",
+           "log_tail_probability"]
+
+FloatArray = NDArray[np.float64]
+#: Half a score point: scores are recorded in whole points (modified MSAF).
+_HALF_POINT = 0.5
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2 = math.sqrt(2.0)
+#: Under this probability an interval's logarithm is taken from ``log_ndtr`` of its ends;
+#: above it the nearer end lies within 21.3 SDs of the mean, where ``erfc`` keeps its full
+#: relative precision (numerical choice; with the default score SD of 1 point a score's
+#: probability never falls below about 1e-25).
+TINY_PROBABILITY = 1e-100
+#: Largest ``rate x days`` spanned by one block of :class:`DoseSums`: ``exp(600)`` stays far
+#: from the float overflow near ``exp(709.8)`` (numerical choice).
+_BLOCK_EXPONENT = 600.0
+
+
+@dataclass(frozen=True)
+class ObservationBounds:
+    """Each observation as an interval ``[lower, upper]`` of the latent score (``-inf`` /
+    ``+inf`` at an open end; both infinite when nothing usable was recorded), shape (n_obs,).
+
+    A score ``y > 0`` is its whole point, not below the detection level (or ``y`` itself, for
+    a fractional score under it), open above 9.5; a 0 lies below the detection level; a yes
+    ("symptomatic") lies above the cutoff, a no below it. Source: the measurement model of
+    :mod:`optimizer.individual.fit` (modelling choices).
+    """
+
+    days: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+
+    @classmethod
+    def of(cls, history: PatientHistory, zero_below_score: float, cutoff_score: float
+           ) -> ObservationBounds:
+        obs = history.observations
+        y = np.array([np.nan if o.score is None else float(o.score) for o in obs])
+        answer = np.array([0.0 if o.score is not None or o.symptomatic is None
+                           else (1.0 if o.symptomatic else -1.0) for o in obs])
+        yy = np.where(np.isnan(y), 5.0, y)
+        lower = np.where(yy <= 0.0, -np.inf,
+                         np.maximum(yy - _HALF_POINT, np.minimum(zero_below_score, yy)))
+        upper = np.where(yy <= 0.0, zero_below_score,
+                         np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT))
+        lower = np.where(np.isnan(y), np.where(answer > 0.0, cutoff_score, -np.inf), lower)
+        upper = np.where(np.isnan(y), np.where(answer < 0.0, cutoff_score, np.inf), upper)
+        return cls(days=history.observation_days, lower=lower, upper=upper)
+
+
+def log_interval_probability(ta: FloatArray, tb: FloatArray, *, density: bool = False
+                             ) -> tuple[FloatArray, FloatArray]:
+    """``log(Phi(sqrt(2) tb) - Phi(sqrt(2) ta))`` elementwise for ``ta < tb`` (the
+    standardised bounds divided by ``sqrt(2)``; infinite ends allowed but slower than
+    :func:`log_tail_probability`), and, if ``density``, ``(phi(za) - phi(zb)) / P`` (the
+    derivative of the log-probability in the mean, times the SD); else an empty array.
+
+    With ``Q(t) = erfc(|t|) / 2`` (the tail beyond ``|t|``), the probability is ``Q(ta) - Q(tb)``
+    above the mean, ``Q(tb) - Q(ta)`` below it, and ``1 - Q(ta) - Q(tb)`` across it (its
+    logarithm by ``log1p``). Agrees with ``log_ndtr`` differences to 1e-10 relative from 45
+    SDs below the mean to 45 above (``tests/individual/test_likelihood.py``).
+    """
+    qa = erfc(np.abs(ta))
+    qb = erfc(np.abs(tb))
+    across = np.signbit(ta) & ~np.signbit(tb)
+    p = np.copysign(qa, ta)
+    p -= np.copysign(qb, tb)
+    p *= 0.5
+    np.add(p, 1.0, out=p, where=across)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = np.log(p)
+    qa += qb
+    qa *= -0.5
+    np.log1p(qa, out=log_p, where=across)
+    tiny = p < TINY_PROBABILITY
+    dens = np.empty(0)
+    if density:
+        dens = np.exp(-ta * ta)
+        dens -= np.exp(-tb * tb)
+        dens *= _INV_SQRT_2PI
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dens /= p
+    if tiny.any():
+        za, zb = ta[tiny] * _SQRT_2, tb[tiny] * _SQRT_2
+        log_p[tiny] = _log_interval_far(za, zb)
+        if density:
+            dens[tiny] = (np.exp(_log_phi(za) - log_p[tiny])
+                          - np.exp(_log_phi(zb) - log_p[tiny]))
+    return log_p, dens
+
+
+def log_tail_probability(t: FloatArray, *, density: bool = False
+                         ) -> tuple[FloatArray, FloatArray]:
+    """``log(Phi(sqrt(2) t))`` elementwise (``t`` finite: a standardised distance over
+    ``sqrt(2)``), and, if ``density``, ``phi(sqrt(2) t) / Phi(sqrt(2) t)``; else an empty
+    array. ``Phi = Q`` for ``t < 0``, ``1 - Q`` (by ``log1p``) otherwise, ``Q(t) =
+    erfc(|t|) / 2``; ``log_ndtr`` under ``TINY_PROBABILITY``."""
+    q = erfc(np.abs(t))
+    q *= 0.5
+    above = ~np.signbit(t)
+    with np.errstate(divide="ignore"):
+        log_p = np.log(q)
+    np.log1p(-q, out=log_p, where=above)
+    tiny = q < TINY_PROBABILITY
+    tiny &= ~above
+    dens = np.empty(0)
+    if density:
+        np.subtract(1.0, q, out=q, where=above)
+        dens = np.exp(-t * t)
+        dens *= _INV_SQRT_2PI
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dens /= q
+    if tiny.any():
+        z = t[tiny] * _SQRT_2
+        log_p[tiny] = log_ndtr(z)
+        if density:
+            dens[tiny] = np.exp(_log_phi(z) - log_p[tiny])
+    return log_p, dens
+
+
+def _log_phi(x: FloatArray) -> FloatArray:
+    """Log of the standard normal density (``-inf`` at +/- infinity)."""
+    out: FloatArray = -0.5 * x * x - 0.5 * math.log(2.0 * math.pi)
+    return out
+
+
+def _log_interval_far(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``log(Phi(b) - Phi(a))`` from logarithms of the tails, for intervals far out in one
+    tail: the upper tails' difference when the interval lies above the mean."""
+    flip = a > 0.0
+    hi = log_ndtr(np.where(flip, -a, b))
+    lo = log_ndtr(np.where(flip, -b, a))
+    out: FloatArray = hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12)))
+    return out
+
+
+class DoseSums:
+    """Sums over the doses given at or before each observation, for many elimination rates at
+    once, in time linear in the history:
+
+    ``E_i(k) = sum_j D_j exp(-k lag_ij)`` and ``L_i(k) = sum_j D_j lag_ij exp(-k lag_ij)``.
+
+    With ``d`` the observation's last dose and ``g_i`` the days since it,
+    ``E_i = exp(-k g_i) S_d`` and ``L_i = exp(-k g_i) (W_d + g_i S_d)``, where ``S_d`` and
+    ``W_d`` are the same sums at the time of dose ``d``. Those follow the doses by running sums
+    (``np.cumsum``) of ``D_j exp(k tau_j)`` and ``D_j tau_j exp(k tau_j)`` (up to the dose before
+    ``d`` for ``W``, whose own dose adds nothing to it), ``tau`` counted from
+    the start of a block of doses short enough that ``k tau`` stays under ``_BLOCK_EXPONENT``;
+    each block starts from the previous block's last sums, decayed to its first dose.
+
+    ``dose_days`` sorted (days), ``doses_mg`` (mg) shape (n_doses,); ``obs_days`` (days, any
+    order) shape (n_obs,).
+    """
+
+    def __init__(self, dose_days: FloatArray, doses_mg: FloatArray, obs_days: FloatArray
+                 ) -> None:
+        self.t_dose = np.asarray(dose_days, dtype=np.float64)
+        self.doses_mg = np.asarray(doses_mg, dtype=np.float64)
+        last = np.searchsorted(self.t_dose, obs_days, side="right") - 1
+        self.slot = last + 1              # column of the sums; 0 is "no dose yet" (zeros)
+        before = self.t_dose[np.maximum(last, 0)] if self.t_dose.size else np.zeros(last.size)
+        self.gap = np.where(last >= 0, obs_days - before, 0.0)
+
+    def sums(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
+        """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), for rates ``k``
+        of shape (m, 1), per day (positive)."""
+        shape = (k.shape[0], self.slot.size)
+        if self.t_dose.size == 0:
+            return np.zeros(shape), np.zeros(shape)
+        at_dose, lag_at_dose = self._at_doses(k, with_lags)
+        fade = np.exp(-k * self.gap)
+        decay = np.take(at_dose, self.slot, axis=1)
+        decay *= fade
+        if not with_lags:
+            return decay, np.zeros(shape)
+        lagged = np.take(lag_at_dose, self.slot, axis=1)
+        lagged *= fade
+        lagged += decay * self.gap
+        return decay, lagged
+
+    def _at_doses(self, k: FloatArray, with_lags: bool) -> tuple[FloatArray, FloatArray]:
+        """``S`` and ``W`` (zeros unless ``with_lags``) at each dose, shape (m, n_doses + 1),
+        column 0 zero (before the first dose)."""
+        t, amount = self.t_dose, self.doses_mg
+        s_out = np.zeros((k.shape[0], t.size + 1))
+        w_out = np.zeros_like(s_out)
+        span = _BLOCK_EXPONENT / max(float(np.max(k)), 1e-300)
+        start = 0
+        while start < t.size:
+            stop = max(int(np.searchsorted(t, t[start] + span, side="right")), start + 1)
+            tau = t[start:stop] - t[start]
+            grow = np.exp(k * tau)
+            weighted = grow * amount[start:stop]
+            sums = np.cumsum(weighted, axis=1)
+            if start > 0:                 # the doses before the block, decayed to its start
+                step = t[start] - t[start - 1]
+                fade = np.exp(-k * step)
+                carry_s = s_out[:, start, None] * fade
+                sums += carry_s
+            if with_lags:             # W_d from the doses before d (no term that cancels)
+                lag_sums = np.zeros_like(sums)
+                np.multiply(sums[:, :-1], tau[1:], out=lag_sums[:, 1:])
+                lag_sums[:, 1:] -= np.cumsum(weighted * tau, axis=1)[:, :-1]
+                if start > 0:
+                    lag_sums += (w_out[:, start, None] + step * s_out[:, start, None]) * fade
+                lag_sums /= grow
+                w_out[:, start + 1:stop + 1] = lag_sums
+            sums /= grow
+            s_out[:, start + 1:stop + 1] = sums
+            start = stop
+        return s_out, w_out
