@@ -101,7 +101,7 @@ _SQRT_2 = math.sqrt(2.0)
 _MAX_EXPONENT = 700.0
 #: (Parameter set, observation) pairs evaluated per pass: a pass's arrays then stay in the
 #: processor's cache (numerical choice, measured with ``benchmarks/bench_individual.py``).
-_CHUNK_ENTRIES = 32_768
+_CHUNK_ENTRIES = 16_384
 #: The baseline's cap with room for rounding: its z bound maps back to 10 only up to the last
 #: bits, and the gradient there must be the one from below (where the optimum lies).
 _CAP_SCORE = MAX_SCORE * (1.0 + 1e-9)
@@ -149,15 +149,25 @@ class _Objective:
         out: FloatArray = np.exp(log_theta)
         return out
 
-    def _mean(self, theta: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
+    def _rows(self, z: FloatArray, with_lags: bool
+              ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per parameter set: the parameters (m, 4), ``ke`` (m, 1) and the dose sums at the
+        doses (m, n_doses + 1) of :meth:`DoseSums.at_doses`."""
+        theta = self._theta(z)
+        ke = self.base.ke_per_day * theta[:, 2, None]
+        return theta, ke, *self.doses.at_doses(ke, with_lags=with_lags)
+
+    def _mean(self, theta: FloatArray, ke: FloatArray, at_dose: FloatArray,
+              lag_at_dose: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
         """Predicted scores over ``score_sd sqrt(2)``, ``mu`` (m, n_used), then the pieces of
         their derivatives: ``y = h log(C / ec50)`` (clipped to +/- ``_MAX_EXPONENT``),
-        ``exp(y)``, ``C``, the lag-weighted decay sums (zeros unless ``with_lags``), ``u(ke)``
-        and ``ke``. ``mu = s0 / (1 + exp(y))`` is ``s0 r / (1 + r)`` with ``r = (ec50 / C)^h``;
+        ``exp(y)``, ``C``, the lag-weighted decay sums (zeros unless ``with_lags``) and
+        ``u(ke)``. ``mu = s0 / (1 + exp(y))`` is ``s0 r / (1 + r)`` with ``r = (ec50 / C)^h``;
         ``C <= 0`` gives ``y = -_MAX_EXPONENT`` and ``mu = s0``."""
-        ec50, s0, cf, hill = (theta[:, k, None] for k in range(4))
-        ke, ka = self.base.ke_per_day * cf, self.base.ka_per_day
-        conc, lagged = self.doses.sums(ke, with_lags=with_lags)
+        ec50, s0, hill = theta[:, 0, None], theta[:, 1, None], theta[:, 3, None]
+        ka = self.base.ka_per_day
+        conc, lagged = self.doses.at_observations(at_dose, lag_at_dose, ke,
+                                                  with_lags=with_lags)
         unit = ka / (self.base.volume_l * (ka - ke))
         conc -= self.absorbed
         conc *= unit
@@ -170,7 +180,7 @@ class _Objective:
         grow = np.exp(y)
         mu = grow + 1.0
         np.divide(np.minimum(s0, MAX_SCORE) * self.scale, mu, out=mu)
-        return mu, y, grow, conc, lagged, unit, ke
+        return mu, y, grow, conc, lagged, unit
 
     def _log_lik(self, mu: FloatArray, density: bool) -> tuple[FloatArray, FloatArray]:
         """Log-likelihood of each kept observation (m, n_used), and, if ``density``, its
@@ -196,16 +206,18 @@ class _Objective:
         recorded)."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         out = np.zeros((z.shape[0], self.n_obs))
-        out[:, self.order] = self._log_lik(self._mean(self._theta(z))[0], False)[0]
+        out[:, self.order] = self._log_lik(self._mean(*self._rows(z, False))[0], False)[0]
         return out
 
     def values(self, z: FloatArray) -> FloatArray:
         """Negative log posterior at each row of ``z``, shape (m,)."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         out: FloatArray = 0.5 * (z * z).sum(axis=1)
+        theta, ke, at_dose, lag_at_dose = self._rows(z, False)
         for lo in range(0, z.shape[0], self.rows):
             part = slice(lo, lo + self.rows)
-            out[part] -= self._log_lik(self._mean(self._theta(z[part]))[0], False)[0].sum(axis=1)
+            mu = self._mean(theta[part], ke[part], at_dose[part], lag_at_dose[part])[0]
+            out[part] -= self._log_lik(mu, False)[0].sum(axis=1)
         return out
 
     def values_and_gradients(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -213,16 +225,19 @@ class _Objective:
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         value: FloatArray = 0.5 * (z * z).sum(axis=1)
         grad_log = np.empty((z.shape[0], len(NAMES)))
+        theta, ke, at_dose, lag_at_dose = self._rows(z, True)
         for lo in range(0, z.shape[0], self.rows):
             part = slice(lo, lo + self.rows)
-            ll, grad_log[part] = self._log_lik_gradient(self._theta(z[part]))
+            ll, grad_log[part] = self._log_lik_gradient(theta[part], ke[part], at_dose[part],
+                                                        lag_at_dose[part])
             value[part] -= ll
         grad = z - grad_log[:, self.idx] * self.log_sd[self.idx]
         return value, grad
 
-    def _log_lik_gradient(self, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _log_lik_gradient(self, theta: FloatArray, ke: FloatArray, at_dose: FloatArray,
+                          lag_at_dose: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Log-likelihood (m,) and its gradient in the log parameters (m, 4)."""
-        mu, y, grow, conc, lagged, unit, ke = self._mean(theta, with_lags=True)
+        mu, y, grow, conc, lagged, unit = self._mean(theta, ke, at_dose, lag_at_dose, True)
         ll, d_mu = self._log_lik(mu, True)
         hill = theta[:, 3, None]
         pos = conc > 0.0

@@ -195,23 +195,26 @@ class DoseSums:
     def sums(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
         """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), for rates ``k``
         of shape (m, 1), per day (positive)."""
-        shape = (k.shape[0], self.slot.size)
-        if self.t_dose.size == 0:
-            return np.zeros(shape), np.zeros(shape)
-        at_dose, lag_at_dose = self._at_doses(k, with_lags)
+        return self.at_observations(*self.at_doses(k, with_lags=with_lags), k,
+                                    with_lags=with_lags)
+
+    def at_observations(self, at_dose: FloatArray, lag_at_dose: FloatArray, k: FloatArray, *,
+                        with_lags: bool) -> tuple[FloatArray, FloatArray]:
+        """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), from the sums at
+        the doses (:meth:`at_doses`) for the same rates ``k`` (m, 1)."""
         fade = np.exp(-k * self.gap)
         decay = np.take(at_dose, self.slot, axis=1)
         decay *= fade
         if not with_lags:
-            return decay, np.zeros(shape)
+            return decay, np.zeros_like(decay)
         lagged = np.take(lag_at_dose, self.slot, axis=1)
         lagged *= fade
         lagged += decay * self.gap
         return decay, lagged
 
-    def _at_doses(self, k: FloatArray, with_lags: bool) -> tuple[FloatArray, FloatArray]:
+    def at_doses(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
         """``S`` and ``W`` (zeros unless ``with_lags``) at each dose, shape (m, n_doses + 1),
-        column 0 zero (before the first dose)."""
+        column 0 zero (before the first dose), for rates ``k`` (m, 1), per day."""
         t, amount = self.t_dose, self.doses_mg
         s_out = np.zeros((k.shape[0], t.size + 1))
         w_out = np.zeros_like(s_out)
