@@ -160,26 +160,27 @@ class _Objective:
     def _mean(self, theta: FloatArray, ke: FloatArray, at_dose: FloatArray,
               lag_at_dose: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
         """Predicted scores over ``score_sd sqrt(2)``, ``mu`` (m, n_used), then the pieces of
-        their derivatives: ``y = h log(C / ec50)`` (clipped to +/- ``_MAX_EXPONENT``),
-        ``exp(y)``, ``C``, the lag-weighted decay sums (zeros unless ``with_lags``) and
-        ``u(ke)``. ``mu = s0 / (1 + exp(y))`` is ``s0 r / (1 + r)`` with ``r = (ec50 / C)^h``;
-        ``C <= 0`` gives ``y = -_MAX_EXPONENT`` and ``mu = s0``."""
-        ec50, s0, hill = theta[:, 0, None], theta[:, 1, None], theta[:, 3, None]
+        their derivatives: ``y = h log(c)`` with ``c = C / ec50`` (at most ``_MAX_EXPONENT``;
+        with ``with_lags`` also at least its negative), ``exp(y)``, ``c``, the lag-weighted
+        decay sums (zeros unless ``with_lags``) and ``u(ke) / ec50`` (``c = u (E - A) /
+        ec50``). ``mu = s0 / (1 + exp(y))`` is ``s0 r / (1 + r)`` with ``r = (ec50 / C)^h``;
+        ``C <= 0`` gives ``exp(y) = 0`` and ``mu = s0``."""
         ka = self.base.ka_per_day
         conc, lagged = self.doses.at_observations(at_dose, lag_at_dose, ke,
                                                   with_lags=with_lags)
-        unit = ka / (self.base.volume_l * (ka - ke))
+        unit = ka / (self.base.volume_l * (ka - ke)) / theta[:, 0, None]
         conc -= self.absorbed
         conc *= unit
         np.maximum(conc, 0.0, out=conc)
         with np.errstate(divide="ignore"):
             y = np.log(conc)
-        y -= np.log(ec50)
-        y *= hill
-        np.clip(y, -_MAX_EXPONENT, _MAX_EXPONENT, out=y)
+        y *= theta[:, 3, None]
+        np.minimum(y, _MAX_EXPONENT, out=y)
+        if with_lags:                 # finite where C = 0, for the derivative in the Hill
+            np.maximum(y, -_MAX_EXPONENT, out=y)
         grow = np.exp(y)
         mu = grow + 1.0
-        np.divide(np.minimum(s0, MAX_SCORE) * self.scale, mu, out=mu)
+        np.divide(np.minimum(theta[:, 1, None], MAX_SCORE) * self.scale, mu, out=mu)
         return mu, y, grow, conc, lagged, unit
 
     def _log_lik(self, mu: FloatArray, density: bool) -> tuple[FloatArray, FloatArray]:
@@ -201,6 +202,17 @@ class _Objective:
                 np.multiply(dens, -_SQRT_2 * self.side, out=d_mu[:, n2:])
         return ll, d_mu
 
+    def _log_lik_sum(self, mu: FloatArray) -> FloatArray:
+        """Log-likelihood of the history at each row of ``mu``, shape (m,)."""
+        n2 = self.n_two
+        part = mu[:, :n2]
+        total: FloatArray = log_interval_probability(self.lower2 - part,
+                                                     self.upper2 - part)[0].sum(axis=1)
+        if mu.shape[1] > n2:
+            total += log_tail_probability(self.side_end
+                                          - self.side * mu[:, n2:])[0].sum(axis=1)
+        return total
+
     def log_lik(self, z: FloatArray) -> FloatArray:
         """Log-likelihood of each observation, shape (m, n_obs) (0 where nothing usable was
         recorded)."""
@@ -217,7 +229,7 @@ class _Objective:
         for lo in range(0, z.shape[0], self.rows):
             part = slice(lo, lo + self.rows)
             mu = self._mean(theta[part], ke[part], at_dose[part], lag_at_dose[part])[0]
-            out[part] -= self._log_lik(mu, False)[0].sum(axis=1)
+            out[part] -= self._log_lik_sum(mu)
         return out
 
     def values_and_gradients(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -248,7 +260,8 @@ class _Objective:
         w *= pos                                      # no derivative where C = 0
         w_sum = w.sum(axis=1)
         ka = self.base.ka_per_day
-        # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C)
+        # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C),
+        # u / C = (u / ec50) / c
         lag_term = (w * lagged / np.where(pos, conc, 1.0)).sum(axis=1)
         d_cf = (ke[:, 0] * (w_sum / (ka - ke[:, 0]) - unit[:, 0] * lag_term))
         grad_log = np.stack([w_sum * hill[:, 0], d_s0, -hill[:, 0] * d_cf,
