@@ -251,21 +251,21 @@ class _Objective:
         """Log-likelihood (m,) and its gradient in the log parameters (m, 4)."""
         mu, y, grow, conc, lagged, unit = self._mean(theta, ke, at_dose, lag_at_dose, True)
         ll, d_mu = self._log_lik(mu, True)
-        hill = theta[:, 3, None]
-        pos = conc > 0.0
-        w = d_mu * mu                                 # d mu / d log s0 = mu (below the cap)
-        d_s0 = w.sum(axis=1) * (theta[:, 1] <= _CAP_SCORE)
+        hill = theta[:, 3]
+        d_s0 = np.vecdot(d_mu, mu) * (theta[:, 1] <= _CAP_SCORE)  # d mu / d log s0 = mu
+        # d mu / d log r = mu exp(y) / (1 + exp(y)); where C = 0 that is below 1e-300 (y is
+        # clipped at -_MAX_EXPONENT), so those entries add nothing
+        w = d_mu * mu
         w *= grow
-        w /= grow + 1.0                               # d mu / d log r = mu exp(y) / (1 + exp(y))
-        w *= pos                                      # no derivative where C = 0
+        grow += 1.0
+        w /= grow
         w_sum = w.sum(axis=1)
-        ka = self.base.ka_per_day
         # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C),
         # u / C = (u / ec50) / c
-        lag_term = (w * lagged / np.where(pos, conc, 1.0)).sum(axis=1)
-        d_cf = (ke[:, 0] * (w_sum / (ka - ke[:, 0]) - unit[:, 0] * lag_term))
-        grad_log = np.stack([w_sum * hill[:, 0], d_s0, -hill[:, 0] * d_cf,
-                             -(w * y).sum(axis=1)], axis=1)
+        np.divide(lagged, conc, out=lagged, where=conc > 0.0)
+        ka, k = self.base.ka_per_day, ke[:, 0]
+        d_cf = k * (w_sum / (ka - k) - unit[:, 0] * np.vecdot(w, lagged))
+        grad_log = np.stack([w_sum * hill, d_s0, -hill * d_cf, -np.vecdot(w, y)], axis=1)
         return ll.sum(axis=1), grad_log
 
     def scalar(self, z: FloatArray) -> tuple[float, FloatArray]:
