@@ -37,6 +37,7 @@ FloatArray = NDArray[np.float64]
 _HALF_POINT = 0.5
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2 = math.sqrt(2.0)
+_LOG_2 = math.log(2.0)
 #: Under this probability an interval's logarithm is taken from ``log_ndtr`` of its ends;
 #: above it the nearer end lies within 21.3 SDs of the mean, where ``erfc`` keeps its full
 #: relative precision (numerical choice; with the default score SD of 1 point a score's
@@ -97,19 +98,18 @@ def log_interval_probability(ta: FloatArray, tb: FloatArray, *, density: bool = 
     qb = np.abs(tb)
     erfc(qb, out=qb)
     across = np.signbit(ta) & ~np.signbit(tb)
-    p = qa - qb                       # on one side of the mean: |Q(ta) - Q(tb)|
+    p = qa - qb                       # on one side of the mean: 2 P = |2 Q(ta) - 2 Q(tb)|
     np.abs(p, out=p)
-    p *= 0.5
     with np.errstate(divide="ignore"):
         log_p = np.log(p)
+    log_p -= _LOG_2
     qa += qb
     qa *= -0.5                        # across the mean: P - 1
-    np.log1p(qa, out=log_p, where=across)
     if density:
-        qa += 1.0
-        np.copyto(p, qa, where=across)
-    tiny = p < TINY_PROBABILITY
-    tiny &= ~across
+        p *= 0.5
+        np.add(qa, 1.0, out=p, where=across)
+    np.log1p(qa, out=qa)
+    np.copyto(log_p, qa, where=across)
     dens = np.empty(0)
     if density:
         dens = np.exp(-ta * ta)
@@ -117,7 +117,8 @@ def log_interval_probability(ta: FloatArray, tb: FloatArray, *, density: bool = 
         dens *= _INV_SQRT_2PI
         with np.errstate(divide="ignore", invalid="ignore"):
             dens /= p
-    if tiny.any():
+    if np.min(p, initial=1.0) < (1.0 if density else 2.0) * TINY_PROBABILITY:
+        tiny = (p < (1.0 if density else 2.0) * TINY_PROBABILITY) & ~across
         za, zb = ta[tiny] * _SQRT_2, tb[tiny] * _SQRT_2
         log_p[tiny] = _log_interval_far(za, zb)
         if density:
@@ -132,14 +133,17 @@ def log_tail_probability(t: FloatArray, *, density: bool = False
     ``sqrt(2)``), and, if ``density``, ``phi(sqrt(2) t) / Phi(sqrt(2) t)``; else an empty
     array. ``Phi = Q`` for ``t < 0``, ``1 - Q`` (by ``log1p``) otherwise, ``Q(t) =
     erfc(|t|) / 2``; ``log_ndtr`` under ``TINY_PROBABILITY``."""
-    q = erfc(np.abs(t))
+    q = np.abs(t)
+    erfc(q, out=q)
     q *= 0.5
     above = ~np.signbit(t)
     with np.errstate(divide="ignore"):
         log_p = np.log(q)
-    np.log1p(-q, out=log_p, where=above)
-    tiny = q < TINY_PROBABILITY
-    tiny &= ~above
+    rest = np.negative(q)
+    np.log1p(rest, out=rest)
+    np.copyto(log_p, rest, where=above)
+    far = np.min(q, initial=1.0) < TINY_PROBABILITY
+    tiny = (q < TINY_PROBABILITY) & ~above if far else np.zeros(0, dtype=bool)
     dens = np.empty(0)
     if density:
         np.subtract(1.0, q, out=q, where=above)
@@ -147,7 +151,7 @@ def log_tail_probability(t: FloatArray, *, density: bool = False
         dens *= _INV_SQRT_2PI
         with np.errstate(divide="ignore", invalid="ignore"):
             dens /= q
-    if tiny.any():
+    if far:
         z = t[tiny] * _SQRT_2
         log_p[tiny] = log_ndtr(z)
         if density:
