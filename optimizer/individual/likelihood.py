@@ -46,6 +46,9 @@ TINY_PROBABILITY = 1e-100
 #: Largest ``rate x days`` spanned by one block of :class:`DoseSums`: ``exp(600)`` stays far
 #: from the float overflow near ``exp(709.8)`` (numerical choice).
 _BLOCK_EXPONENT = 600.0
+#: Parameter sets per pass of :meth:`DoseSums.at_doses`, so its arrays stay in the processor's
+#: cache (numerical choice).
+_DOSE_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -225,31 +228,42 @@ class DoseSums:
     def at_doses(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
         """``S`` and ``W`` (zeros unless ``with_lags``) at each dose, shape (m, n_doses + 1),
         column 0 zero (before the first dose), for rates ``k`` (m, 1), per day."""
-        t, amount = self.t_dose, self.doses_mg
+        t = self.t_dose
         s_out = np.zeros((k.shape[0], t.size + 1))
         w_out = np.zeros_like(s_out)
         span = _BLOCK_EXPONENT / max(float(np.max(k)), 1e-300)
-        start = 0
+        blocks, start = [], 0
         while start < t.size:
             stop = max(int(np.searchsorted(t, t[start] + span, side="right")), start + 1)
-            tau = t[start:stop] - t[start]
-            grow = np.exp(k * tau)
-            weighted = grow * amount[start:stop]
-            sums = np.cumsum(weighted, axis=1)
-            if start > 0:                 # the doses before the block, decayed to its start
-                step = t[start] - t[start - 1]
-                fade = np.exp(-k * step)
-                carry_s = s_out[:, start, None] * fade
-                sums += carry_s
-            if with_lags:             # W_d from the doses before d (no term that cancels)
-                lag_sums = np.zeros_like(sums)
-                np.multiply(sums[:, :-1], tau[1:], out=lag_sums[:, 1:])
-                lag_sums[:, 1:] -= np.cumsum(weighted * tau, axis=1)[:, :-1]
-                if start > 0:
-                    lag_sums += (w_out[:, start, None] + step * s_out[:, start, None]) * fade
-                lag_sums /= grow
-                w_out[:, start + 1:stop + 1] = lag_sums
-            sums /= grow
-            s_out[:, start + 1:stop + 1] = sums
+            blocks.append((start, stop))
             start = stop
+        for lo in range(0, k.shape[0], _DOSE_ROWS):
+            rows = slice(lo, lo + _DOSE_ROWS)
+            for start, stop in blocks:
+                self._block(k[rows], start, stop, s_out[rows], w_out[rows] if with_lags else None)
         return s_out, w_out
+
+    def _block(self, k: FloatArray, start: int, stop: int, s_out: FloatArray,
+               w_out: FloatArray | None) -> None:
+        """Columns ``start + 1 .. stop`` of ``s_out`` (and ``w_out``), the doses ``start ..
+        stop - 1``, from column ``start`` (the sums at the dose before), in place."""
+        t = self.t_dose
+        tau = t[start:stop] - t[start]
+        grow = k * tau
+        np.exp(grow, out=grow)
+        sums = s_out[:, start + 1:stop + 1]
+        np.multiply(grow, self.doses_mg[start:stop], out=sums)
+        lag_cum = np.cumsum(sums * tau, axis=1) if w_out is not None else sums
+        np.cumsum(sums, axis=1, out=sums)
+        step = t[start] - t[start - 1] if start > 0 else 0.0
+        fade = np.exp(-k * step)
+        if start > 0:                     # the doses before the block, decayed to its start
+            sums += s_out[:, start, None] * fade
+        if w_out is not None:             # W_d from the doses before d (no term that cancels)
+            lag_sums = w_out[:, start + 1:stop + 1]
+            np.multiply(sums[:, :-1], tau[1:], out=lag_sums[:, 1:])
+            lag_sums[:, 1:] -= lag_cum[:, :-1]
+            if start > 0:
+                lag_sums += (w_out[:, start, None] + step * s_out[:, start, None]) * fade
+            lag_sums /= grow
+        sums /= grow
