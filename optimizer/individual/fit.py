@@ -172,14 +172,16 @@ class _Objective:
         conc -= self.absorbed
         conc *= unit
         np.maximum(conc, 0.0, out=conc)
+        # without the derivatives, each step writes over the one before (no new arrays)
+        y = np.empty_like(conc) if with_lags else conc
         with np.errstate(divide="ignore"):
-            y = np.log(conc)
+            np.log(conc, out=y)
         y *= theta[:, 3, None]
         np.minimum(y, _MAX_EXPONENT, out=y)
         if with_lags:                 # finite where C = 0, for the derivative in the Hill
             np.maximum(y, -_MAX_EXPONENT, out=y)
-        grow = np.exp(y)
-        mu = grow + 1.0
+        grow = np.exp(y, out=np.empty_like(y) if with_lags else y)
+        mu = np.add(grow, 1.0, out=np.empty_like(grow) if with_lags else grow)
         np.divide(np.minimum(theta[:, 1, None], MAX_SCORE) * self.scale, mu, out=mu)
         return mu, y, grow, conc, lagged, unit
 

@@ -215,7 +215,8 @@ class DoseSums:
                         with_lags: bool) -> tuple[FloatArray, FloatArray]:
         """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), from the sums at
         the doses (:meth:`at_doses`) for the same rates ``k`` (m, 1)."""
-        fade = np.exp(-k * self.gap)
+        fade = np.multiply(-k, self.gap)
+        np.exp(fade, out=fade)
         decay = np.take(at_dose, self.slot, axis=1)
         decay *= fade
         if not with_lags:
