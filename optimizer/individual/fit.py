@@ -107,6 +107,10 @@ _CHUNK_ENTRIES = 16_384
 _CAP_SCORE = MAX_SCORE * (1.0 + 1e-9)
 
 
+#: The observations' latent-score intervals under the name the history tests read them by.
+_ObsArrays = ObservationBounds
+
+
 class _Objective:
     """Negative log posterior of one history on the standardised scale, for many parameter
     sets ``Z`` (shape ``(m, n_fitted)``) in one numpy pass, with its analytic gradient.

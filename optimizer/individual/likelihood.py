@@ -67,8 +67,10 @@ class ObservationBounds:
     upper: FloatArray
 
     @classmethod
-    def of(cls, history: PatientHistory, zero_below_score: float, cutoff_score: float
-           ) -> ObservationBounds:
+    def of(cls, history: PatientHistory, zero_below_score: float,
+           cutoff_score: float | None = None) -> ObservationBounds:
+        """The intervals of ``history``'s observations; without ``cutoff_score`` only the
+        scores are bounded (a yes/no alone stays ``(-inf, inf)``)."""
         obs = history.observations
         y = np.array([np.nan if o.score is None else float(o.score) for o in obs])
         answer = np.array([0.0 if o.score is not None or o.symptomatic is None
@@ -78,8 +80,11 @@ class ObservationBounds:
                          np.maximum(yy - _HALF_POINT, np.minimum(zero_below_score, yy)))
         upper = np.where(yy <= 0.0, zero_below_score,
                          np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT))
-        lower = np.where(np.isnan(y), np.where(answer > 0.0, cutoff_score, -np.inf), lower)
-        upper = np.where(np.isnan(y), np.where(answer < 0.0, cutoff_score, np.inf), upper)
+        if cutoff_score is None:
+            answer = np.zeros_like(answer)
+        cut = np.inf if cutoff_score is None else cutoff_score
+        lower = np.where(np.isnan(y), np.where(answer > 0.0, cut, -np.inf), lower)
+        upper = np.where(np.isnan(y), np.where(answer < 0.0, cut, np.inf), upper)
         return cls(days=history.observation_days, lower=lower, upper=upper)
 
 
