@@ -2,7 +2,8 @@
 
 * :mod:`~optimizer.individual.history` — dated doses and symptom observations as values.
 * :mod:`~optimizer.individual.priors` — the individual parameters and their population priors.
-* :mod:`~optimizer.individual.fit` — the MAP fit of the parameters to the history;
+* :mod:`~optimizer.individual.fit` — the MAP fit of the parameters to the history
+  (:mod:`~optimizer.individual.likelihood` — its per-observation arithmetic);
   :mod:`~optimizer.individual.posterior` — its optima and Laplace approximations;
   :mod:`~optimizer.individual.sampling` — posterior samples (importance sampling, PSIS).
 * :mod:`~optimizer.individual.probability` — the longest interval controlled in at least a

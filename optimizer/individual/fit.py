@@ -31,8 +31,11 @@ Laplace approximation (inverse finite-difference Hessian) at each optimum.
 **Speed.** The objective (:class:`_Objective`) is built once per fit and evaluates many
 parameter sets in one numpy pass: the absorption term of the concentration does not depend on
 the parameters and is computed once; the elimination term, which depends on the clearance
-factor, comes from running sums over the doses (:class:`_DoseSums`), so one evaluation costs
-time linear in the number of doses plus observations. The twelve profile-screen problems, the
+factor, comes from running sums over the doses (:class:`optimizer.individual.likelihood.DoseSums`),
+so one evaluation costs time linear in the number of doses plus observations. The interval
+probabilities come from ``erfc`` with ``log_ndtr`` only in the far tails, and the parameter
+sets go through in chunks small enough for the processor's cache
+(:mod:`optimizer.individual.likelihood`). The twelve profile-screen problems, the
 refinements from the four starts and the Hessian's difference points are each one pass; the
 Newton line search evaluates its trial steps a few at a time. Few calls into L-BFGS-B also
 matter: each of its iterations calls LAPACK, which under a multi-threaded BLAS on a busy
@@ -44,16 +47,20 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
-from scipy.special import expit, log_ndtr
 
 from optimizer.core.problem import RecommendationProblem
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.history import MAX_SCORE, PatientHistory
+from optimizer.individual.likelihood import DoseSums as _DoseSums  # the tests' name too
+from optimizer.individual.likelihood import (
+    ObservationBounds,
+    log_interval_probability,
+    log_tail_probability,
+)
 from optimizer.individual.posterior import (
     FitResult,
     ParameterFit,
@@ -79,8 +86,6 @@ __all__ = ["HILL_RANGE", "ZERO_BELOW_SCORE", "FitResult", "IndividualParameters"
            "log_posterior_for"]
 
 FloatArray = NDArray[np.float64]
-#: Half a score point: scores are recorded in whole points (modified MSAF).
-_HALF_POINT = 0.5
 #: An observation the fitted model gives a probability below this is reported as not
 #: explained by the model (modelling choice: 5 %, a conventional "surprising" level).
 SURPRISE_PROBABILITY = 0.05
@@ -90,88 +95,20 @@ _GRID_STARTS = 3
 _SHAPE_LEVELS = {"clearance_factor": (-1.0, 0.5, 2.0), "hill": (-1.0, 0.5, 1.5, 2.5)}
 #: Seed of the posterior sampler (the same history gives the same draws).
 SAMPLER_SEED = 0
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_SQRT_2 = math.sqrt(2.0)
+#: Bound of the exponent ``h log(C / ec50)``: ``exp(700)`` is finite, and ``1 / (1 + exp(700))``
+#: is zero to the last bit of any score (numerical choice).
+_MAX_EXPONENT = 700.0
+#: (Parameter set, observation) pairs evaluated per pass: a pass's arrays then stay in the
+#: processor's cache (numerical choice, measured with ``benchmarks/bench_individual.py``).
+_CHUNK_ENTRIES = 16_384
 #: The baseline's cap with room for rounding: its z bound maps back to 10 only up to the last
 #: bits, and the gradient there must be the one from below (where the optimum lies).
 _CAP_SCORE = MAX_SCORE * (1.0 + 1e-9)
 
 
-@dataclass(frozen=True)
-class _ObsArrays:
-    """Observations split by kind, as arrays (built once per fit)."""
-
-    days: FloatArray
-    lower: FloatArray  # latent interval of a score; -inf / +inf at the ends of the scale
-    upper: FloatArray
-    has: NDArray[np.bool_]  # a score was recorded
-    sign: FloatArray  # +1 symptomatic, -1 not, 0 no yes/no used
-
-    @classmethod
-    def of(cls, history: PatientHistory, zero_below_score: float) -> _ObsArrays:
-        y = np.array([np.nan if o.score is None else float(o.score)
-                      for o in history.observations])
-        has = ~np.isnan(y)
-        sign = np.array([0.0 if o.score is not None or o.symptomatic is None
-                         else (1.0 if o.symptomatic else -1.0) for o in history.observations])
-        yy = np.where(has, y, 5.0)
-        # 0: below the detection level; y > 0: its whole point, not below the detection level
-        # (or y itself, for a fractional score under it); open above 9.5.
-        lower = np.where(yy <= 0.0, -np.inf,
-                         np.maximum(yy - _HALF_POINT, np.minimum(zero_below_score, yy)))
-        upper = np.where(yy <= 0.0, zero_below_score,
-                         np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT))
-        return cls(days=history.observation_days, lower=lower, upper=upper, has=has, sign=sign)
-
-
-class _DoseSums:
-    """Sums over the doses given before each observation, for many elimination rates at once,
-    in time linear in the history (running sums over the doses, not an observations x doses
-    array):
-
-    ``E_i(k) = sum_j D_j exp(-k lag_ij)`` and ``L_i(k) = sum_j D_j lag_ij exp(-k lag_ij)``
-    over the doses ``j`` at or before observation ``i``. With times ``t`` counted from the
-    first dose, ``E_i = exp(-k t_i) S_d`` and ``L_i = t_i E_i - exp(-k t_i) T_d``, where
-    ``S_d = sum_(j <= d) D_j exp(k t_j)`` and ``T_d = sum_(j <= d) D_j t_j exp(k t_j)`` run up
-    to the observation's last dose ``d``. The running sums are kept as logarithms
-    (``np.logaddexp.accumulate``), so ``exp(k t)`` never overflows however long the history.
-    """
-
-    def __init__(self, dose_days: FloatArray, doses_mg: FloatArray, obs_days: FloatArray
-                 ) -> None:
-        origin = float(dose_days[0]) if dose_days.size else 0.0
-        self.t_dose = dose_days - origin
-        self.log_dose = np.log(doses_mg)
-        with np.errstate(divide="ignore"):
-            self.log_dose_t = np.log(doses_mg * self.t_dose)   # -inf for the first dose
-        last = np.searchsorted(dose_days, obs_days, side="right") - 1
-        self.any_dose = last >= 0
-        self.last = np.maximum(last, 0)
-        self.t_obs = obs_days - origin
-
-    def sums(self, k: FloatArray, *, with_lags: bool) -> tuple[FloatArray, FloatArray]:
-        """``E`` and ``L`` (zeros unless ``with_lags``), shape (m, n_obs), for rates ``k``
-        of shape (m, 1), per day."""
-        shape = (k.shape[0], self.t_obs.size)
-        if self.t_dose.size == 0:
-            return np.zeros(shape), np.zeros(shape)
-        grow = k * self.t_dose[None, :]
-        fade = -k * self.t_obs[None, :]
-        log_s = np.logaddexp.accumulate(self.log_dose + grow, axis=1)[:, self.last]
-        # exp of -inf (no dose before the observation) is 0 without an overflow warning: an
-        # observation decades before the first dose would otherwise overflow the unused branch
-        decay = np.exp(np.where(self.any_dose, fade + log_s, -np.inf))
-        if not with_lags:
-            return decay, np.zeros(shape)
-        log_t = np.logaddexp.accumulate(self.log_dose_t + grow, axis=1)[:, self.last]
-        lagged = np.where(self.any_dose, self.t_obs * decay
-                          - np.exp(np.where(self.any_dose, fade + log_t, -np.inf)), 0.0)
-        return decay, np.maximum(lagged, 0.0)
-
-
-def _log_phi(x: FloatArray) -> FloatArray:
-    """Log of the standard normal density (``-inf`` at +/- infinity)."""
-    out: FloatArray = -0.5 * x * x - _LOG_SQRT_2PI
-    return out
+#: The observations' latent-score intervals under the name the history tests read them by.
+_ObsArrays = ObservationBounds
 
 
 class _Objective:
@@ -182,19 +119,32 @@ class _Objective:
     ``E_i(ke) = sum_j D_j exp(-ke lag_ij)`` over the doses before it and the absorption term
     ``A_i = sum_j D_j exp(-ka lag_ij)``, ``u(ke) = ka / (V (ka - ke))``
     (:mod:`optimizer.exposure.pk`).
-    ``A`` is computed once here; ``E`` and its derivative come from :class:`_DoseSums`.
+    ``A`` is computed once here; ``E`` and its derivative come from :class:`DoseSums`.
+    Only the observations that carry a score or a yes/no are kept, those with two finite
+    interval ends first, and scores are handled divided by ``score_sd sqrt(2)`` (the argument
+    of ``erfc``). Parameter sets are evaluated ``_CHUNK_ENTRIES`` pairs at a time.
     """
 
     def __init__(self, history: PatientHistory, base: PKModel, priors: Priors) -> None:
-        self.obs = _ObsArrays.of(history, priors.zero_below_score)
+        bounds = ObservationBounds.of(history, priors.zero_below_score,
+                                      priors.symptom_cutoff_score)
+        lower, upper = bounds.lower, bounds.upper
+        two = np.isfinite(lower) & np.isfinite(upper)
+        self.n_obs, self.n_two = lower.size, int(two.sum())
+        self.order = np.concatenate([np.flatnonzero(two),
+                                     np.flatnonzero(np.isfinite(lower) ^ np.isfinite(upper))])
+        self.scale = 1.0 / (priors.score_sd * math.sqrt(2.0))
+        lo, hi = lower[self.order] * self.scale, upper[self.order] * self.scale
+        self.lower2, self.upper2 = lo[:self.n_two], hi[:self.n_two]
+        below = np.isneginf(lo[self.n_two:])       # one finite end: t = side (end - mu)
+        self.side = np.where(below, 1.0, -1.0)
+        self.side_end = self.side * np.where(below, hi[self.n_two:], lo[self.n_two:])
+        self.rows = max(1, _CHUNK_ENTRIES // max(self.order.size, 1))
         self.idx = [NAMES.index(n) for n in priors.fitted]
         self.log_median = np.array([math.log(priors.get(n).median) for n in NAMES])
         self.log_sd = np.array([priors.get(n).log_sd for n in NAMES])
-        self.base, self.sd, self.cut = base, priors.score_sd, priors.symptom_cutoff_score
-        self.doses = _DoseSums(history.dose_days, history.doses_mg, self.obs.days)
-        self.score_cols = np.flatnonzero(self.obs.has)
-        self.open_below = np.isneginf(self.obs.lower[self.score_cols])
-        self.sign_cols = np.flatnonzero(self.obs.sign != 0.0)
+        self.base = base
+        self.doses = _DoseSums(history.dose_days, history.doses_mg, bounds.days[self.order])
         self.absorbed = self.doses.sums(np.array([[base.ka_per_day]]), with_lags=False)[0][0]
 
     def _theta(self, z: FloatArray) -> FloatArray:
@@ -203,88 +153,126 @@ class _Objective:
         out: FloatArray = np.exp(log_theta)
         return out
 
-    def _mean(self, theta: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
-        """Predicted scores ``mu`` (m, n_obs), then the pieces of their derivatives: ``log r``,
-        ``C > 0``, ``C``, the lag-weighted decay sums (zeros unless ``with_lags``), ``u(ke)``,
-        ``ke`` and the capped baseline."""
-        ec50, s0, cf, hill = (theta[:, k, None] for k in range(4))
-        ke, ka = self.base.ke_per_day * cf, self.base.ka_per_day
-        decay, lagged = self.doses.sums(ke, with_lags=with_lags)
-        unit = ka / (self.base.volume_l * (ka - ke))
-        conc = np.maximum(unit * (decay - self.absorbed), 0.0)
-        pos = conc > 0.0
+    def _rows(self, z: FloatArray, with_lags: bool
+              ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per parameter set: the parameters (m, 4), ``ke`` (m, 1) and the dose sums at the
+        doses (m, n_doses + 1) of :meth:`DoseSums.at_doses`."""
+        theta = self._theta(z)
+        ke = self.base.ke_per_day * theta[:, 2, None]
+        return theta, ke, *self.doses.at_doses(ke, with_lags=with_lags)
+
+    def _mean(self, theta: FloatArray, ke: FloatArray, at_dose: FloatArray,
+              lag_at_dose: FloatArray, with_lags: bool = False) -> tuple[FloatArray, ...]:
+        """Predicted scores over ``score_sd sqrt(2)``, ``mu`` (m, n_used), then the pieces of
+        their derivatives: ``y = h log(c)`` with ``c = C / ec50`` (at most ``_MAX_EXPONENT``;
+        with ``with_lags`` also at least its negative), ``exp(y)``, ``c``, the lag-weighted
+        decay sums (zeros unless ``with_lags``) and ``u(ke) / ec50`` (``c = u (E - A) /
+        ec50``). ``mu = s0 / (1 + exp(y))`` is ``s0 r / (1 + r)`` with ``r = (ec50 / C)^h``;
+        ``C <= 0`` gives ``exp(y) = 0`` and ``mu = s0``."""
+        ka = self.base.ka_per_day
+        conc, lagged = self.doses.at_observations(at_dose, lag_at_dose, ke,
+                                                  with_lags=with_lags)
+        unit = ka / (self.base.volume_l * (ka - ke)) / theta[:, 0, None]
+        conc -= self.absorbed
+        conc *= unit
+        np.maximum(conc, 0.0, out=conc)
+        # without the derivatives, each step writes over the one before (no new arrays)
+        y = np.empty_like(conc) if with_lags else conc
         with np.errstate(divide="ignore"):
-            log_r = np.where(pos, hill * (np.log(ec50) - np.log(np.where(pos, conc, 1.0))),
-                             np.inf)
-        s0c = np.minimum(s0, MAX_SCORE)
-        mu = s0c * expit(log_r)                        # s0 * r / (1 + r), r = (ec50 / C)^h
-        return mu, log_r, pos, conc, lagged, unit, ke, s0c
+            np.log(conc, out=y)
+        y *= theta[:, 3, None]
+        np.minimum(y, _MAX_EXPONENT, out=y)
+        if with_lags:                 # finite where C = 0, for the derivative in the Hill
+            np.maximum(y, -_MAX_EXPONENT, out=y)
+        grow = np.exp(y, out=np.empty_like(y) if with_lags else y)
+        mu = np.add(grow, 1.0, out=np.empty_like(grow) if with_lags else grow)
+        np.divide(np.minimum(theta[:, 1, None], MAX_SCORE) * self.scale, mu, out=mu)
+        return mu, y, grow, conc, lagged, unit
+
+    def _log_lik(self, mu: FloatArray, density: bool) -> tuple[FloatArray, FloatArray]:
+        """Log-likelihood of each kept observation (m, n_used), and, if ``density``, its
+        derivative in ``mu`` (the scaled mean); else an empty array."""
+        n2 = self.n_two
+        ll = np.empty_like(mu)
+        d_mu = np.empty_like(mu) if density else np.empty(0)
+        if n2:
+            part = mu[:, :n2]
+            ll[:, :n2], dens = log_interval_probability(self.lower2 - part, self.upper2 - part,
+                                                        density=density)
+            if density:
+                np.multiply(dens, _SQRT_2, out=d_mu[:, :n2])
+        if mu.shape[1] > n2:
+            ll[:, n2:], dens = log_tail_probability(self.side_end - self.side * mu[:, n2:],
+                                                    density=density)
+            if density:
+                np.multiply(dens, -_SQRT_2 * self.side, out=d_mu[:, n2:])
+        return ll, d_mu
+
+    def _log_lik_sum(self, mu: FloatArray) -> FloatArray:
+        """Log-likelihood of the history at each row of ``mu``, shape (m,)."""
+        n2 = self.n_two
+        part = mu[:, :n2]
+        total: FloatArray = log_interval_probability(self.lower2 - part,
+                                                     self.upper2 - part)[0].sum(axis=1)
+        if mu.shape[1] > n2:
+            total += log_tail_probability(self.side_end
+                                          - self.side * mu[:, n2:])[0].sum(axis=1)
+        return total
 
     def log_lik(self, z: FloatArray) -> FloatArray:
-        """Log-likelihood of each observation, shape (m, n_obs)."""
-        return self._log_lik(self._mean(self._theta(np.atleast_2d(z)))[0], False)[0]
-
-    def _log_lik(self, mu: FloatArray, with_gradient: bool = True
-                 ) -> tuple[FloatArray, FloatArray]:
-        """Log-likelihood of each observation and its derivative in ``mu`` (zeros unless
-        ``with_gradient``); each kind of observation is computed on its own columns only."""
-        o, sd = self.obs, self.sd
-        ll, d_mu = np.zeros_like(mu), np.zeros_like(mu)
-        cols = self.score_cols
-        if cols.size:
-            # log(Phi(b) - Phi(a)) = log Phi(b) + log1p(-exp(log Phi(a) - log Phi(b))); when
-            # the interval lies above mu use the mirror image Phi(-a) - Phi(-b) to stay accurate.
-            m = mu[:, cols]
-            za, zb = (o.lower[cols] - m) / sd, (o.upper[cols] - m) / sd
-            interval = np.empty_like(m)
-            op = self.open_below          # a recorded 0: only the upper end counts
-            interval[:, op] = log_ndtr(zb[:, op])
-            two = ~op
-            a, b = za[:, two], zb[:, two]
-            flip = a > 0.0
-            hi = log_ndtr(np.where(flip, -a, b))
-            lo = log_ndtr(np.where(flip, -b, a))
-            interval[:, two] = hi + np.log1p(-np.exp(np.minimum(lo - hi, -1e-12)))
-            ll[:, cols] = interval
-            if with_gradient:
-                d_mu[:, cols] = (np.exp(_log_phi(za) - interval)
-                                 - np.exp(_log_phi(zb) - interval)) / sd
-        cols = self.sign_cols
-        if cols.size:
-            x = o.sign[cols] * (mu[:, cols] - self.cut) / sd
-            probit = log_ndtr(x)
-            ll[:, cols] += probit
-            if with_gradient:
-                d_mu[:, cols] += o.sign[cols] / sd * np.exp(_log_phi(x) - probit)
-        return ll, d_mu
+        """Log-likelihood of each observation, shape (m, n_obs) (0 where nothing usable was
+        recorded)."""
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        out = np.zeros((z.shape[0], self.n_obs))
+        out[:, self.order] = self._log_lik(self._mean(*self._rows(z, False))[0], False)[0]
+        return out
 
     def values(self, z: FloatArray) -> FloatArray:
         """Negative log posterior at each row of ``z``, shape (m,)."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
-        ll = self._log_lik(self._mean(self._theta(z))[0], False)[0]
-        out: FloatArray = 0.5 * (z * z).sum(axis=1) - ll.sum(axis=1)
+        out: FloatArray = 0.5 * (z * z).sum(axis=1)
+        theta, ke, at_dose, lag_at_dose = self._rows(z, False)
+        for lo in range(0, z.shape[0], self.rows):
+            part = slice(lo, lo + self.rows)
+            mu = self._mean(theta[part], ke[part], at_dose[part], lag_at_dose[part])[0]
+            out[part] -= self._log_lik_sum(mu)
         return out
 
     def values_and_gradients(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Negative log posterior and its gradient in ``z`` at each row of ``z``."""
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
-        theta = self._theta(z)
-        mu, log_r, pos, conc, lagged, unit, ke, s0c = self._mean(theta, with_lags=True)
-        ll, d_mu = self._log_lik(mu)
-        s0, hill = theta[:, 1, None], theta[:, 3, None]
-        slope = s0c * expit(log_r) * expit(-log_r)    # d mu / d log r
-        safe = np.where(pos, conc, 1.0)
-        # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C)
-        dlogc = ke * (1.0 / (self.base.ka_per_day - ke)
-                      - unit * lagged / safe)
-        d_theta = np.stack([slope * hill,                                       # log ec50
-                            np.where(s0 <= _CAP_SCORE, mu, 0.0),                # log baseline
-                            np.where(pos, -slope * hill * dlogc, 0.0),          # log clearance
-                            slope * np.where(pos, log_r, 0.0)], axis=2)         # log hill
-        grad_log = np.einsum("mi,mik->mk", d_mu, d_theta)
+        value: FloatArray = 0.5 * (z * z).sum(axis=1)
+        grad_log = np.empty((z.shape[0], len(NAMES)))
+        theta, ke, at_dose, lag_at_dose = self._rows(z, True)
+        for lo in range(0, z.shape[0], self.rows):
+            part = slice(lo, lo + self.rows)
+            ll, grad_log[part] = self._log_lik_gradient(theta[part], ke[part], at_dose[part],
+                                                        lag_at_dose[part])
+            value[part] -= ll
         grad = z - grad_log[:, self.idx] * self.log_sd[self.idx]
-        value: FloatArray = 0.5 * (z * z).sum(axis=1) - ll.sum(axis=1)
         return value, grad
+
+    def _log_lik_gradient(self, theta: FloatArray, ke: FloatArray, at_dose: FloatArray,
+                          lag_at_dose: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Log-likelihood (m,) and its gradient in the log parameters (m, 4)."""
+        mu, y, grow, conc, lagged, unit = self._mean(theta, ke, at_dose, lag_at_dose, True)
+        ll, d_mu = self._log_lik(mu, True)
+        hill = theta[:, 3]
+        d_s0 = np.vecdot(d_mu, mu) * (theta[:, 1] <= _CAP_SCORE)  # d mu / d log s0 = mu
+        # d mu / d log r = mu exp(y) / (1 + exp(y)); where C = 0 that is below 1e-300 (y is
+        # clipped at -_MAX_EXPONENT), so those entries add nothing
+        w = d_mu * mu
+        w *= grow
+        grow += 1.0
+        w /= grow
+        w_sum = w.sum(axis=1)
+        # d log C / d log cf = ke (1 / (ka - ke) - u sum_j D_j lag_ij exp(-ke lag_ij) / C),
+        # u / C = (u / ec50) / c
+        np.divide(lagged, conc, out=lagged, where=conc > 0.0)
+        ka, k = self.base.ka_per_day, ke[:, 0]
+        d_cf = k * (w_sum / (ka - k) - unit[:, 0] * np.vecdot(w, lagged))
+        grad_log = np.stack([w_sum * hill, d_s0, -hill * d_cf, -np.vecdot(w, y)], axis=1)
+        return ll.sum(axis=1), grad_log
 
     def scalar(self, z: FloatArray) -> tuple[float, FloatArray]:
         """Value and gradient at one point (the form scipy's ``jac=True`` expects)."""

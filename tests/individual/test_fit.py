@@ -297,6 +297,18 @@ def test_many_parameter_sets_at_once_give_the_same_values_as_one_at_a_time() -> 
     assert together == pytest.approx(alone, rel=1e-12)
 
 
+def test_parameter_sets_spread_over_several_chunks_give_the_values_of_one_at_a_time() -> None:
+    """More parameter sets than one pass holds (the objective works through them in
+    cache-sized chunks): every value and gradient is the one its set gives alone."""
+    z = np.random.default_rng(6).normal(size=(2 * OBJECTIVE.rows + 7, 4))
+    values, grads = OBJECTIVE.values_and_gradients(z)
+    assert OBJECTIVE.values(z) == pytest.approx(values, rel=1e-12)
+    for k in (0, OBJECTIVE.rows - 1, OBJECTIVE.rows, z.shape[0] - 1):
+        alone, grad = OBJECTIVE.values_and_gradients(z[k:k + 1])
+        assert values[k] == pytest.approx(alone[0], rel=1e-12)
+        assert grads[k] == pytest.approx(grad[0], rel=1e-10, abs=1e-12)
+
+
 def test_the_fitted_point_is_a_minimum_of_the_model_written_out() -> None:
     """No nearby point (a star of steps along each parameter and the diagonals, inside the
     bounds) has a lower written-out objective than the reported estimate."""
