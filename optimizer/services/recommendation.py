@@ -122,19 +122,21 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
     from optimizer.individual.priors import default_priors
     from optimizer.individual.probability import (
         floor_percent,
-        population_samples,
-        share_controlled,
+        population_sample_set,
+        shares_controlled,
     )
     from optimizer.services.format import format_probability
-    samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
+    samples = population_sample_set(default_priors(problem.response), n_samples,
+                                    POPULATION_SEED)
     option = out.closest_option if out.interval_days is None else out
     if option is None or option.interval_days is None or option.dose_mg is None:
         return out
-    p = share_controlled(problem, samples, option.interval_days, option.dose_mg)
-    nl_p = None
+    options = [(float(option.interval_days), option.dose_mg)]
     if out.next_longer is not None:
-        nl_p = share_controlled(problem, samples, out.next_longer.interval_days,
-                                out.next_longer.dose_mg)
+        options.append((float(out.next_longer.interval_days), out.next_longer.dose_mg))
+    shares = shares_controlled(problem, samples, options)
+    p = float(shares[0])
+    nl_p = float(shares[1]) if out.next_longer is not None else None
     words = (f"Across {len(samples)} patients drawn from the population's between-patient "
              f"variability, this option keeps the score down in {format_probability(p)}"
              + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
