@@ -63,12 +63,15 @@ def recommend(request: RecommendationRequest,
     ``doses_merged`` warning.
     """
     settings = settings or get_settings()
-    request.to_problem(max_candidates=settings.max_candidates)  # field rules first, then label
-    request = guard_request(request)
-    return with_label_warnings(request, _answer(request, settings))
+    # field rules first, then label; the problem is reused when the guard keeps the request
+    problem = request.to_problem(max_candidates=settings.max_candidates)
+    guarded = guard_request(request)
+    return with_label_warnings(guarded, _answer(guarded, settings,
+                                                problem if guarded is request else None))
 
 
-def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
+def _answer(request: RecommendationRequest, settings: Settings,
+            problem: RecommendationProblem | None = None) -> RecommendationPublic:
     # The free-IgE and individual answers are imported when asked for: they bring the binding
     # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
@@ -89,7 +92,8 @@ def _answer(request: RecommendationRequest, settings: Settings) -> Recommendatio
             merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
             out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
         return out
-    problem = request.to_problem(max_candidates=settings.max_candidates)
+    if problem is None:
+        problem = request.to_problem(max_candidates=settings.max_candidates)
     check_budget(recommendation_estimate(
         len(problem.interval_options.days) * len(problem.doses_sorted_mg)),
         settings.request_time_limit_s)
