@@ -58,6 +58,11 @@ Backend = Literal["compiled", "pyomo"]
 _LATE_SEARCH_DAYS = 260.0
 #: Resolution of the late-dose tolerance, days.
 _LATE_STEP_DAYS = 0.1
+#: The late-dose grid: 0 to 260 days after the due date by 0.1 day (2,601 points).
+_DELAYS = np.arange(0.0, _LATE_SEARCH_DAYS + 0.05, _LATE_STEP_DAYS)
+_DELAYS.flags.writeable = False
+#: Every 52nd grid point is looked at first; 2,600 = 50 x 52, so the last point is one of them.
+_COARSE_STRIDE = 52
 
 
 @dataclass(frozen=True)
@@ -117,18 +122,26 @@ def late_dose_tolerance_days(model: PKModel, dose_mg: float, interval_days: floa
     rounded down to 0.1 day so the figure never overstates the tolerance.
 
     Past the due date (no further dose) the concentration only falls: the cycle's single peak
-    lies before it (see :mod:`optimizer.exposure.pk`). So the last point of a 0.1-day grid still
-    at or
-    above the threshold is the answer, found with one vectorised evaluation.
+    lies before it (see :mod:`optimizer.exposure.pk`). So the answer is the last point of the
+    0.1-day grid still at or above the threshold, and because the concentration falls along
+    the grid it is found in two short vectorised steps instead of one over all 2,601 points:
+    every :data:`_COARSE_STRIDE`-th grid point first, then the points between the last coarse
+    point above the threshold and the first below it. Each point is computed exactly as on the
+    full grid (same delays, same formula), so the answer is the full grid's.
     """
-    delays = np.arange(0.0, _LATE_SEARCH_DAYS + 0.05, _LATE_STEP_DAYS)
-    c = steady_state_concentration_mg_per_l(model, dose_mg, interval_days,
-                                            interval_days + delays)
-    below = np.flatnonzero(c < threshold_conc_mg_per_l)
+    def conc(delays: NDArray[np.float64]) -> NDArray[np.float64]:
+        return steady_state_concentration_mg_per_l(model, dose_mg, interval_days,
+                                                   interval_days + delays)
+
+    below = np.flatnonzero(conc(_DELAYS[::_COARSE_STRIDE]) < threshold_conc_mg_per_l)
     if below.size == 0:
         return _LATE_SEARCH_DAYS
-    first = int(below[0])
-    return 0.0 if first == 0 else round(float(delays[first - 1]), 1)
+    k = int(below[0]) * _COARSE_STRIDE
+    if k == 0:
+        return 0.0
+    start = k - _COARSE_STRIDE + 1  # the coarse point before is at or above the threshold
+    first = start + int(np.argmax(conc(_DELAYS[start:k + 1]) < threshold_conc_mg_per_l))
+    return round(float(_DELAYS[first - 1]), 1)
 
 
 def _peak_conc(model: PKModel, dose_mg: float, interval_days: float) -> float:
