@@ -19,6 +19,7 @@ depends on how many candidates were evaluated, and no Pyomo model is built for a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,9 +47,16 @@ IntArray = NDArray[np.int64]
 def preference_rank(n_intervals: int, n_doses: int) -> FloatArray:
     """Rank of candidate ``c = i * n_doses + j`` (interval ``i``, dose ``j``, both ascending):
     longer interval first, then smaller dose. Shape ``(n_intervals * n_doses,)``; integers, so
-    maximising the rank is the lexicographic choice with no big-M."""
+    maximising the rank is the lexicographic choice with no big-M. Read-only: one array per
+    grid shape is kept and shared (every question of a shape has the same ranks)."""
+    return _preference_rank(n_intervals, n_doses)
+
+
+@lru_cache(maxsize=256)
+def _preference_rank(n_intervals: int, n_doses: int) -> FloatArray:
     i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
     out: FloatArray = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
+    out.flags.writeable = False
     return out
 
 
@@ -105,12 +113,22 @@ def candidate_columns(data: IntervalModelData) -> IntArray:
 def choice_program(data: IntervalModelData, columns: IntArray) -> LinearProgram:
     """``max sum rank[c] x[c]`` s.t. ``sum x[c] = 1``, ``x`` binary, over ``columns``."""
     n = int(columns.size)
+    zeros, ones, ones_int, index, start = _program_constants(n)
     return LinearProgram(
-        cost=data.rank[columns].astype(np.float64), col_lower=np.zeros(n),
-        col_upper=np.ones(n), integrality=np.ones(n, dtype=np.int64),
-        row_lower=np.ones(1), row_upper=np.ones(1),
-        a_start=np.array([0, n], dtype=np.int64), a_index=np.arange(n, dtype=np.int64),
-        a_value=np.ones(n), maximize=True)
+        cost=data.rank[columns].astype(np.float64), col_lower=zeros, col_upper=ones,
+        integrality=ones_int, row_lower=ones[:1], row_upper=ones[:1], a_start=start,
+        a_index=index, a_value=ones, maximize=True)
+
+
+@lru_cache(maxsize=256)
+def _program_constants(n: int) -> tuple[FloatArray, FloatArray, IntArray, IntArray, IntArray]:
+    """The arrays of a choice program with ``n >= 1`` columns that do not depend on the
+    question (bounds, the row of ones), built once per size and read-only."""
+    arrays = (np.zeros(n), np.ones(n), np.ones(n, dtype=np.int64),
+              np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64))
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
 def choose_candidate(data: IntervalModelData, time_limit_s: float = 10.0) -> SolveOutcome:
