@@ -97,15 +97,19 @@ def candidate_columns(data: IntervalModelData) -> IntArray:
     if data.n_doses is None:
         out: IntArray = np.flatnonzero(ok).astype(np.int64)
         return out
+    if data.n_doses == 1:
+        # one dose: the longest controlled interval dominates every shorter one
+        out = np.flatnonzero(ok)[-1:].astype(np.int64)
+        return out
     grid = ok.reshape(-1, data.n_doses)
-    n_i, n_j = grid.shape
-    any_ok = grid.any(axis=1)
-    smallest = np.where(any_ok, grid.argmax(axis=1), n_j)  # smallest controlled dose per interval
-    # smallest controlled dose over this and every longer interval
-    best_longer = np.minimum.accumulate(smallest[::-1])[::-1]
-    strictly_better_later = np.append(best_longer[1:], n_j)
-    front = any_ok & (smallest < strictly_better_later)
-    rows = np.flatnonzero(front)
+    n_j = grid.shape[1]
+    # smallest controlled dose per interval (n_j where none is controlled)
+    smallest = np.where(grid.any(axis=1), grid.argmax(axis=1), n_j)
+    # smallest controlled dose over every longer interval (n_j after the last)
+    later = np.empty_like(smallest)
+    later[:-1] = np.minimum.accumulate(smallest[:0:-1])[::-1]
+    later[-1] = n_j
+    rows = np.flatnonzero(smallest < later)  # implies a controlled dose
     out = (rows * n_j + smallest[rows]).astype(np.int64)
     return out
 
