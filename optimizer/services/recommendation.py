@@ -5,7 +5,10 @@ No logic lives in a route or a command: they all call these functions.
 
 from __future__ import annotations
 
-from optimizer.core.problem import RecommendationProblem
+import functools
+from typing import TYPE_CHECKING
+
+from optimizer.core.problem import RecommendationProblem, ResponseParameters
 from optimizer.core.results import Recommendation, Status
 from optimizer.errors import InputError
 from optimizer.schemas.recommendation import (
@@ -19,6 +22,9 @@ from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from optimizer.individual.probability import SampleSet
 
 __all__ = ["explain", "model_parameters", "recommend", "score_target_answer"]
 
@@ -123,15 +129,9 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
     patient's answer is controlled in about half of them by construction; the explanation
     says so in figures (no warning: ``low_probability_of_control`` is for individual
     answers)."""
-    from optimizer.individual.priors import default_priors
-    from optimizer.individual.probability import (
-        floor_percent,
-        population_sample_set,
-        shares_controlled,
-    )
+    from optimizer.individual.probability import floor_percent, shares_controlled
     from optimizer.services.format import format_probability
-    samples = population_sample_set(default_priors(problem.response), n_samples,
-                                    POPULATION_SEED)
+    samples = _population(problem.response, n_samples)
     option = out.closest_option if out.interval_days is None else out
     if option is None or option.interval_days is None or option.dose_mg is None:
         return out
@@ -149,3 +149,13 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
         "probability_controlled": floor_percent(p),
         "next_longer_probability": None if nl_p is None else floor_percent(nl_p),
         "explanation": [*out.explanation, words]})
+
+
+@functools.lru_cache(maxsize=256)
+def _population(response: ResponseParameters, n_samples: int) -> SampleSet:
+    """The population's samples for a request's response parameters (their priors' medians),
+    kept per process: building and hashing the priors was a visible share of an answer."""
+    from optimizer.individual.priors import default_priors
+    from optimizer.individual.probability import population_sample_set
+
+    return population_sample_set(default_priors(response), n_samples, POPULATION_SEED)
