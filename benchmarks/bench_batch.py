@@ -11,6 +11,7 @@ temporary SQLite database).
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -108,7 +109,13 @@ def split(summary: BatchSummary) -> None:
         print(f"    {label:<48} {value:7.3f}")
 
 
+def load_average() -> str:
+    """The machine's 1-minute load average (figures on a shared machine need it beside them)."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+
+
 def main() -> None:
+    print(f"load average (1 min) at start: {load_average()}")
     t0 = time.perf_counter()
     scenarios = expand_file(GRID)
     print(f"expanded and validated {len(scenarios)} scenarios in "
@@ -134,6 +141,8 @@ def main() -> None:
                 summary, _ = one_run(engine, workers, scenarios, tmp, repeat, floor, answer)
                 if engine == "local" and workers == 1 and repeat == REPEATS - 1:
                     split(summary)
+    print(f"load average (1 min) at end: {load_average()}")
+
 
 if __name__ == "__main__":
     main()
