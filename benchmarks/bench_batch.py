@@ -3,7 +3,8 @@
 with the fast path (plain recommendations of a chunk answered together,
 :mod:`optimizer.batch.fast_path`) and without it (one service call per scenario), each with and
 without start-up and as a share of the numpy floor (troughs and choices of all scenarios in one
-numpy pass, no response), and how the time of one scenario splits.
+numpy pass, no response), and how the time of one scenario splits: in this process, chunk
+after chunk (the steadiest figure on a shared machine), and summed over the pool's workers.
 
 Run: ``.venv/bin/python benchmarks/bench_batch.py`` (prints figures; each run uses a fresh
 temporary SQLite database).
@@ -11,20 +12,24 @@ temporary SQLite database).
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from optimizer.batch.chunks import Answer
+from optimizer.batch.chunks import Answer, run_chunk
 from optimizer.batch.chunks import service_answer as one_by_one
 from optimizer.batch.export import export_batch as export_results
+from optimizer.batch.fast_path import FAST_KIND
 from optimizer.batch.grid import Scenario, expand_file
 from optimizer.batch.runner import BatchSummary, RunOptions, run_batch
 from optimizer.exposure.pk import PKModel, series_concentration_mg_per_l
 from optimizer.schemas.recommendation import RecommendationRequest
 from optimizer.services.recommendation import recommend
+from optimizer.storage.batches import PendingScenario
 from optimizer.storage.engine import get_engine
 
 REPEATS = 2
@@ -108,7 +113,40 @@ def split(summary: BatchSummary) -> None:
         print(f"    {label:<48} {value:7.3f}")
 
 
+def load_average() -> str:
+    """The machine's 1-minute load average (figures on a shared machine need it beside them)."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+
+
+def in_process_cost(scenarios: list[Scenario]) -> None:
+    """Per scenario cost of the fast path in this process: the chunks a worker would get, run
+    one after another without a pool or a database (best of 3 passes; steadier than the pool
+    figures on a shared machine, and an upper bound of what one core can do)."""
+    tasks = [PendingScenario(s.id, FAST_KIND, json.dumps(s.request)) for s in scenarios]
+    chunks = [tasks[k:k + 100] for k in range(0, len(tasks), 100)]
+    run_chunk(chunks[0])  # first HiGHS object, population samples
+    best: tuple[float, dict[str, float]] | None = None
+    for _ in range(3):
+        worker_ms = 0.0
+        timings: dict[str, float] = {}
+        for chunk in chunks:
+            result = run_chunk(chunk)
+            worker_ms += result.worker_ms
+            for key, value in result.timings_ms.items():
+                timings[key] = timings.get(key, 0.0) + value
+        if best is None or worker_ms < best[0]:
+            best = (worker_ms, timings)
+    assert best is not None
+    n = len(tasks)
+    total, t = best[0] / n, {k: v / n for k, v in best[1].items()}
+    print(f"in process, chunks of 100, per scenario ms: troughs {t.get('domain.exposure', 0):.3f}"
+          f" | HiGHS {t.get('domain.solve', 0):.3f} | read-back, probabilities, label checks, "
+          f"wording {t['answer'] - t.get('domain.total', 0):.3f} | validation {t['validate']:.3f}"
+          f" | JSON {t['serialise']:.3f} | total {total:.3f} ({1e3 / total:,.0f}/s on one core)")
+
+
 def main() -> None:
+    print(f"load average (1 min) at start: {load_average()}")
     t0 = time.perf_counter()
     scenarios = expand_file(GRID)
     print(f"expanded and validated {len(scenarios)} scenarios in "
@@ -118,6 +156,7 @@ def main() -> None:
     floor = numpy_floor(requests)
     print(f"numpy floor (troughs and choices only, one pass): {floor:,.0f}/s "
           f"({len(requests) / floor * 1e3:.2f} ms for all)")
+    in_process_cost(scenarios)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()
@@ -134,6 +173,8 @@ def main() -> None:
                 summary, _ = one_run(engine, workers, scenarios, tmp, repeat, floor, answer)
                 if engine == "local" and workers == 1 and repeat == REPEATS - 1:
                     split(summary)
+    print(f"load average (1 min) at end: {load_average()}")
+
 
 if __name__ == "__main__":
     main()

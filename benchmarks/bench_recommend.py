@@ -1,4 +1,5 @@
-"""Benchmark one recommendation: Python API (split by stage), numpy brute force, and HTTP.
+"""Benchmark one recommendation: Python API (split by stage), numpy brute force, the service
+call (validation and ``recommend()``), and HTTP.
 
 Run: ``.venv/bin/python benchmarks/bench_recommend.py [--http-seconds 10] [--clients 8]``
 Prints medians in milliseconds; the HTTP part starts uvicorn on a free loopback port with a
@@ -74,6 +75,21 @@ def bench_python(n: int) -> None:
     brute_ms = median_ms(lambda: numpy_brute_force(problem), n)
     print(f"numpy brute force: {brute_ms:.3f} ms; compiled recommendation / brute force = "
           f"{compiled_total / brute_ms:.1f}x")
+
+
+def bench_service(n: int) -> None:
+    """One plain answer through the service, as the API and the CLI call it: request
+    validation, then ``recommend()`` (checks, choice, population probabilities, label
+    warnings, wording), 71 candidates."""
+    from optimizer.schemas.recommendation import RecommendationRequest
+    from optimizer.services.recommendation import recommend
+
+    raw = {"patient": {"weight_kg": 30.0}, "threshold_score": 2.0}
+    request = RecommendationRequest.model_validate(raw)
+    recommend(request)
+    validate_ms = median_ms(lambda: RecommendationRequest.model_validate(raw), n)
+    answer_ms = median_ms(lambda: recommend(request), n)
+    print(f"service: request validation {validate_ms:.3f} ms, recommend() {answer_ms:.3f} ms")
 
 
 def free_port() -> int:
@@ -176,6 +192,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     bench_python(args.n)
+    bench_service(args.n)
     if args.http_seconds > 0:
         bench_http(args.http_seconds, 1, 1)
         bench_http(args.http_seconds, args.clients, 1)

@@ -71,9 +71,10 @@ class _Checked:
 def _check(request: RecommendationRequest, settings: Settings) -> _Checked | Exception:
     """``recommend``'s checks, in its order; a refused question is returned as its error."""
     try:
-        request.to_problem(max_candidates=settings.max_candidates)
+        problem = request.to_problem(max_candidates=settings.max_candidates)
         guarded = guard_request(request)
-        problem = guarded.to_problem(max_candidates=settings.max_candidates)
+        if guarded is not request:
+            problem = guarded.to_problem(max_candidates=settings.max_candidates)
         return _Checked(guarded, problem, PKModel.from_parameters(problem.pk,
                                                                   problem.patient.weight_kg))
     except Exception as exc:  # noqa: BLE001 - stored as the scenario's failure, as recommend's

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -30,9 +31,10 @@ from optimizer.individual.sampling import prior_draws, resample
 from optimizer.solve.chance import ChanceModelData, choose_by_share
 from optimizer.solve.choice import IntervalModelData, choose_candidate, preference_rank
 
-__all__ = ["ChanceRecommendation", "ControlledOption", "brute_force_choice", "control_matrix",
-           "controlled_z", "floor_percent", "population_samples", "recommend_at_point",
-           "recommend_with_probability", "required_count", "sample_arrays", "share_controlled",
+__all__ = ["ChanceRecommendation", "ControlledOption", "SampleSet", "brute_force_choice",
+           "control_matrix", "controlled_z", "floor_percent", "population_sample_set",
+           "population_samples", "recommend_at_point", "recommend_with_probability",
+           "required_count", "sample_arrays", "share_controlled", "shares_controlled",
            "solve_chance", "weighted_choice"]
 
 
@@ -73,18 +75,48 @@ def required_count(min_probability: float, n_samples: int) -> int:
     return int(math.ceil(min_probability * n_samples - 1e-9))
 
 
-def sample_arrays(samples: list[IndividualParameters], threshold_score: float
+@dataclass(frozen=True, eq=False)
+class SampleSet:
+    """K parameter sets as read-only columns, shape (K,) each: the samples of a probability
+    of control in the form numpy works on (:meth:`of` reads a list of
+    :class:`IndividualParameters` once; :func:`population_sample_set` keeps the population's
+    per process, so an answer never walks its samples in Python)."""
+
+    clearance_factor: NDArray[np.float64]
+    ec50_mg_per_l: NDArray[np.float64]
+    baseline_score: NDArray[np.float64]
+    hill: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, samples: Sequence[IndividualParameters] | SampleSet) -> SampleSet:
+        """The columns of ``samples`` (a :class:`SampleSet` is returned as it is)."""
+        if isinstance(samples, SampleSet):
+            return samples
+        a = np.array([(s.clearance_factor, s.ec50_mg_per_l, s.baseline_score, s.hill)
+                      for s in samples], dtype=np.float64).reshape(-1, 4).T.copy()
+        a.flags.writeable = False
+        return cls(*a)
+
+    def __len__(self) -> int:
+        return int(self.hill.size)
+
+    def threshold_conc_mg_per_l(self, threshold_score: float) -> NDArray[np.float64]:
+        """Each sample's :meth:`IndividualParameters.threshold_conc_mg_per_l`, shape (K,), in
+        one numpy pass (a threshold concentration too large for a float is ``inf``: never
+        controlled)."""
+        s0 = np.minimum(self.baseline_score, MAX_SCORE)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            c_star = self.ec50_mg_per_l * (s0 / threshold_score - 1.0) ** (1.0 / self.hill)
+        out: NDArray[np.float64] = np.where(s0 <= threshold_score, 0.0, c_star)
+        return out
+
+
+def sample_arrays(samples: Sequence[IndividualParameters] | SampleSet, threshold_score: float
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Each sample's clearance factor and threshold concentration (mg/L), shape (K,) each:
-    :meth:`IndividualParameters.threshold_conc_mg_per_l` in one numpy pass (a threshold
-    concentration too large for a float is ``inf``: never controlled)."""
-    a = np.array([(s.clearance_factor, s.ec50_mg_per_l, s.baseline_score, s.hill)
-                  for s in samples], dtype=np.float64).reshape(-1, 4)
-    factor, ec50, s0, hill = a.T
-    s0 = np.minimum(s0, MAX_SCORE)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        c_star = ec50 * (s0 / threshold_score - 1.0) ** (1.0 / hill)
-    return factor, np.where(s0 <= threshold_score, 0.0, c_star)
+    """Each sample's clearance factor and threshold concentration (mg/L), shape (K,) each
+    (:class:`SampleSet`)."""
+    table = SampleSet.of(samples)
+    return table.clearance_factor, table.threshold_conc_mg_per_l(threshold_score)
 
 
 def control_matrix(problem: RecommendationProblem, samples: list[IndividualParameters]
@@ -223,19 +255,38 @@ def floor_percent(p: float) -> float:
 
 
 
-def share_controlled(problem: RecommendationProblem, samples: list[IndividualParameters],
+def share_controlled(problem: RecommendationProblem,
+                     samples: Sequence[IndividualParameters] | SampleSet,
                      interval_days: float, dose_mg: float,
                      weights: NDArray[np.float64] | None = None) -> float:
     """Share of ``samples`` (weighted by ``weights`` when given) whose steady-state trough at
     ``dose_mg`` every ``interval_days`` stays at or above their threshold concentration."""
+    return float(shares_controlled(problem, samples, [(interval_days, dose_mg)], weights)[0])
+
+
+def shares_controlled(problem: RecommendationProblem,
+                      samples: Sequence[IndividualParameters] | SampleSet,
+                      options: Sequence[tuple[float, float]],
+                      weights: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """:func:`share_controlled` of every ``(interval_days, dose_mg)`` in ``options`` in one
+    numpy pass over the K samples; shape ``(len(options),)``."""
+    table = SampleSet.of(samples)
     base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-    factor, c_star = sample_arrays(samples, problem.threshold_score)
-    ke = base.ke_per_day * factor
+    c_star = table.threshold_conc_mg_per_l(problem.threshold_score)
+    opts = np.asarray(options, dtype=np.float64).reshape(-1, 2)
+    tau, dose = opts[:, :1], opts[:, 1:]
+    ke = base.ke_per_day * table.clearance_factor
     ka, vol = base.ka_per_day, base.volume_l
-    trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
-                                                  - 1.0 / -np.expm1(-ka * interval_days))
+    trough = dose * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * tau)
+                                              - 1.0 / -np.expm1(-ka * tau))
     ok = (trough >= c_star).astype(np.float64)
-    return float(ok.mean() if weights is None else ok @ weights / weights.sum())
+    if weights is None:
+        out: NDArray[np.float64] = ok.mean(axis=1)
+        return out
+    # one dot product per option: the same sums, in the same order, as for a single option
+    weighted: NDArray[np.float64] = np.array([row @ weights for row in ok],
+                                             dtype=np.float64) / weights.sum()
+    return weighted
 
 
 def population_samples(priors: Priors, n: int, seed: int = 0) -> list[IndividualParameters]:
@@ -253,6 +304,16 @@ def _population_samples(priors: Priors, n: int, seed: int) -> tuple[IndividualPa
     return tuple(params_from_z(priors, z) for z in resample(draws, n, seed))
 
 
+def population_sample_set(priors: Priors, n: int, seed: int = 0) -> SampleSet:
+    """:func:`population_samples` as a :class:`SampleSet`, built once per process."""
+    return _population_sample_set(priors, n, seed)
+
+
+@functools.lru_cache(maxsize=64)
+def _population_sample_set(priors: Priors, n: int, seed: int) -> SampleSet:
+    return SampleSet.of(_population_samples(priors, n, seed))
+
+
 def recommend_at_point(problem: RecommendationProblem, point: IndividualParameters,
                        samples: list[IndividualParameters], *, time_limit_s: float = 10.0,
                        weights: NDArray[np.float64] | None = None) -> ChanceRecommendation:
@@ -262,18 +323,18 @@ def recommend_at_point(problem: RecommendationProblem, point: IndividualParamete
     shortest interval at the largest dose."""
     at_point = recommend_with_probability(problem, [point], 1.0, time_limit_s=time_limit_s)
     days, doses = problem.interval_options.days, problem.doses_sorted_mg
+    table = SampleSet.of(samples)
     if at_point.interval_days is None or at_point.dose_mg is None:
         best = ControlledOption(days[0], doses[-1],
-                                share_controlled(problem, samples, days[0], doses[-1], weights))
+                                share_controlled(problem, table, days[0], doses[-1], weights))
         return replace(at_point, best_option=best, min_probability=None,
                        samples=len(samples))
-    p = share_controlled(problem, samples, at_point.interval_days, at_point.dose_mg, weights)
-    nl_p = None
+    options = [(float(at_point.interval_days), at_point.dose_mg)]
     if at_point.next_longer_interval_days is not None:
-        nl_p = max(share_controlled(problem, samples, at_point.next_longer_interval_days, d,
-                                    weights)
-                   for d in doses)
-    return replace(at_point, probability=p, next_longer_probability=nl_p,
+        options += [(float(at_point.next_longer_interval_days), d) for d in doses]
+    shares = shares_controlled(problem, table, options, weights)
+    nl_p = float(shares[1:].max()) if shares.size > 1 else None
+    return replace(at_point, probability=float(shares[0]), next_longer_probability=nl_p,
                    min_probability=None, samples=len(samples))
 
 

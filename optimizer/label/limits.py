@@ -8,9 +8,11 @@ carries its source (document, section, edition). Two labels are known: ``"eu"`` 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
+from types import MappingProxyType
 from typing import Any, Literal
 
 from optimizer.errors import InputError
@@ -118,21 +120,28 @@ def label_limits(label: str) -> LabelLimits:
         indications={k: _indication(k, v) for k, v in raw["indications"].items()})
 
 
-def syringe_combination(dose_mg: float, sizes_mg: tuple[float, ...]) -> dict[float, int] | None:
-    """Fewest syringes whose contents add up to ``dose_mg`` exactly, as ``{size: count}``;
-    ``None`` when no combination makes the dose (e.g. 100 mg from 75/150/300 mg syringes).
+def syringe_combination(dose_mg: float, sizes_mg: tuple[float, ...]
+                        ) -> Mapping[float, int] | None:
+    """Fewest syringes whose contents add up to ``dose_mg`` exactly, as a read-only
+    ``{size_mg: count}`` mapping; ``None`` when no combination makes the dose (e.g. 100 mg from
+    75/150/300 mg syringes).
 
     Exact on whole milligrams (syringe sizes are whole milligrams); a dynamic programme over
-    the dose, at most 2,400 steps.
+    the dose, at most 2,400 steps, run once per (dose, sizes) in a process: every answer asks
+    for the same few doses, both when its options are checked and when its warnings are
+    written. The mapping is shared between callers, hence read-only.
     """
     if dose_mg <= 0 or abs(dose_mg - round(dose_mg)) > 1e-9:
         return None
-    target = round(dose_mg)
-    ints = sorted({round(s) for s in sizes_mg})
+    return _combination(round(dose_mg), tuple(sorted({round(s) for s in sizes_mg})))
+
+
+@lru_cache(maxsize=1024)
+def _combination(target: int, sizes: tuple[int, ...]) -> Mapping[float, int] | None:
     best: list[int | None] = [0] + [None] * target
     last: list[int] = [0] * (target + 1)
     for amount in range(1, target + 1):
-        for s in ints:
+        for s in sizes:
             prev = best[amount - s] if s <= amount else None
             cur = best[amount]
             if prev is not None and (cur is None or prev + 1 < cur):
@@ -145,4 +154,4 @@ def syringe_combination(dose_mg: float, sizes_mg: tuple[float, ...]) -> dict[flo
         s = last[amount]
         out[float(s)] = out.get(float(s), 0) + 1
         amount -= s
-    return out
+    return MappingProxyType(out)

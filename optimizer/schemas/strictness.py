@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+import weakref
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,6 +34,8 @@ MAX_DATE = LATEST_DATE
 #: Fields whose text is stored, never parsed: other digits than 0-9 are allowed there.
 FREE_TEXT_FIELDS = frozenset({"patient_reference"})
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Raw value types no rule can refuse (``bool`` is its own type, not ``int``, here).
+_NEVER_REFUSED = frozenset({int, float, type(None)})
 
 
 def _admits_bool(annotation: Any) -> bool:
@@ -120,25 +123,53 @@ def check_before(model: type[BaseModel], data: Any) -> Any:
     not fields are left for ``extra="forbid"`` to report. Nested models check their own."""
     if not isinstance(data, dict):
         return data
-    fields = model.model_fields
+    rules = _field_rules(model)
     out: dict[Any, Any] | None = None
     for key, value in data.items():
-        field = fields.get(key) if isinstance(key, str) else None
-        if field is None or isinstance(value, dict):
+        if type(value) in _NEVER_REFUSED:
             continue
-        checked = _scan(value, _admits_bool(field.annotation), key in FREE_TEXT_FIELDS)
+        rule = rules.get(key) if isinstance(key, str) else None
+        if rule is None or isinstance(value, dict):
+            continue
+        checked = _scan(value, *rule)
         if checked is not value:
             out = dict(data) if out is None else out
             out[key] = checked
     return data if out is None else out
 
 
+#: Per model class: its fields (as last read) and, per field, (admits a boolean, is free text).
+_RULES: weakref.WeakKeyDictionary[type[BaseModel], tuple[object, dict[str, tuple[bool, bool]]]] \
+    = weakref.WeakKeyDictionary()
+
+
+def _field_rules(model: type[BaseModel]) -> dict[str, tuple[bool, bool]]:
+    """Per field of ``model``: (admits a boolean, is free text). Read from the class once and
+    again only if its fields are rebuilt: walking every annotation on every request was most
+    of the cost of validating one."""
+    fields = model.model_fields
+    known = _RULES.get(model)
+    if known is not None and known[0] is fields:
+        return known[1]
+    rules = {key: (_admits_bool(f.annotation), key in FREE_TEXT_FIELDS)
+             for key, f in fields.items()}
+    _RULES[model] = (fields, rules)
+    return rules
+
+
 def check_after(value: Any) -> Any:
     """A parsed value: dates (alone or in a list) must lie within the API's date range."""
-    dates = value if isinstance(value, list) else [value]
-    for item in dates:
-        if isinstance(item, dt.date) and not MIN_DATE <= item <= MAX_DATE:
-            raise PydanticCustomError(
-                "date_out_of_range", "a date from {lo} to {hi}",
-                {"lo": MIN_DATE.isoformat(), "hi": MAX_DATE.isoformat()})
+    if isinstance(value, dt.date):
+        _check_date(value)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dt.date):
+                _check_date(item)
     return value
+
+
+def _check_date(day: dt.date) -> None:
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range", "a date from {lo} to {hi}",
+            {"lo": MIN_DATE.isoformat(), "hi": MAX_DATE.isoformat()})

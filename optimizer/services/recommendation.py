@@ -5,7 +5,10 @@ No logic lives in a route or a command: they all call these functions.
 
 from __future__ import annotations
 
-from optimizer.core.problem import RecommendationProblem
+import functools
+from typing import TYPE_CHECKING
+
+from optimizer.core.problem import RecommendationProblem, ResponseParameters
 from optimizer.core.results import Recommendation, Status
 from optimizer.errors import InputError
 from optimizer.schemas.recommendation import (
@@ -19,6 +22,9 @@ from optimizer.services.parameters import model_parameters
 from optimizer.services.warnings import guard_request, with_label_warnings
 from optimizer.services.wording import LONGEST_ALLOWED, next_longer_sentence, regimen_phrase
 from optimizer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from optimizer.individual.probability import SampleSet
 
 __all__ = ["explain", "model_parameters", "recommend", "score_target_answer"]
 
@@ -63,12 +69,15 @@ def recommend(request: RecommendationRequest,
     ``doses_merged`` warning.
     """
     settings = settings or get_settings()
-    request.to_problem(max_candidates=settings.max_candidates)  # field rules first, then label
-    request = guard_request(request)
-    return with_label_warnings(request, _answer(request, settings))
+    # field rules first, then label; the problem is reused when the guard keeps the request
+    problem = request.to_problem(max_candidates=settings.max_candidates)
+    guarded = guard_request(request)
+    return with_label_warnings(guarded, _answer(guarded, settings,
+                                                problem if guarded is request else None))
 
 
-def _answer(request: RecommendationRequest, settings: Settings) -> RecommendationPublic:
+def _answer(request: RecommendationRequest, settings: Settings,
+            problem: RecommendationProblem | None = None) -> RecommendationPublic:
     # The free-IgE and individual answers are imported when asked for: they bring the binding
     # model and the fit (scipy), which a score-target answer does not need.
     if request.is_free_ige:
@@ -89,7 +98,8 @@ def _answer(request: RecommendationRequest, settings: Settings) -> Recommendatio
             merged = [WarningPublic.from_domain(w) for w in request.history.warnings()]
             out = out.model_copy(update={"warnings": [*merged, *out.warnings]})
         return out
-    problem = request.to_problem(max_candidates=settings.max_candidates)
+    if problem is None:
+        problem = request.to_problem(max_candidates=settings.max_candidates)
     check_budget(recommendation_estimate(
         len(problem.interval_options.days) * len(problem.doses_sorted_mg)),
         settings.request_time_limit_s)
@@ -119,22 +129,18 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
     patient's answer is controlled in about half of them by construction; the explanation
     says so in figures (no warning: ``low_probability_of_control`` is for individual
     answers)."""
-    from optimizer.individual.priors import default_priors
-    from optimizer.individual.probability import (
-        floor_percent,
-        population_samples,
-        share_controlled,
-    )
+    from optimizer.individual.probability import floor_percent, shares_controlled
     from optimizer.services.format import format_probability
-    samples = population_samples(default_priors(problem.response), n_samples, POPULATION_SEED)
+    samples = _population(problem.response, n_samples)
     option = out.closest_option if out.interval_days is None else out
     if option is None or option.interval_days is None or option.dose_mg is None:
         return out
-    p = share_controlled(problem, samples, option.interval_days, option.dose_mg)
-    nl_p = None
+    options = [(float(option.interval_days), option.dose_mg)]
     if out.next_longer is not None:
-        nl_p = share_controlled(problem, samples, out.next_longer.interval_days,
-                                out.next_longer.dose_mg)
+        options.append((float(out.next_longer.interval_days), out.next_longer.dose_mg))
+    shares = shares_controlled(problem, samples, options)
+    p = float(shares[0])
+    nl_p = float(shares[1]) if out.next_longer is not None else None
     words = (f"Across {len(samples)} patients drawn from the population's between-patient "
              f"variability, this option keeps the score down in {format_probability(p)}"
              + ("." if nl_p is None else f"; every {out.next_longer.interval_days} days in "  # type: ignore[union-attr]
@@ -143,3 +149,13 @@ def _with_population_probabilities(out: RecommendationPublic, problem: Recommend
         "probability_controlled": floor_percent(p),
         "next_longer_probability": None if nl_p is None else floor_percent(nl_p),
         "explanation": [*out.explanation, words]})
+
+
+@functools.lru_cache(maxsize=256)
+def _population(response: ResponseParameters, n_samples: int) -> SampleSet:
+    """The population's samples for a request's response parameters (their priors' medians),
+    kept per process: building and hashing the priors was a visible share of an answer."""
+    from optimizer.individual.priors import default_priors
+    from optimizer.individual.probability import population_sample_set
+
+    return population_sample_set(default_priors(response), n_samples, POPULATION_SEED)

@@ -43,7 +43,8 @@ def guard_request(request: RecommendationRequest) -> RecommendationRequest:
         kept = [d for d in full.dose_options_mg if not lim.above_max(d, min_days)]
         if kept and len(kept) < len(full.dose_options_mg):
             request = request.model_copy(update={"dose_options_mg": kept})
-    doses = request.with_defaults().dose_options_mg or []
+            full = request.with_defaults()
+    doses = full.dose_options_mg or []
     check_request_doses(list(doses), min_days, request.label,
                         allow_above_label_max=request.allow_above_label_max,
                         allow_any_dose=request.allow_any_dose)

@@ -19,6 +19,7 @@ depends on how many candidates were evaluated, and no Pyomo model is built for a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,9 +47,16 @@ IntArray = NDArray[np.int64]
 def preference_rank(n_intervals: int, n_doses: int) -> FloatArray:
     """Rank of candidate ``c = i * n_doses + j`` (interval ``i``, dose ``j``, both ascending):
     longer interval first, then smaller dose. Shape ``(n_intervals * n_doses,)``; integers, so
-    maximising the rank is the lexicographic choice with no big-M."""
+    maximising the rank is the lexicographic choice with no big-M. Read-only: one array per
+    grid shape is kept and shared (every question of a shape has the same ranks)."""
+    return _preference_rank(n_intervals, n_doses)
+
+
+@lru_cache(maxsize=256)
+def _preference_rank(n_intervals: int, n_doses: int) -> FloatArray:
     i, j = np.divmod(np.arange(n_intervals * n_doses), n_doses)
     out: FloatArray = (i * n_doses + (n_doses - 1 - j)).astype(np.float64)
+    out.flags.writeable = False
     return out
 
 
@@ -89,15 +97,19 @@ def candidate_columns(data: IntervalModelData) -> IntArray:
     if data.n_doses is None:
         out: IntArray = np.flatnonzero(ok).astype(np.int64)
         return out
+    if data.n_doses == 1:
+        # one dose: the longest controlled interval dominates every shorter one
+        out = np.flatnonzero(ok)[-1:].astype(np.int64)
+        return out
     grid = ok.reshape(-1, data.n_doses)
-    n_i, n_j = grid.shape
-    any_ok = grid.any(axis=1)
-    smallest = np.where(any_ok, grid.argmax(axis=1), n_j)  # smallest controlled dose per interval
-    # smallest controlled dose over this and every longer interval
-    best_longer = np.minimum.accumulate(smallest[::-1])[::-1]
-    strictly_better_later = np.append(best_longer[1:], n_j)
-    front = any_ok & (smallest < strictly_better_later)
-    rows = np.flatnonzero(front)
+    n_j = grid.shape[1]
+    # smallest controlled dose per interval (n_j where none is controlled)
+    smallest = np.where(grid.any(axis=1), grid.argmax(axis=1), n_j)
+    # smallest controlled dose over every longer interval (n_j after the last)
+    later = np.empty_like(smallest)
+    later[:-1] = np.minimum.accumulate(smallest[:0:-1])[::-1]
+    later[-1] = n_j
+    rows = np.flatnonzero(smallest < later)  # implies a controlled dose
     out = (rows * n_j + smallest[rows]).astype(np.int64)
     return out
 
@@ -105,12 +117,22 @@ def candidate_columns(data: IntervalModelData) -> IntArray:
 def choice_program(data: IntervalModelData, columns: IntArray) -> LinearProgram:
     """``max sum rank[c] x[c]`` s.t. ``sum x[c] = 1``, ``x`` binary, over ``columns``."""
     n = int(columns.size)
+    zeros, ones, ones_int, index, start = _program_constants(n)
     return LinearProgram(
-        cost=data.rank[columns].astype(np.float64), col_lower=np.zeros(n),
-        col_upper=np.ones(n), integrality=np.ones(n, dtype=np.int64),
-        row_lower=np.ones(1), row_upper=np.ones(1),
-        a_start=np.array([0, n], dtype=np.int64), a_index=np.arange(n, dtype=np.int64),
-        a_value=np.ones(n), maximize=True)
+        cost=data.rank[columns].astype(np.float64), col_lower=zeros, col_upper=ones,
+        integrality=ones_int, row_lower=ones[:1], row_upper=ones[:1], a_start=start,
+        a_index=index, a_value=ones, maximize=True)
+
+
+@lru_cache(maxsize=256)
+def _program_constants(n: int) -> tuple[FloatArray, FloatArray, IntArray, IntArray, IntArray]:
+    """The arrays of a choice program with ``n >= 1`` columns that do not depend on the
+    question (bounds, the row of ones), built once per size and read-only."""
+    arrays = (np.zeros(n), np.ones(n), np.ones(n, dtype=np.int64),
+              np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64))
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
 def choose_candidate(data: IntervalModelData, time_limit_s: float = 10.0) -> SolveOutcome:

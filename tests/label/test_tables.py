@@ -119,3 +119,16 @@ def test_syringe_combination_adds_up_or_no_combination_exists(dose: int) -> None
     else:
         assert sum(s * n for s, n in combo.items()) == dose
         assert sum(combo.values()) == dose // 300 + (dose % 300) // 150 + (dose % 150) // 75
+
+
+def test_syringe_combination_is_shared_read_only_and_equal_for_equal_questions() -> None:
+    sizes = (75.0, 150.0, 300.0)
+    first = syringe_combination(375.0, sizes)
+    assert first is not None and dict(first) == {300.0: 1, 75.0: 1}
+    with pytest.raises(TypeError):
+        first[300.0] = 5  # type: ignore[index]
+    # the same question in other words (sizes reordered, an int dose) gets the same answer
+    assert syringe_combination(375, (300.0, 75.0, 150.0)) == first
+    assert dict(first) == {300.0: 1, 75.0: 1}
+    assert syringe_combination(375.5, sizes) is None
+    assert syringe_combination(-75.0, sizes) is None
