@@ -61,6 +61,10 @@ def _history(request: RecommendationRequest, out: RecommendationPublic) -> Histo
     if h is None or not h.doses:
         return None
     thr = request.threshold_score
+    # Deliberately cautious: a day marked symptomatic counts as above the threshold even when
+    # its score says otherwise (the fit reads the score; the answer carries an
+    # observation_contradiction warning for such a day), so these warnings never rest on the
+    # more reassuring of two contradicting records.
     obs = [(o.date.toordinal(), (o.score is not None and o.score > thr) or bool(o.symptomatic))
            for o in h.observations]
     fitted = out.fit is not None and out.fit.status == "fitted"
