@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from http_load import drive
 
 from optimizer.core.problem import Patient, RecommendationProblem
 from optimizer.exposure.pk import PKModel
 from optimizer.score_target.interval_search import evaluate_candidates, recommend_interval
+from tests.live_server import LiveServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,12 +53,12 @@ def bench_python(n: int) -> None:
     problem = RecommendationProblem(patient=Patient(weight_kg=30.0))
     brute = numpy_brute_force(problem)
     for backend in ("compiled", "pyomo"):
-        rec = recommend_interval(problem, backend=backend)  # type: ignore[arg-type]
+        rec = recommend_interval(problem, backend=backend)
         assert (rec.interval_days, rec.dose_mg) == brute
         stages = {"exposure": [], "build": [], "solve": [], "total": []}  # type: dict[str, list[float]]
         reps = n if backend == "compiled" else max(n // 10, 20)
         for _ in range(reps):
-            t = recommend_interval(problem, backend=backend).timings  # type: ignore[arg-type]
+            t = recommend_interval(problem, backend=backend).timings
             stages["exposure"].append(t.exposure_ms)
             stages["build"].append(t.build_ms)
             stages["solve"].append(t.solve_ms)
@@ -92,70 +90,21 @@ def bench_service(n: int) -> None:
     print(f"service: request validation {validate_ms:.3f} ms, recommend() {answer_ms:.3f} ms")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def bench_http(seconds: float, clients: int, workers: int) -> None:
     import httpx
 
-    port = free_port()
-    db = Path(tempfile.mkdtemp()) / "bench.db"
-    env = {**os.environ, "DOSEOPT_DATABASE_URL": f"sqlite:///{db}"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--log-level", "warning"],
-        cwd=REPO, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        body = {"patient": {"weight_kg": 30}, "threshold_score": 2}
-        with httpx.Client(base_url=url) as c:  # warm every worker
+    body = {"patient": {"weight_kg": 30}, "threshold_score": 2}
+    with LiveServer(workers=workers, log_level="warning") as server:
+        with httpx.Client(base_url=server.url) as c:  # warm every worker
             for _ in range(20 * workers):
                 c.post("/v1/recommendations", json=body)
         if shutil.which("wrk"):
-            run_wrk(url, seconds, clients, workers, json.dumps(body))
+            run_wrk(server.url, seconds, clients, workers, json.dumps(body))
             return
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-        stop = time.time() + seconds
-
-        def client() -> None:
-            local = []
-            with httpx.Client(base_url=url, timeout=30) as c:
-                while time.time() < stop:
-                    t = time.perf_counter()
-                    r = c.post("/v1/recommendations", json=body)
-                    local.append(time.perf_counter() - t)
-                    if r.status_code != 200:
-                        with lock:
-                            errors[0] += 1
-            with lock:
-                latencies.extend(local)
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        start = time.time()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        elapsed = time.time() - start
-        lat = np.array(latencies) * 1e3
-        print(f"HTTP {workers} worker(s), {clients} keep-alive clients, {elapsed:.0f} s: "
-              f"{lat.size / elapsed:.0f} req/s, p50 {np.percentile(lat, 50):.1f} ms, "
-              f"p95 {np.percentile(lat, 95):.1f} ms, errors {errors[0]}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        load = drive(server.url, "/v1/recommendations", body, clients, seconds)
+        print(f"HTTP {workers} worker(s), {clients} keep-alive clients, {load.seconds:.0f} s: "
+              f"{load.per_s:.0f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, "
+              f"errors {load.errors}")
 
 
 WRK_SCRIPT = """
