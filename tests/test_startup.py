@@ -41,3 +41,15 @@ def test_a_recommendation_needs_neither_pyomo_nor_scipy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_batch_worker_answers_a_chunk_without_the_database_layer() -> None:
+    code = ("import json, sys; from optimizer.batch.chunks import Task, run_chunk;"
+            "body = json.dumps({'patient': {'weight_kg': 30}});"
+            "out = run_chunk([Task('s1', 'recommendation', body)]);"
+            "assert out.rows[0].status == 'done', out.rows[0];"
+            "print(sorted(m for m in ('sqlalchemy', 'pyomo', 'fastapi', 'matplotlib')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

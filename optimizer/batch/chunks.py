@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from optimizer.batch.fast_path import answer_plain, is_plain
 from optimizer.batch.grid import request_model, service_function
 from optimizer.schemas.recommendation import RecommendationRequest
-from optimizer.storage.batches import PendingScenario, ResultRow, ResultStatus
+from optimizer.storage.batch_rows import PendingScenario, ResultRow, ResultStatus
 from optimizer.versions import package_versions
 
 __all__ = ["Answer", "ChunkResult", "Task", "run_chunk", "service_answer", "versions"]

@@ -8,8 +8,9 @@ renew its claims.
 
 ``local`` uses ``concurrent.futures`` with the ``forkserver`` start method: safe from a
 multi-threaded parent such as the HTTP service, and each worker starts from a process that has
-already imported Pyomo and HiGHS. Every worker watches the process that started the pool and
-exits when it is gone — also after ``SIGKILL``, which runs no clean-up code in the parent.
+already imported the answering code (services, fast path, numpy; not the database layer).
+Every worker watches the process that started the pool and exits when it is gone — also
+after ``SIGKILL``, which runs no clean-up code in the parent.
 Pyomo is not thread-safe: work is spread over processes, one chunk at a time each (Dask local
 workers get one thread each).
 """

@@ -8,11 +8,13 @@ from .audit import (
     get_recommendation,
     store_recommendation,
 )
-from .batches import (
+from .batch_rows import (
     BatchInfo,
+    ResultRow,
+)
+from .batches import (
     BatchRecord,
     BatchResultRecord,
-    ResultRow,
     create_batch,
     get_batch,
     iter_results,

@@ -22,11 +22,8 @@ never stored twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -48,6 +45,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from optimizer.batch.grid import Scenario
+from optimizer.storage.batch_rows import (
+    BatchInfo,
+    BatchStatus,
+    PendingScenario,
+    ResultRow,
+    ResultStatus,
+)
 from optimizer.storage.engine import Base, session_scope
 
 __all__ = [
@@ -68,29 +72,6 @@ __all__ = [
     "set_status",
     "write_results",
 ]
-
-
-class BatchStatus(StrEnum):
-    """Where a batch stands. ``validating``: submitted over HTTP, scenarios not yet checked;
-    ``invalid``: refused by that check (the reason in the source). ``interrupted`` and
-    ``cancelled`` batches can be resumed."""
-
-    VALIDATING = "validating"
-    INVALID = "invalid"
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    INTERRUPTED = "interrupted"
-    CANCELLED = "cancelled"
-
-
-class ResultStatus(StrEnum):
-    """Where one scenario of a batch stands."""
-
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    DONE = "done"
-    FAILED = "failed"
 
 
 _INSERT_ROWS = 2_000
@@ -137,67 +118,6 @@ class BatchResultRecord(Base):
 
 def _results_table() -> Table:
     return cast(Table, BatchResultRecord.__table__)
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    id: str
-    status: BatchStatus
-    total: int
-    done: int
-    failed: int
-    runs: int
-    source: str
-    created: datetime
-    updated: datetime
-
-    @property
-    def pending(self) -> int:
-        return self.total - self.done - self.failed
-
-    @property
-    def error(self) -> dict[str, Any] | None:
-        """Why the batch is invalid (``field``, ``value``, ``allowed``, ``message``)."""
-        source = _source(self.source)
-        error = source.get("error")
-        return error if isinstance(error, dict) else None
-
-    @property
-    def submitted(self) -> dict[str, Any] | None:
-        """The submission still to validate (``files``, ``scenarios``), if any."""
-        submitted = _source(self.source).get("submitted")
-        return submitted if isinstance(submitted, dict) else None
-
-
-def _source(text: str) -> dict[str, Any]:
-    if not text.startswith("{"):
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-@dataclass(frozen=True)
-class PendingScenario:
-    """A scenario without a result: its id, kind and stored request JSON."""
-
-    scenario_id: str
-    kind: str
-    input_json: str
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    """One finished scenario as a worker returns it (JSON already serialised)."""
-
-    scenario_id: str
-    status: ResultStatus  # DONE or FAILED
-    output_json: str | None
-    error: str | None
-    solver_status: str | None
-    versions_json: str
 
 
 def _utc(moment: datetime) -> datetime:
