@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from api.main import app
 from optimizer.schemas.history import HistoryIn, calendar_date
@@ -133,6 +134,13 @@ def test_merging_keeps_every_milligram_and_one_dose_per_date(
     start = dt.date(2020, 1, 1)
     doses = [{"date": (start + dt.timedelta(days=d)).isoformat(), "dose_mg": 75 * k}
              for d, (_, k) in zip(days, raw, strict=True)]
+    per_date: dict[str, int] = {}
+    for d in doses:
+        per_date[d["date"]] = per_date.get(d["date"], 0) + d["dose_mg"]
+    if max(per_date.values()) > 2400:  # more than the most a date may hold: refused, named
+        with pytest.raises(ValidationError, match="at most 2400 mg on one date"):
+            HistoryIn.model_validate({"doses": doses})
+        return
     h = HistoryIn.model_validate({"doses": doses})
     assert sum(d.dose_mg for d in h.doses) == pytest.approx(sum(d["dose_mg"] for d in doses))
     dates = [d.date for d in h.doses]
