@@ -18,12 +18,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from http_load import drive
+from http_load import LiveServer, drive
 
 from optimizer.core.problem import Patient, RecommendationProblem
 from optimizer.exposure.pk import PKModel
 from optimizer.score_target.interval_search import evaluate_candidates, recommend_interval
-from tests.live_server import LiveServer
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,7 @@ A server that does not answer its health check in time stops the benchmark with 
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,10 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.live_server import LiveServer, ServerDidNotStart
-
 REPO = Path(__file__).resolve().parent.parent
-__all__ = ["Load", "Server", "ServerDidNotStart", "drive"]
+if str(REPO) not in sys.path:  # the server launcher is shared with the tests (tests/)
+    sys.path.insert(0, str(REPO))
+from tests.live_server import (  # noqa: E402
+    PLANTED,
+    LiveServer,
+    ServerDidNotStart,
+    forbidden_in,
+    live_server,
+)
+
+__all__ = ["PLANTED", "LiveServer", "Load", "Server", "ServerDidNotStart", "drive", "forbidden_in",
+           "live_server"]
 
 
 @dataclass(frozen=True)

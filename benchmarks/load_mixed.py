@@ -22,7 +22,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
 
-from tests.live_server import PLANTED, forbidden_in, live_server
+from http_load import PLANTED, forbidden_in, live_server
 
 PATIENT = {"weight_kg": 30, "patient_reference": PLANTED}
 HISTORY = {
