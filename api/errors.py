@@ -57,6 +57,12 @@ _DESCRIPTIONS = {
     422: "A field is not allowed: names the field, the value and what is allowed.",
     503: "The answer could not be computed or stored; the message says what to change."}
 
+#: Starlette's detail when the body's bytes were not readable JSON for a reason other than
+#: JSON syntax (not UTF-8, nested deeper than the reader follows, an integer too long).
+_UNPARSED_BODY = "There was an error parsing the body"
+_READABLE_BODY = ("a JSON document encoded as UTF-8, with ordinary nesting depth and "
+                  "numbers of at most 4,300 digits")
+
 
 def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given status codes, each with :class:`ErrorBody`.
@@ -139,6 +145,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
+        if exc.status_code == 400 and detail == _UNPARSED_BODY:
+            return _json(400, [item("body", None, _READABLE_BODY)])
         if isinstance(detail, list) and all(isinstance(d, dict) for d in detail):
             items = [item(d.get("field"), d.get("value"), str(d.get("allowed", "")))
                      | ({"message": shown_text(str(d["message"]), 4 * MAX_CHARS)}

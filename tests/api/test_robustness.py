@@ -190,3 +190,16 @@ def test_a_body_not_sent_as_json_is_a_400_naming_the_body(headers: dict[str, str
     (detail,) = r.json()["detail"]
     assert detail["field"] == "body" and "application/json" in detail["allowed"]
     assert "b'" not in r.text    # no Python bytes repr in a message
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"patient": {"weight_kg": 30, "note": "\xe9"}}',          # Latin-1, not UTF-8
+    b"[" * 100_000 + b"]" * 100_000,                          # deeper than the reader follows
+    b'{"patient": {"weight_kg": 1' + b"0" * 5_000 + b"}}",    # an integer too long to read
+])
+def test_bytes_that_are_not_readable_json_are_a_400_naming_the_body(raw: bytes) -> None:
+    r = client.post("/v1/recommendations", content=raw,
+                    headers={"content-type": "application/json"})
+    (detail,) = assert_error_body(r, 400)
+    assert detail["field"] == "body" and "UTF-8" in detail["allowed"]
+    assert detail["message"].startswith("body: ")
