@@ -87,10 +87,24 @@ def item(field: str | None, value: Any, allowed: str) -> dict[str, Any]:
 def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, Any]]:
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
     ordered = ordered_errors(errors)
-    items = [item(*_field_allowed(err, drop_first)) for err in ordered[:MAX_ERRORS]]
+    items = _without_echoes([item(*_field_allowed(err, drop_first))
+                             for err in ordered[:MAX_ERRORS]])
     if len(ordered) > MAX_ERRORS:
         items[-1]["message"] += f" ({len(ordered) - MAX_ERRORS} more errors not listed)"
     return items
+
+
+def _without_echoes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop an item that repeats an earlier one (same value, same rule) at the same field or
+    inside it: each member of a union (``str | DoseListIn``) reports the one value it refused."""
+    kept: list[dict[str, Any]] = []
+    for new in items:
+        field = new["field"] or ""
+        if not any(old["value"] == new["value"] and old["allowed"] == new["allowed"]
+                   and field.startswith((old["field"] or "") + ".")
+                   or old == new for old in kept):
+            kept.append(new)
+    return kept
 
 
 def _field_allowed(err: Any, drop_first: bool) -> tuple[str, Any, str]:
