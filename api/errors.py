@@ -141,10 +141,12 @@ def _unread_body(errors: Any) -> bool:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if _unread_body(exc.errors()):
-            return _json(400, [item("body", None, "a JSON object, sent with Content-Type: "
-                                                  "application/json")])
+            fhir = request.url.path.startswith("/v1/fhir/")
+            types = "application/fhir+json or application/json" if fhir else "application/json"
+            return _json(400, [item("body", None, f"a JSON object, sent with Content-Type: "
+                                                  f"{types}")])
         return _json(422, validation_items(exc.errors()))
 
     @app.exception_handler(InputError)
