@@ -203,3 +203,24 @@ def test_bytes_that_are_not_readable_json_are_a_400_naming_the_body(raw: bytes) 
     (detail,) = assert_error_body(r, 400)
     assert detail["field"] == "body" and "UTF-8" in detail["allowed"]
     assert detail["message"].startswith("body: ")
+
+
+@pytest.mark.parametrize(("path", "raw", "key"), [
+    ("/v1/recommendations", '{"patient": {"weight_kg": 30}, "threshold_score": 2, '
+                            '"threshold_score": 3}', "threshold_score"),
+    ("/v1/recommendations", '{"patient": {"weight_kg": 30, "weight_kg": 300}}', "weight_kg"),
+    ("/v1/fhir/recommendations", '{"resourceType": "Bundle", "type": "collection", '
+                                 '"type": "batch"}', "type"),
+])
+def test_a_key_written_twice_is_refused_not_read_either_way(path: str, raw: str,
+                                                            key: str) -> None:
+    (detail,) = assert_error_body(post_raw(path, raw))
+    assert detail["field"] == "body" and detail["value"] == key
+    assert "once" in detail["allowed"] and f"'{key}'" in detail["message"]
+
+
+def test_the_same_key_in_two_objects_is_not_a_repeat() -> None:
+    r = post_raw("/v1/recommendations", '{"patient": {"weight_kg": 30}, "history": {'
+                 '"doses": [{"date": "2024-01-01", "dose_mg": 300}, '
+                 '{"date": "2024-01-29", "dose_mg": 300}], "observations": []}}')
+    assert r.status_code == 200, r.text
