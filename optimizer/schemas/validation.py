@@ -88,6 +88,8 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
     field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in clean)
     field = field.replace(".[", "[") or "body"
     allowed = str(err.get("msg", "a valid value"))
+    if err.get("type") == "int_parsing_size":  # pydantic's text speaks of a string
+        allowed = "a whole number of ordinary size (this one is too large to read)"
     if isinstance(err.get("input"), Refused):  # broke a rule of optimizer.schemas.strictness
         allowed = err["input"].allowed
     key = str(clean[-1]) if clean else ""

@@ -224,3 +224,11 @@ def test_the_same_key_in_two_objects_is_not_a_repeat() -> None:
                  '"doses": [{"date": "2024-01-01", "dose_mg": 300}, '
                  '{"date": "2024-01-29", "dose_mg": 300}], "observations": []}}')
     assert r.status_code == 200, r.text
+
+
+def test_a_whole_number_too_large_to_read_is_named_without_speaking_of_strings() -> None:
+    r = client.post("/v1/recommendations", json={
+        "patient": {"weight_kg": 30}, "interval_options_days": {"min": 14, "max": 1e308}})
+    (detail,) = assert_error_body(r)
+    assert detail["field"] == "interval_options_days.max"
+    assert "whole number" in detail["allowed"] and "string" not in detail["allowed"]
