@@ -57,6 +57,12 @@ _DESCRIPTIONS = {
     422: "A field is not allowed: names the field, the value and what is allowed.",
     503: "The answer could not be computed or stored; the message says what to change."}
 
+#: Starlette's detail when the body's bytes were not readable JSON for a reason other than
+#: JSON syntax (not UTF-8, nested deeper than the reader follows, an integer too long).
+_UNPARSED_BODY = "There was an error parsing the body"
+_READABLE_BODY = ("a JSON document encoded as UTF-8, with ordinary nesting depth and "
+                  "numbers of at most 4,300 digits")
+
 
 def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given status codes, each with :class:`ErrorBody`.
@@ -81,10 +87,24 @@ def item(field: str | None, value: Any, allowed: str) -> dict[str, Any]:
 def validation_items(errors: Any, *, drop_first: bool = True) -> list[dict[str, Any]]:
     """pydantic errors -> [{field, value, allowed, message}] with dotted field paths."""
     ordered = ordered_errors(errors)
-    items = [item(*_field_allowed(err, drop_first)) for err in ordered[:MAX_ERRORS]]
+    items = _without_echoes([item(*_field_allowed(err, drop_first))
+                             for err in ordered[:MAX_ERRORS]])
     if len(ordered) > MAX_ERRORS:
         items[-1]["message"] += f" ({len(ordered) - MAX_ERRORS} more errors not listed)"
     return items
+
+
+def _without_echoes(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop an item that repeats an earlier one (same value, same rule) at the same field or
+    inside it: each member of a union (``str | DoseListIn``) reports the one value it refused."""
+    kept: list[dict[str, Any]] = []
+    for new in items:
+        field = new["field"] or ""
+        if not any(old["value"] == new["value"] and old["allowed"] == new["allowed"]
+                   and field.startswith((old["field"] or "") + ".")
+                   or old == new for old in kept):
+            kept.append(new)
+    return kept
 
 
 def _field_allowed(err: Any, drop_first: bool) -> tuple[str, Any, str]:
@@ -121,10 +141,12 @@ def _unread_body(errors: Any) -> bool:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if _unread_body(exc.errors()):
-            return _json(400, [item("body", None, "a JSON object, sent with Content-Type: "
-                                                  "application/json")])
+            fhir = request.url.path.startswith("/v1/fhir/")
+            types = "application/fhir+json or application/json" if fhir else "application/json"
+            return _json(400, [item("body", None, f"a JSON object, sent with Content-Type: "
+                                                  f"{types}")])
         return _json(422, validation_items(exc.errors()))
 
     @app.exception_handler(InputError)
@@ -139,6 +161,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
+        if exc.status_code == 400 and detail == _UNPARSED_BODY:
+            return _json(400, [item("body", None, _READABLE_BODY)])
         if isinstance(detail, list) and all(isinstance(d, dict) for d in detail):
             items = [item(d.get("field"), d.get("value"), str(d.get("allowed", "")))
                      | ({"message": shown_text(str(d["message"]), 4 * MAX_CHARS)}

@@ -183,7 +183,8 @@ def _margin(f: AnswerFacts) -> list[AnswerWarning]:
             "shorter interval leaves room for late doses and model error.", "threshold_score"))
     if f.score_model_from_reference_case:
         out.append(AnswerWarning(
-            "population_calibration", "No history was given: the symptom model (EC50, Hill "
+            "population_calibration", "No scores were given (no history, or a history "
+            "without observations): the symptom model (EC50, Hill "
             "coefficient) is one child's calibration (the reference case) scaled by weight, "
             "an assumption for any other patient. Give this patient's doses and scores.",
             "history"))

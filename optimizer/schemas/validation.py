@@ -8,6 +8,7 @@ answered with the name that carries one.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -55,6 +56,17 @@ def shown(value: Any, depth: int = 0) -> Any:
     return shown_text(repr(value), MAX_CHARS)
 #: Tags of discriminated unions, which pydantic puts into error paths.
 _UNION_TAGS = {"target": ("score", "free_ige")}
+#: Member tags of plain unions (``str | DoseListIn``): a type or model name, or a validator's
+#: label such as ``function-after[...]``. Field names here are snake_case, never these.
+_MEMBER_TAG = re.compile(r"(str|int|float|bool|list|dict|none|[A-Z]\w*|[a-z-]+\[.*\])",
+                         re.DOTALL)
+
+
+def _is_member_tag(part: Any, last: bool, err: Any) -> bool:
+    """A union member's tag in ``loc``; the last part of an unknown key is the user's key."""
+    if not isinstance(part, str) or (last and err.get("type") == "extra_forbidden"):
+        return False
+    return _MEMBER_TAG.fullmatch(part) is not None
 
 
 def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
@@ -67,13 +79,17 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
     if drop_root and loc and loc[0] in _ROOTS:
         loc = loc[1:]
     clean: list[Any] = []
-    for part in loc:
+    for i, part in enumerate(loc):
         if clean and clean[-1] in _UNION_TAGS and part in _UNION_TAGS[clean[-1]]:
+            continue
+        if _is_member_tag(part, i == len(loc) - 1, err):
             continue
         clean.append(part)
     field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in clean)
     field = field.replace(".[", "[") or "body"
     allowed = str(err.get("msg", "a valid value"))
+    if err.get("type") == "int_parsing_size":  # pydantic's text speaks of a string
+        allowed = "a whole number of ordinary size (this one is too large to read)"
     if isinstance(err.get("input"), Refused):  # broke a rule of optimizer.schemas.strictness
         allowed = err["input"].allowed
     key = str(clean[-1]) if clean else ""

@@ -80,7 +80,9 @@ def with_label_warnings(request: RecommendationRequest,
                         out: RecommendationPublic) -> RecommendationPublic:
     """``out`` with the guardrail warnings appended to its own (none repeated)."""
     defaults = type(request.response)()
-    calibrated = (not request.is_individual and not request.is_free_ige
+    no_scores = not request.is_individual or (out.fit is not None
+                                               and out.fit.status == "prior")
+    calibrated = (no_scores and not request.is_free_ige
                   and request.response.ec50_mg_per_l == defaults.ec50_mg_per_l
                   and request.response.hill == defaults.hill)
     facts = AnswerFacts(

@@ -174,3 +174,20 @@ def test_unknown_schedule_text_in_a_file_is_a_clear_cli_error(tmp_path: Path) ->
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert str(bad) in text and "schedules[0]" in text and "300 mg q4w" in text
+
+
+def test_a_refused_schedule_is_named_once_without_the_union_members() -> None:
+    r = client.post("/v1/comparisons", json={"patient": {"weight_kg": 30},
+                                             "schedules": ["\uff13\uff10\uff10 mg q4w"]})
+    assert r.status_code == 422, r.text
+    (detail,) = r.json()["detail"]
+    assert detail["field"] == "schedules[0]" and "digits 0-9" in detail["allowed"]
+
+
+def test_a_schedule_object_names_its_own_keys() -> None:
+    r = client.post("/v1/comparisons", json={"patient": {"weight_kg": 30},
+                                             "schedules": [{"dose_mg": 300}]})
+    assert r.status_code == 422, r.text
+    fields = [d["field"] for d in r.json()["detail"]]
+    assert "schedules[0].dose_mg" in fields
+    assert not any("DoseListIn" in f or f.endswith(".str") for f in fields), fields

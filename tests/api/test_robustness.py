@@ -190,3 +190,45 @@ def test_a_body_not_sent_as_json_is_a_400_naming_the_body(headers: dict[str, str
     (detail,) = r.json()["detail"]
     assert detail["field"] == "body" and "application/json" in detail["allowed"]
     assert "b'" not in r.text    # no Python bytes repr in a message
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"patient": {"weight_kg": 30, "note": "\xe9"}}',          # Latin-1, not UTF-8
+    b"[" * 100_000 + b"]" * 100_000,                          # deeper than the reader follows
+    b'{"patient": {"weight_kg": 1' + b"0" * 5_000 + b"}}",    # an integer too long to read
+])
+def test_bytes_that_are_not_readable_json_are_a_400_naming_the_body(raw: bytes) -> None:
+    r = client.post("/v1/recommendations", content=raw,
+                    headers={"content-type": "application/json"})
+    (detail,) = assert_error_body(r, 400)
+    assert detail["field"] == "body" and "UTF-8" in detail["allowed"]
+    assert detail["message"].startswith("body: ")
+
+
+@pytest.mark.parametrize(("path", "raw", "key"), [
+    ("/v1/recommendations", '{"patient": {"weight_kg": 30}, "threshold_score": 2, '
+                            '"threshold_score": 3}', "threshold_score"),
+    ("/v1/recommendations", '{"patient": {"weight_kg": 30, "weight_kg": 300}}', "weight_kg"),
+    ("/v1/fhir/recommendations", '{"resourceType": "Bundle", "type": "collection", '
+                                 '"type": "batch"}', "type"),
+])
+def test_a_key_written_twice_is_refused_not_read_either_way(path: str, raw: str,
+                                                            key: str) -> None:
+    (detail,) = assert_error_body(post_raw(path, raw))
+    assert detail["field"] == "body" and detail["value"] == key
+    assert "once" in detail["allowed"] and f"'{key}'" in detail["message"]
+
+
+def test_the_same_key_in_two_objects_is_not_a_repeat() -> None:
+    r = post_raw("/v1/recommendations", '{"patient": {"weight_kg": 30}, "history": {'
+                 '"doses": [{"date": "2024-01-01", "dose_mg": 300}, '
+                 '{"date": "2024-01-29", "dose_mg": 300}], "observations": []}}')
+    assert r.status_code == 200, r.text
+
+
+def test_a_whole_number_too_large_to_read_is_named_without_speaking_of_strings() -> None:
+    r = client.post("/v1/recommendations", json={
+        "patient": {"weight_kg": 30}, "interval_options_days": {"min": 14, "max": 1e308}})
+    (detail,) = assert_error_body(r)
+    assert detail["field"] == "interval_options_days.max"
+    assert "whole number" in detail["allowed"] and "string" not in detail["allowed"]

@@ -29,6 +29,8 @@ def test_recommend_json_is_the_api_body_and_nothing_else() -> None:
                            "--json"], capture_output=True, text=True, check=True, cwd=REPO)
     body = json.loads(proc.stdout)
     assert (body["status"], body["interval_days"], body["dose_mg"]) == ("optimal", 36, 300)
+    codes = {w["code"] for w in body["warnings"]}
+    assert {"off_label_indication", "interval_longer_than_label", "knife_edge"} <= codes
     weekly = runner.invoke(app, ["recommend", str(REPO / "scenarios" /
                                                   "reference-case-weekly.toml"), "--json"])
     assert json.loads(weekly.stdout)["interval_days"] == 35

@@ -256,3 +256,11 @@ def test_the_accept_header_is_read_with_its_quality_values(accept: str | None,
     from api.routes.fhir import prefers_fhir
 
     assert prefers_fhir(accept) is fhir
+
+
+def test_a_bundle_sent_as_xml_is_a_400_naming_the_fhir_json_type() -> None:
+    r = client.post("/v1/fhir/recommendations", content=b"<Bundle/>",
+                    headers={"content-type": "application/fhir+xml"})
+    assert r.status_code == 400, r.text
+    (detail,) = r.json()["detail"]
+    assert detail["field"] == "body" and "application/fhir+json" in detail["allowed"]

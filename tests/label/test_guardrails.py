@@ -130,3 +130,14 @@ def test_symptoms_three_weeks_after_each_dose_warn_that_scores_cannot_tell_clear
     assert wide.model["half_life_days"] < 12                  # ~2.4 x the label's clearance
     sourced = ask(patient={"weight_kg": 30}, history=history, samples=40)
     assert sourced.model["half_life_days"] > wide.model["half_life_days"] + 4
+
+
+def test_a_history_without_scores_is_told_the_model_is_the_population_s() -> None:
+    doses = [{"date": "2024-01-01", "dose_mg": 300}, {"date": "2024-01-29", "dose_mg": 300}]
+    out = ask(patient={"weight_kg": 30}, history={"doses": doses, "observations": []})
+    assert out.fit is not None and out.fit.status == "prior"
+    assert "population_calibration" in codes(out)
+    scored = ask(patient={"weight_kg": 30}, history={
+        "doses": doses, "observations": [{"date": "2024-01-28", "score": 0}]})
+    assert scored.fit is not None and scored.fit.status != "prior"
+    assert "population_calibration" not in codes(scored)
