@@ -83,13 +83,16 @@ class HistoryFacts:
 
     ``longest_controlled_interval_days``: the longest gap between doses after which no
     recorded observation showed symptoms (``None`` if none is known); ``current_interval_days``:
-    the latest gap; ``loss_of_control_recorded``: any observation above the threshold.
+    the latest gap; ``loss_of_control_recorded``: any observation above the threshold;
+    ``days_since_last_record``: from the latest dose or observation to the evaluation date
+    (``None`` when no evaluation date was given: it then is the latest record's date).
     """
 
     longest_controlled_interval_days: int | None
     current_interval_days: int | None
     loss_of_control_recorded: bool
     fitted_half_life_days: float | None
+    days_since_last_record: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,13 @@ def _history(f: AnswerFacts) -> list[AnswerWarning]:
             "implausible_half_life", f"The fit implies a half-life of {t:.0f} days, outside "
             f"{low}-{high} days plausible for this IgG1 antibody. Scores cannot tell clearance "
             "from sensitivity: a drug level would.", "priors.clearance_factor_log_sd"))
+    gap = h.days_since_last_record
+    if gap is not None and gap > STALE_HISTORY_DAYS:
+        out.append(AnswerWarning(
+            "stale_history", f"The latest dose or observation in the history is {gap} days "
+            f"before the evaluation date (more than {STALE_HISTORY_DAYS}): the fitted response "
+            "describes the patient as they were then. A recent score would show whether it "
+            "still holds.", "evaluation_date"))
     if (f.interval_days is not None and h.current_interval_days is not None
             and f.interval_days < h.current_interval_days and not h.loss_of_control_recorded):
         out.append(AnswerWarning(
@@ -232,15 +242,21 @@ def answer_warnings(facts: AnswerFacts) -> list[AnswerWarning]:
 #: Observations this many days after the first dose on count towards "loss of control" (the
 #: loading phase before it is not a loss of control; modelling choice: one 4-weekly interval).
 LOADING_DAYS = 28
+#: A history whose latest record is more than this many days before the evaluation date is
+#: reported as possibly out of date (modelling choice: a year; sensitivity to omalizumab and
+#: the disease's activity can change over that time, and a year is 14 half-lives of the drug).
+STALE_HISTORY_DAYS = 365
 #: A gap between doses is shown controlled by an observation from this many days before the
 #: next dose (near the trough) up to a few days after it (modelling choice: one week).
 TROUGH_WINDOW_DAYS = 7
 
 
 def history_facts(dose_days: list[int], observations: list[tuple[int, bool]],
-                  fitted_half_life_days: float | None) -> HistoryFacts:
+                  fitted_half_life_days: float | None,
+                  evaluation_day: int | None = None) -> HistoryFacts:
     """What a history shows: ``dose_days`` sorted (any origin, whole days), ``observations``
-    as ``(day, above_threshold)``. A gap between two doses counts as controlled when an
+    as ``(day, above_threshold)``, ``evaluation_day`` on the same scale when the question gave
+    an evaluation date. A gap between two doses counts as controlled when an
     observation lies within :data:`TROUGH_WINDOW_DAYS` before the next dose (or up to 3 days
     after it, before that dose acts) and none from the first dose to there is above the
     threshold; after the last dose, the span to the latest observation counts the same way."""
@@ -260,4 +276,11 @@ def history_facts(dose_days: list[int], observations: list[tuple[int, bool]],
     return HistoryFacts(
         longest_controlled_interval_days=max(controlled) if controlled else None,
         current_interval_days=days[-1] - days[-2] if len(days) > 1 else None,
-        loss_of_control_recorded=lost, fitted_half_life_days=fitted_half_life_days)
+        loss_of_control_recorded=lost, fitted_half_life_days=fitted_half_life_days,
+        days_since_last_record=_since_last(days, obs, evaluation_day))
+
+
+def _since_last(days: list[int], obs: list[tuple[int, bool]], evaluation_day: int | None
+                ) -> int | None:
+    latest = max([*days, *(d for d, _ in obs)], default=None)
+    return None if evaluation_day is None or latest is None else evaluation_day - latest

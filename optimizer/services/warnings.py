@@ -69,7 +69,8 @@ def _history(request: RecommendationRequest, out: RecommendationPublic) -> Histo
            for o in h.observations]
     fitted = out.fit is not None and out.fit.status == "fitted"
     half_life = out.model.get("half_life_days") if fitted else None
-    return history_facts([d.date.toordinal() for d in h.doses], obs, half_life)
+    evaluation = request.evaluation_date.toordinal() if request.evaluation_date else None
+    return history_facts([d.date.toordinal() for d in h.doses], obs, half_life, evaluation)
 
 
 def _public(warnings: list[AnswerWarning]) -> list[WarningPublic]:

@@ -124,3 +124,10 @@ def test_what_is_not_refused_is_within_the_label(dose: int, min_days: int, label
     assert dose % 75 == 0
     for interval in range(min_days, 85):
         assert not lim.above_max(float(dose), interval)
+
+
+def test_days_since_the_last_record_count_doses_and_observations() -> None:
+    facts = history_facts([0, 28, 56], [(60, False)], None, evaluation_day=100)
+    assert facts.days_since_last_record == 40
+    assert history_facts([0, 28, 56], [(20, False)], None, 100).days_since_last_record == 44
+    assert history_facts([0, 28], [], None).days_since_last_record is None

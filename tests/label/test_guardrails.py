@@ -141,3 +141,20 @@ def test_a_history_without_scores_is_told_the_model_is_the_population_s() -> Non
         "doses": doses, "observations": [{"date": "2024-01-28", "score": 0}]})
     assert scored.fit is not None and scored.fit.status != "prior"
     assert "population_calibration" not in codes(scored)
+
+
+@pytest.mark.parametrize(("evaluation_date", "stale"), [
+    (None, False), ("2024-12-31", False), ("2025-07-01", True), ("2199-12-31", True)])
+def test_an_answer_from_a_history_long_before_the_evaluation_date_says_so(
+        evaluation_date: str | None, stale: bool) -> None:
+    history = {"doses": [{"date": f"2024-{m:02d}-01", "dose_mg": 300} for m in range(1, 7)],
+               "observations": [{"date": f"2024-{m:02d}-28", "score": 0} for m in range(1, 7)]}
+    body: dict[str, Any] = {"patient": {"weight_kg": 30}, "history": history, "samples": 40}
+    if evaluation_date is not None:
+        body["evaluation_date"] = evaluation_date
+    out = ask(**body)
+    found = [w for w in out.warnings if w.code == "stale_history"]
+    assert bool(found) is stale
+    if stale:
+        assert found[0].field == "evaluation_date"
+        assert "more than 365" in found[0].message
