@@ -112,10 +112,30 @@ class PageAnswer(RecommendationPublic):
 
 
 class SummaryIn(BaseModel):
-    """A question and its answer, as the page holds them after POST /v1/recommendations."""
+    """A question and its answer, as the page holds them after POST /v1/recommendations. An
+    optimal score-target answer must be one of the question's own options: its interval among
+    the interval options, its dose among the dose options when the question lists them."""
 
     request: RecommendationRequest
     response: PageAnswer
+
+    @model_validator(mode="after")
+    def _answers_this_question(self) -> SummaryIn:
+        out = self.response
+        if out.status != "optimal" or out.free_ige is not None:
+            return self
+        problem = self.request.to_problem()
+        days = problem.interval_options.days
+        if out.interval_days not in days:
+            raise _refuse("response.interval_days", out.interval_days,
+                          f"one of the question's interval options ({days[0]}-{days[-1]} "
+                          "days)")
+        if self.request.dose_options_mg is not None \
+                and out.dose_mg not in problem.dose_options_mg:
+            raise _refuse("response.dose_mg", out.dose_mg,
+                          "one of the question's dose options "
+                          f"({', '.join(f'{d:g}' for d in problem.doses_sorted_mg)} mg)")
+        return self
 
 
 @router.post("/page/summary", include_in_schema=False)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -357,3 +358,18 @@ def test_the_compare_csv_and_table_come_from_the_answer() -> None:
     assert re.fullmatch(r"[\d,]+\.\d\d", q5w[total]), q5w[total]
     assert view["rows"][0][-1] == "reference"
     assert q5w[-1].startswith(("saves", "costs", "dominated", "dominant"))
+
+
+def test_the_page_summary_refuses_an_answer_that_is_not_one_of_the_questions_options() -> None:
+    question: dict[str, Any] = {"patient": {"weight_kg": 30}, "threshold_score": 2,
+                                "dose_options_mg": [150, 300]}
+    answer = client.post("/v1/recommendations", json=question).json()
+    assert client.post("/page/summary",
+                       json={"request": question, "response": answer}).status_code == 200
+    for field, value in (("interval_days", 10**12), ("interval_days", 13),
+                         ("dose_mg", 225.0)):
+        r = client.post("/page/summary",
+                        json={"request": question, "response": {**answer, field: value}})
+        assert r.status_code == 422, (field, value)
+        detail = r.json()["detail"][0]
+        assert detail["field"] == f"response.{field}" and detail["value"] == value
