@@ -49,8 +49,9 @@ def read_recommendation(record_id: str, settings: SettingsDep) -> dict[str, Any]
 
 
 @router.get("/v1/recommendations/{record_id}/plot", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}},
-                             "description": "The plot as SVG."}, **_NOT_FOUND})
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}},
+                             "description": "The plot as SVG, or PNG with format=png."},
+                       **_NOT_FOUND})
 def plot_recommendation(
     record_id: str, settings: SettingsDep,
     kind: Annotated[Literal["score", "concentration", "free_ige"],
@@ -58,8 +59,10 @@ def plot_recommendation(
                                       "concentration: serum concentration with the threshold "
                                       "concentration; free_ige: free IgE with the target "
                                       "(the default for free-IgE answers).")] = "score",
+    format: Annotated[Literal["svg", "png"],  # noqa: A002 - the query parameter's name
+                      Query(description="svg (text kept as text) or png (120 dpi).")] = "svg",
 ) -> Response:
-    """A plot of a stored recommendation (SVG), usable on its own or in a report."""
+    """A plot of a stored recommendation (SVG or PNG), usable on its own or in a report."""
     from optimizer.plots.free_ige import free_ige_plot_svg
     from optimizer.plots.recommendation import concentration_plot_svg, score_plot_svg
 
@@ -68,4 +71,8 @@ def plot_recommendation(
         kind = "free_ige"
     draw = {"score": score_plot_svg, "concentration": concentration_plot_svg,
             "free_ige": free_ige_plot_svg}[kind]
-    return Response(content=draw(record.request, record.response), media_type="image/svg+xml")
+    return Response(content=draw(record.request, record.response, format),
+                    media_type=_MEDIA_TYPES[format])
+
+
+_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}

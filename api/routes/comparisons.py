@@ -26,16 +26,20 @@ def create_comparison(request: ComparisonRequest, settings: SettingsDep) -> Comp
 
 
 @router.post("/v1/comparisons/plot", response_class=Response, responses={
-    200: {"content": {"image/svg+xml": {}}, "description": "The plot as SVG."}, **_ERRORS})
+    200: {"content": {"image/svg+xml": {}, "image/png": {}},
+          "description": "The plot as SVG, or PNG with format=png."}, **_ERRORS})
 def comparison_plot_svg(
     request: ComparisonRequest, settings: SettingsDep,
     kind: Annotated[Literal["cost", "score"],
                     Query(description="cost: cost against share controlled, one point per "
                                       "schedule; score: predicted score over time per "
                                       "schedule.")] = "cost",
+    format: Annotated[Literal["svg", "png"],  # noqa: A002 - the query parameter's name
+                      Query(description="svg (text kept as text) or png (120 dpi).")] = "svg",
 ) -> Response:
-    """The comparison as an SVG plot."""
+    """The comparison as a plot (SVG or PNG)."""
     from optimizer.plots.comparison import comparison_plot
 
     run = run_comparison(request, settings)
-    return Response(content=comparison_plot(run, kind, "svg"), media_type="image/svg+xml")
+    return Response(content=comparison_plot(run, kind, format),
+                    media_type="image/png" if format == "png" else "image/svg+xml")

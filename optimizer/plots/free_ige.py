@@ -3,6 +3,8 @@ when infeasible, the closest) option, with the target line (SVG, matplotlib)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from optimizer.errors import InputError
@@ -33,8 +35,10 @@ def free_ige_steady_state(problem: FreeIgEProblem, dose_mg: float, interval_days
     return days, free, drug
 
 
-def free_ige_plot_svg(request: RecommendationRequest, response: RecommendationPublic) -> bytes:
-    """Free IgE over three steady-state cycles with the target (SVG)."""
+def free_ige_plot_svg(request: RecommendationRequest, response: RecommendationPublic,
+                      fmt: Literal["svg", "png"] = "svg") -> bytes:
+    """Free IgE over three steady-state cycles with the target (SVG, or PNG at 120 dpi with
+    ``fmt="png"``)."""
     fi = response.free_ige
     if fi is None:
         raise InputError("target.kind", response.target_kind,
@@ -62,4 +66,4 @@ def free_ige_plot_svg(request: RecommendationRequest, response: RecommendationPu
     ax.set_title(f"Predicted free IgE: {dose:g} mg every {tau} days ({which}; "
                  f"{fi.parameter_set})", fontsize=11)
     legend_below(ax, ncols=3, fontsize=9.0)
-    return render(fig)
+    return render(fig, fmt)

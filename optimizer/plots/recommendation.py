@@ -293,8 +293,10 @@ def new_figure(height_in: float = 4.2, *, left: float = 0.08, right: float = 0.9
     return fig, ax
 
 
-def score_plot_svg(request: RecommendationRequest, response: RecommendationPublic) -> bytes:
-    """Predicted score over time, threshold line, doses and observed scores (SVG)."""
+def score_plot_svg(request: RecommendationRequest, response: RecommendationPublic,
+                   fmt: Literal["svg", "png"] = "svg") -> bytes:
+    """Predicted score over time, threshold line, doses and observed scores (SVG, or PNG at
+    120 dpi with ``fmt="png"``)."""
     path = predicted_path(request, response)
     fig, ax = new_figure()
     if path.score_band is not None:
@@ -322,12 +324,13 @@ def score_plot_svg(request: RecommendationRequest, response: RecommendationPubli
     ax.set_ylabel("symptom score (0-10)")
     ax.set_title(_title(path, "symptom score"), fontsize=11)
     legend_below(ax)
-    return render(fig)
+    return render(fig, fmt)
 
 
-def concentration_plot_svg(request: RecommendationRequest,
-                           response: RecommendationPublic) -> bytes:
-    """Predicted serum concentration over time with the threshold concentration (SVG)."""
+def concentration_plot_svg(request: RecommendationRequest, response: RecommendationPublic,
+                           fmt: Literal["svg", "png"] = "svg") -> bytes:
+    """Predicted serum concentration over time with the threshold concentration (SVG, or PNG
+    at 120 dpi with ``fmt="png"``)."""
     path = predicted_path(request, response)
     fig, ax = new_figure()
     ax.plot(path.t_days, path.conc_mg_per_l, color="tab:green", linewidth=2,
@@ -341,4 +344,4 @@ def concentration_plot_svg(request: RecommendationRequest,
     ax.set_ylabel("concentration (mg/L)")
     ax.set_title(_title(path, "concentration"), fontsize=11)
     legend_below(ax)
-    return render(fig)
+    return render(fig, fmt)

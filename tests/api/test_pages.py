@@ -373,3 +373,20 @@ def test_the_page_summary_refuses_an_answer_that_is_not_one_of_the_questions_opt
         assert r.status_code == 422, (field, value)
         detail = r.json()["detail"][0]
         assert detail["field"] == f"response.{field}" and detail["value"] == value
+
+
+def test_plots_come_as_svg_or_png_and_another_format_is_refused_by_name() -> None:
+    question = {"patient": {"weight_kg": 30}, "threshold_score": 2}
+    record_id = client.post("/v1/recommendations", json=question).json()["id"]
+    for kind in ("score", "concentration"):
+        png = client.get(f"/v1/recommendations/{record_id}/plot",
+                         params={"kind": kind, "format": "png"})
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+        svg = client.get(f"/v1/recommendations/{record_id}/plot", params={"kind": kind})
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+    bad = client.get(f"/v1/recommendations/{record_id}/plot", params={"format": "gif"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "format"
+    comparison = {**question, "schedules": ["300 mg q4w", "300 mg q5w"]}
+    png = client.post("/v1/comparisons/plot", params={"format": "png"}, json=comparison)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
