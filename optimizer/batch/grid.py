@@ -39,6 +39,7 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.batch.scenario_files import KINDS, read_toml
 from optimizer.errors import InputError, ScenarioError
+from optimizer.schemas.validation import house_wording
 
 __all__ = [
     "ID_HEX_DIGITS",
@@ -252,7 +253,7 @@ def _error(where: str, exc: ValidationError | InputError, model: type[BaseModel]
         loc = list(err.get("loc", ()))
         field = ".".join(str(p) for p in loc) or "(top level)"
         value = err.get("input")
-        allowed = str(err.get("msg"))
+        allowed = house_wording(err)
         if err.get("type") == "extra_forbidden":
             allowed = f"{_allowed_keys(model, loc)} (unknown key)"
     for key in axes:

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         from optimizer.cli.output import fail, say
         from optimizer.errors import DoseOptError, InputError
         from optimizer.schemas.label import LabelDoseRequest
+        from optimizer.schemas.validation import house_wording
         from optimizer.services.label import label_dose_public
 
         try:
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         except ValidationError as exc:
             err = exc.errors()[0]
             raise fail(InputError("--" + str(err["loc"][0]).replace("_", "-"),
-                                  err.get("input"), err["msg"])) from None
+                                  err.get("input"), house_wording(err))) from None
         except DoseOptError as exc:
             raise fail(exc) from None
         if as_json:

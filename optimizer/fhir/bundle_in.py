@@ -41,7 +41,12 @@ from optimizer.fhir.resources_in import (
 )
 from optimizer.schemas.history import calendar_date
 from optimizer.schemas.recommendation import RecommendationRequest
-from optimizer.schemas.validation import WITHHELD_VALUE, describe_error, ordered_errors
+from optimizer.schemas.validation import (
+    WITHHELD_VALUE,
+    describe_error,
+    house_wording,
+    ordered_errors,
+)
 
 __all__ = ["ACCEPTED_RESOURCES", "FhirImport", "MAX_AGE_YEARS", "locate", "read_bundle",
            "relocated"]
@@ -134,7 +139,7 @@ def _validate_bundle(body: Any) -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(_bundle_path(tuple(err["loc"])), plain_value(err.get("input")),
-                         str(err.get("msg", "valid FHIR R4"))) from None
+                         house_wording(err) if err.get("msg") else "valid FHIR R4") from None
     except (KeyError, TypeError):  # the library's own failure on a nested resource type
         raise InputError(_nested_type_error(entries), "an unknown resourceType",
                          "contained and nested resources with a FHIR R4 resourceType") from None

@@ -87,9 +87,7 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
         clean.append(part)
     field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in clean)
     field = field.replace(".[", "[") or "body"
-    allowed = str(err.get("msg", "a valid value"))
-    if err.get("type") == "int_parsing_size":  # pydantic's text speaks of a string
-        allowed = "a whole number of ordinary size (this one is too large to read)"
+    allowed = house_wording(err)
     if isinstance(err.get("input"), Refused):  # broke a rule of optimizer.schemas.strictness
         allowed = err["input"].allowed
     key = str(clean[-1]) if clean else ""
@@ -99,6 +97,62 @@ def describe_error(err: Any, *, drop_root: bool = True) -> tuple[str, str]:
         allowed = (f"no field {key!r} here; a quantity is written with its unit: {hint}"
                    if hint else f"no field {key!r} here (unknown field; check the spelling)")
     return field, allowed
+
+
+#: pydantic's error types in the project's words (what is allowed), filled from the error's
+#: context; any other type keeps pydantic's own message.
+_WORDING = {
+    "missing": "a value (this field is required)",
+    "less_than_equal": "at most {le}",
+    "less_than": "less than {lt}",
+    "greater_than_equal": "at least {ge}",
+    "greater_than": "more than {gt}",
+    "finite_number": "a finite number",
+    "float_type": "a number", "float_parsing": "a number",
+    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of ordinary size (this one is too large to read)",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "text", "list_type": "a list", "dict_type": "an object",
+    "model_type": "an object", "model_attributes_type": "an object",
+    "date_type": "an ISO date (YYYY-MM-DD)", "date_parsing": "an ISO date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "an ISO date (YYYY-MM-DD)",
+    "literal_error": "one of {expected}", "enum": "one of {expected}",
+    "union_tag_invalid": "one of {expected_tags}",
+    "too_short": "at least {min_length} item(s)", "too_long": "at most {max_length} items",
+    "string_too_short": "text of at least {min_length} character(s)",
+    "string_too_long": "text of at most {max_length} characters",
+}
+
+
+_PYDANTIC_PHRASES = ("Input should", "Field required", "List should", "String should",
+                     "Value should", "Unable to parse", "Tuple should", "Dictionary should",
+                     "Object should", "Input tag")
+
+
+def house_wording(err: Any) -> str:
+    """What is allowed, for one pydantic error dict, in the project's words ("at most 300",
+    not "Input should be less than or equal to 300"); a validator's own text without
+    pydantic's "Value error, " prefix."""
+    kind = err.get("type")
+    message = str(err.get("msg", "a valid value"))
+    template = _WORDING.get(kind) if isinstance(kind, str) else None
+    # only pydantic's own texts are reworded: a validator's error of the same type keeps its
+    # words (they say more, e.g. that a number is not read as a date)
+    if template is not None and message.startswith(_PYDANTIC_PHRASES):
+        ctx = {k: _plain(v) for k, v in (err.get("ctx") or {}).items()}
+        try:
+            return template.format(**ctx)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return message.removeprefix("Value error, ")
+
+
+def _plain(value: Any) -> Any:
+    """A bound as a person writes it: 300, not 300.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def ordered_errors(errors: Any) -> list[Any]:
