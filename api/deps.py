@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
+from optimizer.schemas.strictness import shown_text
 from optimizer.settings import Settings, get_settings
 from optimizer.storage.audit import StoredRecommendation, get_recommendation
 from optimizer.storage.engine import get_engine
@@ -27,9 +28,10 @@ def load_record(record_id: str, settings: Settings) -> StoredRecommendation:
     """The stored record, or a 404 that says what was looked for."""
     record = get_recommendation(record_id, engine=get_engine(settings.database_url))
     if record is None:
+        shown = shown_text(record_id, 64)
         raise HTTPException(status_code=404, detail=[{
-            "field": "id", "value": record_id[:64],
+            "field": "id", "value": shown,
             "allowed": "the id of a stored recommendation (as returned by "
                        "POST /v1/recommendations)",
-            "message": f"No recommendation is stored under id {record_id[:64]!r}."}])
+            "message": f"No recommendation is stored under id '{shown}'."}])
     return record

@@ -232,3 +232,11 @@ def test_a_whole_number_too_large_to_read_is_named_without_speaking_of_strings()
     (detail,) = assert_error_body(r)
     assert detail["field"] == "interval_options_days.max"
     assert "whole number" in detail["allowed"] and "string" not in detail["allowed"]
+
+
+def test_an_unknown_record_id_is_shown_with_the_api_escapes_not_python_ones() -> None:
+    r = client.get("/v1/recommendations/%00ab%C3%A9")
+    assert r.status_code == 404
+    detail = r.json()["detail"][0]
+    assert detail["value"] == "\\u0000abé"
+    assert detail["message"] == "No recommendation is stored under id '\\u0000abé'."
