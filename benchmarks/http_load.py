@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # the server launcher is shared with the tests (tests/)
     sys.path.insert(0, str(REPO))
 from tests.live_server import (  # noqa: E402
+    HISTORY,
+    PATIENT,
     PLANTED,
     LiveServer,
     ServerDidNotStart,
@@ -26,8 +28,8 @@ from tests.live_server import (  # noqa: E402
     live_server,
 )
 
-__all__ = ["PLANTED", "LiveServer", "Load", "Server", "ServerDidNotStart", "drive", "forbidden_in",
-           "live_server"]
+__all__ = ["HISTORY", "PATIENT", "PLANTED", "LiveServer", "Load", "Server", "ServerDidNotStart",
+           "drive", "forbidden_in", "live_server"]
 
 
 @dataclass(frozen=True)

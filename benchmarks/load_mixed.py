@@ -22,17 +22,8 @@ import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
 
-from http_load import PLANTED, forbidden_in, live_server
+from http_load import HISTORY, PATIENT, PLANTED, forbidden_in, live_server
 
-PATIENT = {"weight_kg": 30, "patient_reference": PLANTED}
-HISTORY = {
-    "patient": PATIENT,
-    "history": {"doses": [{"date": d, "dose_mg": 300} for d in
-                          ("2020-01-06", "2020-02-03", "2020-03-02", "2020-03-30")],
-                "observations": [{"date": "2020-03-30", "score": 0},
-                                 {"date": "2020-04-27", "score": 1}]},
-    "evaluation_date": "2020-04-27", "min_probability": 0.9, "samples": 100,
-    "interval_options_days": {"min": 14, "max": 84, "step": 7}, "plan": {"horizon_weeks": 8}}
 MIX: list[tuple[str, str, Any]] = [
     ("plain", "/v1/recommendations", {"patient": PATIENT}),
     ("history", "/v1/recommendations", HISTORY),

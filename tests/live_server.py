@@ -24,6 +24,17 @@ PLANTED = "PLANTED-REF-7Q4K"
 FORBIDDEN = ("Running HiGHS", "HiGHS", "Solving report", "I/O operation on closed file",
              "Traceback", PLANTED)
 START_TIMEOUT_S = 90.0
+#: Request bodies that carry the planted reference: a plain question and one with a history,
+#: a probability target and a plan (the heaviest kind a client sends).
+PATIENT = {"weight_kg": 30, "patient_reference": PLANTED}
+HISTORY = {
+    "patient": PATIENT,
+    "history": {"doses": [{"date": d, "dose_mg": 300} for d in
+                          ("2020-01-06", "2020-02-03", "2020-03-02", "2020-03-30")],
+                "observations": [{"date": "2020-03-30", "score": 0},
+                                 {"date": "2020-04-27", "score": 1}]},
+    "evaluation_date": "2020-04-27", "min_probability": 0.9, "samples": 100,
+    "interval_options_days": {"min": 14, "max": 84, "step": 7}, "plan": {"horizon_weeks": 8}}
 
 
 class ServerDidNotStart(RuntimeError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.live_server import FORBIDDEN, PLANTED, live_server
+from tests.live_server import FORBIDDEN, HISTORY, PATIENT, PLANTED, live_server
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +38,6 @@ def call(url: str, method: str, path: str, body: Any = None) -> int:
         return int(e.code)
 
 
-PATIENT = {"weight_kg": 30, "patient_reference": PLANTED}
-HISTORY = {
-    "patient": PATIENT,
-    "history": {"doses": [{"date": d, "dose_mg": 300} for d in
-                          ("2020-01-06", "2020-02-03", "2020-03-02", "2020-03-30")],
-                "observations": [{"date": "2020-03-30", "score": 0},
-                                 {"date": "2020-04-27", "score": 1}]},
-    "evaluation_date": "2020-04-27", "min_probability": 0.9, "samples": 100,
-    "interval_options_days": {"min": 14, "max": 84, "step": 7}, "plan": {"horizon_weeks": 8}}
 MIXED: list[tuple[str, str, Any]] = [
     ("POST", "/v1/recommendations", {"patient": PATIENT}),
     ("POST", "/v1/recommendations", HISTORY),
