@@ -16,7 +16,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -111,6 +111,17 @@ class SampleSet:
         return out
 
 
+def _troughs(base: PKModel, ke: NDArray[np.float64], dose_mg: Any, interval_days: Any
+             ) -> NDArray[np.float64]:
+    """Steady-state troughs at elimination rates ``ke`` (one per sample), broadcast against
+    ``dose_mg`` and ``interval_days``: the closed form of
+    :func:`optimizer.exposure.pk.steady_state_trough_mg_per_l` with the rate as an array."""
+    ka, vol = base.ka_per_day, base.volume_l
+    out: NDArray[np.float64] = dose_mg * ka / (vol * (ka - ke)) * (
+        1.0 / -np.expm1(-ke * interval_days) - 1.0 / -np.expm1(-ka * interval_days))
+    return out
+
+
 def sample_arrays(samples: Sequence[IndividualParameters] | SampleSet, threshold_score: float
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each sample's clearance factor and threshold concentration (mg/L), shape (K,) each
@@ -126,10 +137,7 @@ def control_matrix(problem: RecommendationProblem, samples: list[IndividualParam
     tau = np.asarray(problem.interval_options.days, dtype=np.float64)[None, :, None]
     dose = np.asarray(problem.doses_sorted_mg, dtype=np.float64)[None, None, :]
     factor, c_star = sample_arrays(samples, problem.threshold_score)
-    ke = (base.ke_per_day * factor)[:, None, None]
-    ka, vol = base.ka_per_day, base.volume_l
-    unit = ka / (vol * (ka - ke))
-    trough = dose * unit * (1.0 / -np.expm1(-ke * tau) - 1.0 / -np.expm1(-ka * tau))
+    trough = _troughs(base, (base.ke_per_day * factor)[:, None, None], dose, tau)
     ok = trough >= c_star[:, None, None]
     out: NDArray[np.bool_] = ok.reshape(len(samples), -1).T.copy()
     return out
@@ -275,10 +283,7 @@ def shares_controlled(problem: RecommendationProblem,
     c_star = table.threshold_conc_mg_per_l(problem.threshold_score)
     opts = np.asarray(options, dtype=np.float64).reshape(-1, 2)
     tau, dose = opts[:, :1], opts[:, 1:]
-    ke = base.ke_per_day * table.clearance_factor
-    ka, vol = base.ka_per_day, base.volume_l
-    trough = dose * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * tau)
-                                              - 1.0 / -np.expm1(-ka * tau))
+    trough = _troughs(base, base.ke_per_day * table.clearance_factor, dose, tau)
     ok = (trough >= c_star).astype(np.float64)
     if weights is None:
         out: NDArray[np.float64] = ok.mean(axis=1)
@@ -348,10 +353,8 @@ def controlled_z(problem: RecommendationProblem, priors: Priors, z: NDArray[np.f
         p = priors.get(name)
         theta[name] = p.median * np.exp(p.log_sd * z[:, k])
     base = PKModel.from_parameters(problem.pk, problem.patient.weight_kg)
-    ke = base.ke_per_day * theta["clearance_factor"]
-    ka, vol = base.ka_per_day, base.volume_l
-    trough = dose_mg * ka / (vol * (ka - ke)) * (1.0 / -np.expm1(-ke * interval_days)
-                                                  - 1.0 / -np.expm1(-ka * interval_days))
+    trough = _troughs(base, base.ke_per_day * theta["clearance_factor"], dose_mg,
+                      interval_days)
     thr = problem.threshold_score
     s0 = np.minimum(theta["baseline_score"], MAX_SCORE)
     ratio = np.maximum(s0 / thr - 1.0, 1e-300)
