@@ -55,8 +55,8 @@ from scipy.optimize import minimize
 from optimizer.core.problem import RecommendationProblem
 from optimizer.exposure.pk import PKModel
 from optimizer.individual.history import MAX_SCORE, PatientHistory
-from optimizer.individual.likelihood import DoseSums as _DoseSums  # the tests' name too
 from optimizer.individual.likelihood import (
+    DoseSums,
     ObservationBounds,
     log_interval_probability,
     log_tail_probability,
@@ -107,10 +107,6 @@ _CHUNK_ENTRIES = 16_384
 _CAP_SCORE = MAX_SCORE * (1.0 + 1e-9)
 
 
-#: The observations' latent-score intervals under the name the history tests read them by.
-_ObsArrays = ObservationBounds
-
-
 class _Objective:
     """Negative log posterior of one history on the standardised scale, for many parameter
     sets ``Z`` (shape ``(m, n_fitted)``) in one numpy pass, with its analytic gradient.
@@ -144,7 +140,7 @@ class _Objective:
         self.log_median = np.array([math.log(priors.get(n).median) for n in NAMES])
         self.log_sd = np.array([priors.get(n).log_sd for n in NAMES])
         self.base = base
-        self.doses = _DoseSums(history.dose_days, history.doses_mg, bounds.days[self.order])
+        self.doses = DoseSums(history.dose_days, history.doses_mg, bounds.days[self.order])
         self.absorbed = self.doses.sums(np.array([[base.ka_per_day]]), with_lags=False)[0][0]
 
     def _theta(self, z: FloatArray) -> FloatArray:

@@ -20,12 +20,12 @@ from optimizer.exposure.symptoms import score
 from optimizer.individual.fit import (
     IndividualParameters,
     Priors,
-    _DoseSums,
     _Objective,
     default_priors,
     fit_individual,
 )
 from optimizer.individual.history import DoseRecord, Observation, PatientHistory, build_history
+from optimizer.individual.likelihood import DoseSums
 from optimizer.individual.missed import return_day
 from optimizer.individual.priors import params_from_z
 from optimizer.individual.probability import controlled_z, recommend_with_probability
@@ -335,7 +335,7 @@ def test_the_linear_dose_sums_equal_the_dense_observations_x_doses_sums(
     obs = np.array(sorted(obs_days), dtype=np.float64)
     amounts = np.linspace(75.0, 600.0, days.size)
     k = np.array(rates)[:, None]
-    decay, lagged = _DoseSums(days, amounts, obs).sums(k, with_lags=True)
+    decay, lagged = DoseSums(days, amounts, obs).sums(k, with_lags=True)
     lag = obs[:, None] - days[None, :]
     weight = np.where(lag >= 0.0, amounts[None, :], 0.0)
     lag = np.maximum(lag, 0.0)

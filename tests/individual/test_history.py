@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from optimizer.core.problem import PKParameters
 from optimizer.errors import InputError
 from optimizer.exposure.pk import PKModel, single_dose_concentration_mg_per_l
-from optimizer.individual.fit import _ObsArrays
 from optimizer.individual.history import (
     LISTED_DATES,
     DoseRecord,
@@ -21,6 +20,7 @@ from optimizer.individual.history import (
     contradicting_observations,
     regular_interval_days,
 )
+from optimizer.individual.likelihood import ObservationBounds
 from optimizer.individual.priors import ZERO_BELOW_SCORE
 
 D0 = date(2020, 2, 3)
@@ -94,7 +94,7 @@ def test_a_score_and_a_yes_no_that_cannot_both_hold_are_reported_once(
     h = build_history(doses(0), obs, None)
     # the fit's own latent interval of each score: the yes/no contradicts it when the whole
     # interval lies on the other side of the cut-off
-    arrays = _ObsArrays.of(h, ZERO_BELOW_SCORE)
+    arrays = ObservationBounds.of(h, ZERO_BELOW_SCORE)
     clash = [k for k, o in enumerate(obs) if o.score is not None and o.symptomatic is not None
              and (arrays.upper[k] <= cutoff if o.symptomatic else arrays.lower[k] >= cutoff)]
     found = contradicting_observations(h, cutoff, ZERO_BELOW_SCORE)
