@@ -27,14 +27,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import erfc, log_ndtr
 
-from optimizer.individual.history import MAX_SCORE, PatientHistory
+from optimizer.individual.history import PatientHistory, recorded_score_range
 
 __all__ = ["TINY_PROBABILITY", "DoseSums", "ObservationBounds", "log_interval_probability",
            "log_tail_probability"]
 
 FloatArray = NDArray[np.float64]
-#: Half a score point: scores are recorded in whole points (modified MSAF).
-_HALF_POINT = 0.5
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2 = math.sqrt(2.0)
 _LOG_2 = math.log(2.0)
@@ -56,8 +54,8 @@ class ObservationBounds:
     """Each observation as an interval ``[lower, upper]`` of the latent score (``-inf`` /
     ``+inf`` at an open end; both infinite when nothing usable was recorded), shape (n_obs,).
 
-    A score ``y > 0`` is its whole point, not below the detection level (or ``y`` itself, for
-    a fractional score under it), open above 9.5; a 0 lies below the detection level; a yes
+    A score is :func:`optimizer.individual.history.recorded_score_range` (a 0 below the
+    detection level, ``y > 0`` its whole point, open above 9.5); a yes
     ("symptomatic") lies above the cutoff, a no below it. Source: the measurement model of
     :mod:`optimizer.individual.fit` (modelling choices).
     """
@@ -75,11 +73,10 @@ class ObservationBounds:
         y = np.array([np.nan if o.score is None else float(o.score) for o in obs])
         answer = np.array([0.0 if o.score is not None or o.symptomatic is None
                            else (1.0 if o.symptomatic else -1.0) for o in obs])
-        yy = np.where(np.isnan(y), 5.0, y)
-        lower = np.where(yy <= 0.0, -np.inf,
-                         np.maximum(yy - _HALF_POINT, np.minimum(zero_below_score, yy)))
-        upper = np.where(yy <= 0.0, zero_below_score,
-                         np.where(yy + _HALF_POINT >= MAX_SCORE, np.inf, yy + _HALF_POINT))
+        ranges = np.array([(math.nan, math.nan) if o.score is None
+                           else recorded_score_range(float(o.score), zero_below_score)
+                           for o in obs], dtype=np.float64).reshape(-1, 2)
+        lower, upper = ranges[:, 0], ranges[:, 1]
         if cutoff_score is None:
             answer = np.zeros_like(answer)
         cut = np.inf if cutoff_score is None else cutoff_score
