@@ -89,8 +89,25 @@ window.doseoptForms = (function () {
     return found;
   }
 
+  // The note beside an input that shows its error (`#<id>-error`): the page's own, or one
+  // made right under the input, so an error is read where the eye is, not only in the box.
+  function noteFor(el) {
+    if (!el.id) return null;
+    let note = $(el.id + "-error");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "field-error";
+      note.id = el.id + "-error";
+      note.hidden = true;
+      el.insertAdjacentElement("afterend", note);   // in the same cell of the form's grid
+      const described = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      el.setAttribute("aria-describedby", described.concat(note.id).join(" "));
+    }
+    return note;
+  }
+
   // The error box, each problem in a line, and every input it names marked invalid (with its
-  // own note when the page has one, `#<id>-error`); focus moves to the first. Items are the
+  // note beside it, `#<id>-error`); focus moves to the first. Items are the
   // API's `{field, value, allowed, message}` or a page's own `{message, input}`; `words: false`
   // shows the API's message as it is instead of the label-based line.
   function showErrors(items, options) {
@@ -109,7 +126,7 @@ window.doseoptForms = (function () {
         const box = el.closest("details");
         if (box) box.open = true;
         el.setAttribute("aria-invalid", "true");
-        const note = el.id ? $(el.id + "-error") : null;
+        const note = noteFor(el);
         if (note) {
           note.textContent = (note.textContent ? note.textContent + " " : "") + message;
           note.hidden = false;

@@ -154,6 +154,11 @@ def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field
     assert page.get_by_label("Body weight (kg)").get_attribute("aria-invalid") == "true"
     errors = page.locator("#errors").inner_text()
     assert "got None" not in errors and "patient.weight_kg" not in errors
+    # the same words beside the field, where the eye (and a screen reader) is
+    note = page.locator("#weight_kg-error")
+    assert note.is_visible() and "Body weight (kg) is missing" in note.inner_text()
+    assert page.get_by_label("Body weight (kg)").get_attribute(
+        "aria-describedby") == "weight_kg-error"
 
     page.get_by_label("Body weight (kg)").fill("30")
     page.get_by_label("Dose 1 date").fill("2020-02-03")
@@ -165,6 +170,7 @@ def test_next_dose_dates_follow_the_last_recorded_dose_and_errors_name_the_field
     page.get_by_label("Score 1 date").fill("2020-04-13")
     page.get_by_role("button", name="Recommend").click()
     page.locator("#errors").filter(has_text="Score row 1: enter the score").wait_for()
+    assert not note.is_visible()      # the corrected field's note is gone
 
     page.get_by_role("button", name="Remove score 1").click()
     page.get_by_role("button", name="Recommend").click()
