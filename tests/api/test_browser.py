@@ -357,3 +357,16 @@ def test_a_dosing_grid_by_weight_and_ige_matches_the_library_and_errors_name_the
         page.locator(f"#{bad_id}-error").filter(has_text="allow_extrapolation").wait_for()
         assert bad.get_attribute("aria-invalid") == "true"
         assert good.get_attribute("aria-invalid") is None
+
+
+def test_the_default_dosing_grid_scrolls_in_its_box_not_the_whole_page(
+        server: str, page: Any) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server + "/ige")
+    page.get_by_role("button", name="Compute the grid").click()
+    page.locator("#grid td.cell").nth(3).wait_for()
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth, "
+                           "document.querySelector('.scroll').scrollWidth]")
+    assert widths[2] > widths[1]          # the grid is wider than the window ...
+    assert widths[0] <= widths[1]         # ... yet only its own box scrolls sideways
