@@ -179,8 +179,11 @@ def _margin(f: AnswerFacts) -> list[AnswerWarning]:
             bits.append(f"margin {f.margin_score:.2f} points, under "
                         f"{KNIFE_EDGE_MARGIN_FRACTION:.0%} of the threshold")
         if thin_late:
-            bits.append(f"a dose only {f.late_dose_tolerance_days:g} days late crosses the "
-                        f"threshold (under {KNIFE_EDGE_LATE_DAYS:g} days)")
+            late = f.late_dose_tolerance_days or 0.0   # not None here (thin_late)
+            bits.append(("any delay of the next dose crosses the threshold" if late <= 0
+                         else f"a dose {late:g} days late crosses the threshold")
+                        + f" (this warning is given below {KNIFE_EDGE_LATE_DAYS:g} days of "
+                        "late-dose tolerance)")
         out.append(AnswerWarning(
             "knife_edge", "The answer stands on a thin margin: " + "; ".join(bits) + ". A "
             "shorter interval leaves room for late doses and model error.", "threshold_score"))

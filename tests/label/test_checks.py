@@ -131,3 +131,17 @@ def test_days_since_the_last_record_count_doses_and_observations() -> None:
     assert facts.days_since_last_record == 40
     assert history_facts([0, 28, 56], [(20, False)], None, 100).days_since_last_record == 44
     assert history_facts([0, 28], [], None).days_since_last_record is None
+
+
+@pytest.mark.parametrize(("late_days", "words"), [
+    (0.0, "any delay of the next dose crosses the threshold"),
+    (1.5, "a dose 1.5 days late crosses the threshold")])
+def test_a_short_late_dose_tolerance_is_said_plainly_with_the_warnings_own_limit(
+        late_days: float, words: str) -> None:
+    out = answer_warnings(AnswerFacts(label="eu", indication="asthma", weight_kg=30,
+                                      age_years=None, baseline_ige_iu_per_ml=None,
+                                      dose_mg=300.0, interval_days=28, margin_score=None,
+                                      threshold_score=None, late_dose_tolerance_days=late_days,
+                                      history=None))
+    edge = next(w for w in out if w.code == "knife_edge")
+    assert words in edge.message and "below 3 days of late-dose tolerance" in edge.message
