@@ -32,6 +32,8 @@ PlotFormat = Literal["svg", "png"]
 LABEL_NEAR_X = 8.0
 LABEL_NEAR_Y = 0.08
 LABEL_STEP_PT = 12
+#: Points right of this share (%) carry their label on their left, so it stays in the axes.
+LABEL_LEFT_FROM_PERCENT = 75.0
 
 
 def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
@@ -56,8 +58,11 @@ def cost_plot(run: ComparisonRun, fmt: PlotFormat = "svg") -> bytes:
         # Labels of points that nearly coincide are stacked, not printed over each other.
         near = sum(abs(x - x0) < LABEL_NEAR_X and abs(y - y0) < LABEL_NEAR_Y * max(top, 1e-9)
                    for x0, y0 in points[:k])
+        # near the right edge (most control) a label reads leftwards, inside the axes
+        left = x > LABEL_LEFT_FROM_PERCENT
         ax.annotate(row.schedule, (x, y), textcoords="offset points",
-                    xytext=(6, 6 + LABEL_STEP_PT * near), fontsize=9)
+                    xytext=(-6 if left else 6, 6 + LABEL_STEP_PT * near), fontsize=9,
+                    ha="right" if left else "left")
     if population:
         ax.set_xlabel(f"patients controlled for the whole horizon (%), n = "
                       f"{out.population.n if out.population else 0}")
