@@ -182,8 +182,7 @@ def _margin(f: AnswerFacts) -> list[AnswerWarning]:
             late = f.late_dose_tolerance_days or 0.0   # not None here (thin_late)
             bits.append(("any delay of the next dose crosses the threshold" if late <= 0
                          else f"a dose {late:g} days late crosses the threshold")
-                        + f" (this warning is given below {KNIFE_EDGE_LATE_DAYS:g} days of "
-                        "late-dose tolerance)")
+                        + f" (warning limit: {KNIFE_EDGE_LATE_DAYS:g} days)")
         out.append(AnswerWarning(
             "knife_edge", "The answer stands on a thin margin: " + "; ".join(bits) + ". A "
             "shorter interval leaves room for late doses and model error.", "threshold_score"))

@@ -144,4 +144,4 @@ def test_a_short_late_dose_tolerance_is_said_plainly_with_the_warnings_own_limit
                                       threshold_score=None, late_dose_tolerance_days=late_days,
                                       history=None))
     edge = next(w for w in out if w.code == "knife_edge")
-    assert words in edge.message and "below 3 days of late-dose tolerance" in edge.message
+    assert words in edge.message and "(warning limit: 3 days)" in edge.message
